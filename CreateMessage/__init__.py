@@ -1,0 +1,9 @@
+"""POST /api/v1/messages[/{fiscal_code}]: a service sends a message to a citizen."""
+
+import azure.functions as func
+
+from shared.entrypoints.create_message import handle_create_message
+
+
+def main(req: func.HttpRequest) -> func.HttpResponse:
+    return handle_create_message(req)

@@ -1,0 +1,172 @@
+"""`make run`: the emulators, provisioning, a demo service and citizen, and the Functions host.
+
+Uses `func start` when Azure Functions Core Tools is installed, otherwise the project's
+offline host. Runs in the foreground until Ctrl-C, then stops everything it started.
+All data lives in memory: every run starts empty and seeds a fresh demo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+
+from infra.local.emulators import (
+    PROJECT_ROOT,
+    EmulatorStartError,
+    default_endpoints,
+    port_is_open,
+    running_emulators,
+)
+from infra.local.stack import LOCAL_SETTINGS, SAMPLE_SETTINGS, app_settings
+from shared.adapters.provisioning import provision
+from shared.bootstrap import build_app
+from shared.config import Settings
+from shared.services.onboarding import create_service, register_citizen
+
+HOST_PORT = 7071
+DEMO_FISCAL_CODE = "RSSMRA80A01H501U"
+DEMO_SERVICE_ID = "demo-service"
+HOST_READY_TIMEOUT_SECONDS = 60.0
+LOG_DIR = PROJECT_ROOT / ".local" / "logs"
+
+
+def _host_command(use_func: bool) -> list[str]:
+    if use_func:
+        return ["func", "start", "--port", str(HOST_PORT)]
+    return [
+        sys.executable,
+        "-m",
+        "infra.local.offline_host",
+        "--app-root",
+        str(PROJECT_ROOT),
+        "--port",
+        str(HOST_PORT),
+    ]
+
+
+def _wait_for_host(process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + HOST_READY_TIMEOUT_SECONDS
+    url = f"http://127.0.0.1:{HOST_PORT}/admin/host/status"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise EmulatorStartError(f"the Functions host exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise EmulatorStartError(f"the Functions host did not answer on port {HOST_PORT}")
+
+
+def _seed_demo(settings: Settings) -> str:
+    app = build_app(settings)
+    created = create_service(
+        name="Demo service",
+        organization_name="Comune di Esempio",
+        organization_fiscal_code="01234567890",
+        service_id=DEMO_SERVICE_ID,
+        services=app.services,
+        api_keys=app.api_keys,
+    )
+    register_citizen(DEMO_FISCAL_CODE, profiles=app.profiles)
+    return created.primary_key
+
+
+def _print_welcome(api_key: str, host: str) -> None:
+    base = f"http://127.0.0.1:{HOST_PORT}/api/v1/messages"
+    body = json.dumps(
+        {
+            "content": {
+                "subject": "Your new identity card is ready",
+                "markdown": (
+                    "Dear citizen, your new **electronic identity card** is ready. "
+                    "You can collect it at the registry office from Monday to Friday."
+                ),
+            }
+        }
+    )
+    print(
+        f"""
+Postino is running on the local stack ({host}). Demo service key (shown once):
+
+    {api_key}
+
+Send a message to the demo citizen and read its status:
+
+ID=$(curl -sS -X POST {base}/{DEMO_FISCAL_CODE} \\
+  -H 'Ocp-Apim-Subscription-Key: {api_key}' -H 'Content-Type: application/json' \\
+  -d '{body}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'); echo "$ID"
+
+curl -sS {base}/{DEMO_FISCAL_CODE}/$ID -H 'Ocp-Apim-Subscription-Key: {api_key}'
+
+Press Ctrl-C to stop everything.
+""",
+        flush=True,
+    )
+
+
+def _stop_host(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def run(use_func: bool) -> int:
+    if port_is_open(HOST_PORT):
+        print(f"error: port {HOST_PORT} is in use; stop what listens there", file=sys.stderr)
+        return 1
+    if not LOCAL_SETTINGS.exists():
+        # Core Tools reads local.settings.json; it is git-ignored, so start from the sample.
+        shutil.copyfile(SAMPLE_SETTINGS, LOCAL_SETTINGS)
+    with running_emulators(default_endpoints(), log_dir=LOG_DIR) as endpoints:
+        values = app_settings(endpoints)
+        settings = Settings.from_env(values)
+        provision(settings)
+        api_key = _seed_demo(settings)
+        env: Mapping[str, str] = {**os.environ, **values}
+        host = "func start" if use_func else "offline host"
+        process = subprocess.Popen(_host_command(use_func), cwd=PROJECT_ROOT, env=dict(env))
+        try:
+            _wait_for_host(process)
+            _print_welcome(api_key, host)
+            process.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            _stop_host(process)
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--offline-host",
+        action="store_true",
+        help="use the project's offline host even when Core Tools (func) is installed",
+    )
+    args = parser.parse_args()
+    use_func = shutil.which("func") is not None and not args.offline_host
+    try:
+        return run(use_func)
+    except EmulatorStartError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""The local stack as the app sees it: emulator endpoints turned into app settings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from infra.local.emulators import PROJECT_ROOT, EmulatorEndpoints
+
+SAMPLE_SETTINGS = PROJECT_ROOT / "local.settings.sample.json"
+LOCAL_SETTINGS = PROJECT_ROOT / "local.settings.json"
+
+
+def sample_values() -> dict[str, str]:
+    """The `Values` of local.settings.sample.json."""
+    values: dict[str, str] = json.loads(SAMPLE_SETTINGS.read_text(encoding="utf-8"))["Values"]
+    return values
+
+
+def app_settings(endpoints: EmulatorEndpoints, base: Path | None = None) -> dict[str, str]:
+    """Every app setting for a run against `endpoints`: the settings file's values, with
+    the emulator connection settings pointed at the ports actually in use."""
+    source = base or (LOCAL_SETTINGS if LOCAL_SETTINGS.exists() else SAMPLE_SETTINGS)
+    values: dict[str, str] = json.loads(source.read_text(encoding="utf-8"))["Values"]
+    return {**values, **endpoints.app_settings()}

@@ -1,0 +1,53 @@
+"""Build the Cosmos DB client and map its errors to the domain's."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import urllib3
+from azure.core.exceptions import AzureError, ServiceRequestError, ServiceResponseError
+from azure.cosmos import CosmosClient, DatabaseProxy, exceptions
+
+from shared.domain.errors import AlreadyExistsError, ConcurrentUpdateError, StorageUnavailableError
+
+# Status codes after which a retry may succeed: throttling, timeouts, unavailability.
+_TRANSIENT_STATUS = {408, 429, 449, 500, 502, 503, 504}
+
+
+def cosmos_client(endpoint: str, key: str, *, verify_tls: bool) -> CosmosClient:
+    """The Cosmos client. Build one per worker process: it pools connections."""
+    if not verify_tls:
+        # Only the local emulator's self-signed certificate is ever accepted this way.
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    # The SDK logs endpoint health at WARNING on every hiccup of the local emulator.
+    logging.getLogger("azure.cosmos").setLevel(logging.ERROR)
+    return CosmosClient(endpoint, credential=key, connection_verify=verify_tls)
+
+
+def cosmos_database(endpoint: str, key: str, database: str, *, verify_tls: bool) -> DatabaseProxy:
+    """A handle on the database, through a new client."""
+    return cosmos_client(endpoint, key, verify_tls=verify_tls).get_database_client(database)
+
+
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    """Translate the SDK's errors into AlreadyExistsError, ConcurrentUpdateError and
+    StorageUnavailableError; anything else propagates unchanged."""
+    try:
+        yield
+    except exceptions.CosmosResourceExistsError as exc:
+        raise AlreadyExistsError("a record with this id already exists") from exc
+    except exceptions.CosmosAccessConditionFailedError as exc:
+        raise ConcurrentUpdateError("the record changed since it was read") from exc
+    except exceptions.CosmosHttpResponseError as exc:
+        if exc.status_code in _TRANSIENT_STATUS:
+            raise StorageUnavailableError(f"Cosmos DB answered {exc.status_code}") from exc
+        raise
+    except (ServiceRequestError, ServiceResponseError) as exc:
+        raise StorageUnavailableError("Cosmos DB is unreachable") from exc
+    except AzureError as exc:
+        if "timeout" in type(exc).__name__.lower():
+            raise StorageUnavailableError("Cosmos DB timed out") from exc
+        raise

@@ -1,0 +1,41 @@
+"""Create the database, containers and queues of the storage layout; safe to run repeatedly."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from azure.core.exceptions import ResourceExistsError
+from azure.cosmos import PartitionKey
+
+from shared.adapters.cosmos_client import cosmos_client
+from shared.adapters.queues import queue_client
+from shared.config import Settings
+from shared.storage_layout import StorageLayout, storage_layout
+
+logger = logging.getLogger(__name__)
+
+
+def provision(settings: Settings, layout: StorageLayout | None = None) -> None:
+    """Make sure every database, container and queue of the layout exists."""
+    layout = layout or storage_layout()
+    client = cosmos_client(
+        settings.cosmos_endpoint, settings.cosmos_key, verify_tls=settings.cosmos_verify_tls
+    )
+    database = client.create_database_if_not_exists(layout.database)
+    for spec in layout.containers:
+        database.create_container_if_not_exists(
+            id=spec.name,
+            partition_key=PartitionKey(path=spec.partition_key),
+            indexing_policy=spec.indexing_policy,
+            default_ttl=spec.default_ttl,
+        )
+    for name in layout.queues:
+        with contextlib.suppress(ResourceExistsError):
+            queue_client(settings.storage_connection, name).create_queue()
+    logger.info(
+        "provisioned database %s, %d containers, %d queues",
+        layout.database,
+        len(layout.containers),
+        len(layout.queues),
+    )

@@ -1,0 +1,5 @@
+import sys
+
+from shared.admin.cli import main
+
+sys.exit(main())

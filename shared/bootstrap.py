@@ -1,0 +1,60 @@
+"""Build the real adapters once per worker process and hand them to the entry points."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from shared.adapters.cosmos_client import cosmos_client
+from shared.adapters.cosmos_messages import CosmosMessageRepository
+from shared.adapters.cosmos_profiles import CosmosProfileRepository
+from shared.adapters.cosmos_services import CosmosApiKeyRepository, CosmosServiceRepository
+from shared.adapters.queues import StorageMessageQueue, queue_client
+from shared.adapters.system_clock import SystemClock
+from shared.config import Settings
+from shared.services.ports import (
+    ApiKeyRepository,
+    Clock,
+    MessageQueue,
+    MessageRepository,
+    ProfileRepository,
+    ServiceRepository,
+)
+from shared.storage_layout import ContainerName, storage_layout
+
+
+@dataclass(frozen=True)
+class App:
+    """The ports, wired to real adapters."""
+
+    settings: Settings
+    messages: MessageRepository
+    profiles: ProfileRepository
+    services: ServiceRepository
+    api_keys: ApiKeyRepository
+    queue: MessageQueue
+    clock: Clock
+
+
+def build_app(settings: Settings) -> App:
+    client = cosmos_client(
+        settings.cosmos_endpoint, settings.cosmos_key, verify_tls=settings.cosmos_verify_tls
+    )
+    database = client.get_database_client(storage_layout().database)
+    return App(
+        settings=settings,
+        messages=CosmosMessageRepository(database.get_container_client(ContainerName.MESSAGES)),
+        profiles=CosmosProfileRepository(database.get_container_client(ContainerName.PROFILES)),
+        services=CosmosServiceRepository(database.get_container_client(ContainerName.SERVICES)),
+        api_keys=CosmosApiKeyRepository(database.get_container_client(ContainerName.API_KEYS)),
+        queue=StorageMessageQueue(
+            queue_client(settings.storage_connection, settings.messages_queue)
+        ),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def app() -> App:
+    """The process-wide App, built on first use from the environment's settings."""
+    return build_app(Settings.from_env())

@@ -1,0 +1,70 @@
+"""Typed settings, read once from the environment (app settings / local.settings.json)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class SettingName(StrEnum):
+    """Every app setting the code reads. function.json files read some of them as %NAME%."""
+
+    STORAGE_CONNECTION = "AzureWebJobsStorage"
+    COSMOS_ENDPOINT = "COSMOS_ENDPOINT"
+    COSMOS_KEY = "COSMOS_KEY"
+    COSMOS_VERIFY_TLS = "COSMOS_VERIFY_TLS"
+    MESSAGES_QUEUE = "MESSAGES_QUEUE"
+    REMINDER_SCHEDULE = "REMINDER_SCHEDULE"
+
+
+class MissingSettingError(RuntimeError):
+    """A required setting is absent or empty; the message names it."""
+
+
+class InvalidSettingError(RuntimeError):
+    """A setting has a value the app cannot use; the message names it."""
+
+
+def _required(env: Mapping[str, str], name: SettingName) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise MissingSettingError(f"required app setting {name} is not set")
+    return value
+
+
+def _flag(env: Mapping[str, str], name: SettingName, *, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"true", "1", "yes"}:
+        return True
+    if raw in {"false", "0", "no"}:
+        return False
+    raise InvalidSettingError(f"app setting {name} must be true or false")
+
+
+@dataclass(frozen=True)
+class Settings:
+    storage_connection: str
+    cosmos_endpoint: str
+    cosmos_key: str
+    cosmos_verify_tls: bool
+    messages_queue: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings.
+
+        Raises MissingSettingError / InvalidSettingError naming the setting.
+        """
+        env = os.environ if env is None else env
+        return cls(
+            storage_connection=_required(env, SettingName.STORAGE_CONNECTION),
+            cosmos_endpoint=_required(env, SettingName.COSMOS_ENDPOINT),
+            cosmos_key=_required(env, SettingName.COSMOS_KEY),
+            # TLS verification may only be turned off for the local emulator's certificate.
+            cosmos_verify_tls=_flag(env, SettingName.COSMOS_VERIFY_TLS, default=True),
+            messages_queue=_required(env, SettingName.MESSAGES_QUEUE),
+        )

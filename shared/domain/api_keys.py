@@ -1,0 +1,36 @@
+"""API keys of services: generated once, shown once, stored only as SHA-256 hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+API_KEY_BYTES = 16
+
+
+class KeySlot(StrEnum):
+    PRIMARY = "PRIMARY"
+    SECONDARY = "SECONDARY"
+
+
+class ApiKeyRecord(BaseModel):
+    """What is stored of a key: its hash (the record's id), its service and its slot."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    service_id: str
+    slot: KeySlot
+
+
+def generate_api_key() -> str:
+    """A new random key in the shape of an APIM subscription key (32 hex characters)."""
+    return secrets.token_hex(API_KEY_BYTES)
+
+
+def hash_api_key(api_key: str) -> str:
+    """The stored form of a key: hex SHA-256 of its UTF-8 bytes."""
+    return hashlib.sha256(api_key.encode("utf-8")).hexdigest()

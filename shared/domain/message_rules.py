@@ -1,0 +1,67 @@
+"""Validation of a new message beyond its shape: recipient and rules that span fields."""
+
+from __future__ import annotations
+
+from shared.domain.errors import FieldError, ValidationError
+from shared.domain.fiscal_code import is_valid_fiscal_code
+from shared.domain.message import NewMessage
+from shared.domain.validation import parse_json_model
+
+RECIPIENT_POINTER = "/fiscal_code"
+
+
+def _recipient_errors(
+    path_fiscal_code: str | None, body_fiscal_code: str | None
+) -> list[FieldError]:
+    if path_fiscal_code and body_fiscal_code is not None:
+        return [
+            FieldError(
+                "ambiguous_recipient",
+                "give the fiscal code either in the path or in the body, not both",
+                RECIPIENT_POINTER,
+            )
+        ]
+    fiscal_code = path_fiscal_code or body_fiscal_code
+    if not fiscal_code:
+        return [
+            FieldError(
+                "required",
+                "the recipient's fiscal code is required, in the path or in the body",
+                RECIPIENT_POINTER,
+            )
+        ]
+    if not is_valid_fiscal_code(fiscal_code):
+        return [FieldError("invalid_fiscal_code", "not a valid fiscal code", RECIPIENT_POINTER)]
+    return []
+
+
+def _content_errors(message: NewMessage) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if message.content.payment_data is not None and message.content.due_date is None:
+        errors.append(
+            FieldError(
+                "required",
+                "a message with payment_data must also carry due_date",
+                "/content/due_date",
+            )
+        )
+    return errors
+
+
+def validate_new_message(path_fiscal_code: str | None, body: bytes) -> tuple[str, NewMessage]:
+    """The recipient's fiscal code and the validated message from a request body.
+
+    The fiscal code comes from exactly one of the path and the body.
+    Raises ValidationError listing every invalid field at once.
+    """
+    try:
+        message = parse_json_model(NewMessage, body)
+    except ValidationError as invalid:
+        errors = list(invalid.errors)
+        if path_fiscal_code and not is_valid_fiscal_code(path_fiscal_code):
+            errors += _recipient_errors(path_fiscal_code, None)
+        raise ValidationError(errors) from None
+    errors = _recipient_errors(path_fiscal_code, message.fiscal_code) + _content_errors(message)
+    if errors:
+        raise ValidationError(errors)
+    return path_fiscal_code or message.fiscal_code or "", message

@@ -1,0 +1,86 @@
+"""Operator use cases: register services with their keys, and citizens."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from shared.domain.api_keys import ApiKeyRecord, KeySlot, generate_api_key, hash_api_key
+from shared.domain.errors import FieldError, ValidationError
+from shared.domain.fiscal_code import is_valid_fiscal_code
+from shared.domain.profile import Profile
+from shared.domain.service import Service, Tier
+from shared.services.ports import ApiKeyRepository, ProfileRepository, ServiceRepository
+
+
+@dataclass(frozen=True)
+class NewServiceKeys:
+    """A freshly created service and its keys in clear: shown once, never stored."""
+
+    service: Service
+    primary_key: str
+    secondary_key: str
+
+
+def create_service(
+    *,
+    name: str,
+    organization_name: str,
+    organization_fiscal_code: str,
+    department_name: str = "",
+    tier: Tier = Tier.BASIC,
+    service_id: str | None = None,
+    services: ServiceRepository,
+    api_keys: ApiKeyRepository,
+) -> NewServiceKeys:
+    """Register a service and issue its primary and secondary keys.
+
+    Raises ValidationError for bad fields and AlreadyExistsError if the id is taken.
+    """
+    service = Service(
+        id=service_id or uuid.uuid4().hex,
+        name=name,
+        organization_name=organization_name,
+        organization_fiscal_code=organization_fiscal_code,
+        department_name=department_name,
+        tier=tier,
+    )
+    errors = []
+    if not name.strip():
+        errors.append(FieldError("required", "the service needs a name", "/name"))
+    if not (organization_fiscal_code.isdigit() and len(organization_fiscal_code) == 11):
+        errors.append(
+            FieldError(
+                "pattern_mismatch",
+                "an organization fiscal code has 11 digits",
+                "/organization_fiscal_code",
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+    services.add(service)
+    keys = {slot: generate_api_key() for slot in KeySlot}
+    for slot, key in keys.items():
+        api_keys.add(ApiKeyRecord(id=hash_api_key(key), service_id=service.id, slot=slot))
+    return NewServiceKeys(service, keys[KeySlot.PRIMARY], keys[KeySlot.SECONDARY])
+
+
+def register_citizen(
+    fiscal_code: str,
+    *,
+    inbox_enabled: bool = True,
+    preferred_languages: tuple[str, ...] = ("it_IT",),
+    profiles: ProfileRepository,
+) -> Profile:
+    """Create or replace a citizen's profile. Raises ValidationError for a bad fiscal code."""
+    if not is_valid_fiscal_code(fiscal_code):
+        raise ValidationError(
+            [FieldError("invalid_fiscal_code", "not a valid fiscal code", "/fiscal_code")]
+        )
+    profile = Profile(
+        fiscal_code=fiscal_code,
+        inbox_enabled=inbox_enabled,
+        preferred_languages=preferred_languages,
+    )
+    profiles.save(profile)
+    return profile

@@ -1,0 +1,74 @@
+"""The ports the use cases depend on. Each has one real adapter and one fake in the tests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from shared.domain.api_keys import ApiKeyRecord
+from shared.domain.message import Message
+from shared.domain.message_ref import MessageRef
+from shared.domain.profile import Profile
+from shared.domain.service import Service
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware, in UTC."""
+        ...
+
+
+class MessageRepository(Protocol):
+    def add(self, message: Message) -> Message:
+        """Store a new message and return it with its version.
+
+        Raises AlreadyExistsError if a message with its id exists in its partition.
+        """
+        ...
+
+    def get(self, fiscal_code: str, message_id: str) -> Message | None:
+        """The message with this id in this recipient's partition, or None."""
+        ...
+
+    def replace(self, message: Message) -> Message:
+        """Store a changed message if the stored one still has `message.version`.
+
+        Raises ConcurrentUpdateError if it changed since it was read.
+        """
+        ...
+
+
+class ProfileRepository(Protocol):
+    def get(self, fiscal_code: str) -> Profile | None:
+        """The citizen's profile, or None when they are not registered."""
+        ...
+
+    def save(self, profile: Profile) -> None:
+        """Create or replace the citizen's profile."""
+        ...
+
+
+class ServiceRepository(Protocol):
+    def get(self, service_id: str) -> Service | None:
+        """The service with this id, or None."""
+        ...
+
+    def add(self, service: Service) -> None:
+        """Store a new service. Raises AlreadyExistsError if the id is taken."""
+        ...
+
+
+class ApiKeyRepository(Protocol):
+    def get(self, key_hash: str) -> ApiKeyRecord | None:
+        """The key record whose id is this hash, or None."""
+        ...
+
+    def add(self, record: ApiKeyRecord) -> None:
+        """Store a new key record. Raises AlreadyExistsError if the hash is taken."""
+        ...
+
+
+class MessageQueue(Protocol):
+    def send(self, ref: MessageRef) -> None:
+        """Enqueue a reference to an accepted message for processing."""
+        ...

@@ -1,0 +1,65 @@
+"""Builders of valid domain values and request bodies, so each test states only what matters."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.domain.fiscal_code import check_character
+from shared.domain.message import FeatureLevel, Message, MessageContent, MessageStatus
+from shared.domain.service import Service
+
+FISCAL_CODE = "RSSMRA80A01H501U"
+OTHER_FISCAL_CODE = "MRARSS80A01H501T"
+SUBJECT = "Your identity card is ready"
+MARKDOWN = "Your new electronic identity card is ready. " * 3
+
+
+def message_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"content": {"subject": SUBJECT, "markdown": MARKDOWN}}
+    body.update(overrides)
+    return body
+
+
+def message_json(**overrides: Any) -> bytes:
+    return json.dumps(message_body(**overrides)).encode()
+
+
+def a_service(service_id: str = "svc-1", **overrides: Any) -> Service:
+    fields: dict[str, Any] = {
+        "id": service_id,
+        "name": "Anagrafe",
+        "organization_name": "Comune di Esempio",
+        "organization_fiscal_code": "01234567890",
+    }
+    fields.update(overrides)
+    return Service(**fields)
+
+
+def a_message(
+    message_id: str = "01JCZ0000000000000000000AA",
+    fiscal_code: str = FISCAL_CODE,
+    sender_service_id: str = "svc-1",
+    status: MessageStatus = MessageStatus.ACCEPTED,
+) -> Message:
+    now = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    return Message(
+        id=message_id,
+        fiscal_code=fiscal_code,
+        sender_service_id=sender_service_id,
+        created_at=now,
+        time_to_live=3600,
+        content=MessageContent(subject=SUBJECT, markdown=MARKDOWN),
+        feature_level_type=FeatureLevel.STANDARD,
+        status=status,
+        status_changed_at=now,
+    )
+
+
+def random_fiscal_code() -> str:
+    """A valid fiscal code nobody registered: random surname and name letters."""
+    letters = "".join(random.choice("BCDFGHLMNPRSTVZ") for _ in range(6))
+    first_fifteen = f"{letters}85T10A944"
+    return first_fifteen + check_character(first_fifteen)

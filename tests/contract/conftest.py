@@ -1,0 +1,83 @@
+"""Each port's contract runs twice: against its fake and against its real adapter."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from shared.adapters.queues import StorageMessageQueue, queue_client
+from shared.bootstrap import build_app
+from shared.domain.message_ref import MessageRef
+from tests.fakes import (
+    FakeApiKeyRepository,
+    FakeMessageQueue,
+    FakeMessageRepository,
+    FakeProfileRepository,
+    FakeServiceRepository,
+)
+
+IMPLEMENTATIONS = ["fake", "real"]
+
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+def implementation(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def real_app(implementation, request):
+    if implementation == "fake":
+        return None
+    stack = request.getfixturevalue("local_stack")
+    return build_app(stack.settings)
+
+
+@pytest.fixture
+def message_repository(implementation, real_app):
+    return FakeMessageRepository() if real_app is None else real_app.messages
+
+
+@pytest.fixture
+def profile_repository(implementation, real_app):
+    return FakeProfileRepository() if real_app is None else real_app.profiles
+
+
+@pytest.fixture
+def service_repository(implementation, real_app):
+    return FakeServiceRepository() if real_app is None else real_app.services
+
+
+@pytest.fixture
+def api_key_repository(implementation, real_app):
+    return FakeApiKeyRepository() if real_app is None else real_app.api_keys
+
+
+@pytest.fixture
+def message_queue_and_reader(
+    implementation, request
+) -> Iterator[tuple[object, Callable[[], list[MessageRef]]]]:
+    """The queue port, and a function that drains what was sent through it."""
+    if implementation == "fake":
+        fake = FakeMessageQueue()
+
+        def drain_fake() -> list[MessageRef]:
+            sent, fake.sent = fake.sent, []
+            return sent
+
+        yield fake, drain_fake
+        return
+    stack = request.getfixturevalue("local_stack")
+    client = queue_client(stack.storage_connection_string, f"contract-{uuid.uuid4().hex[:12]}")
+    client.create_queue()
+
+    def drain_real() -> list[MessageRef]:
+        refs = []
+        for message in client.receive_messages(max_messages=32):
+            refs.append(MessageRef.from_json(message.content))
+            client.delete_message(message)
+        return refs
+
+    yield StorageMessageQueue(client), drain_real
+    client.delete_queue()

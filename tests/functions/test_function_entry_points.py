@@ -1,0 +1,148 @@
+"""Each function's `main`, called with trigger objects built from sample events, on the
+real emulators: the journey POST -> queue -> ProcessMessage -> GET, and its failures."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import azure.functions as func
+import pytest
+from azure.functions.queue import QueueMessage
+from azure.functions.timer import TimerRequest
+from azure.storage.queue import QueueClient
+
+import CreateMessage
+import GetMessageStatus
+import ProcessMessage
+import ReminderTimer
+from shared.adapters.queues import queue_client
+from shared.domain.message_rules import validate_new_message
+from tests.builders import FISCAL_CODE, random_fiscal_code
+from tests.events import http_request, load_event
+
+KEY_HEADER = "Ocp-Apim-Subscription-Key"
+
+
+def _create(key: str, fiscal_code: str = FISCAL_CODE, body: bytes | None = None):
+    request = http_request(
+        "create_message",
+        headers={KEY_HEADER: key},
+        body=body,
+        substitutions={FISCAL_CODE: fiscal_code},
+    )
+    return CreateMessage.main(request)
+
+
+def _get(key: str, message_id: str, fiscal_code: str = FISCAL_CODE) -> func.HttpResponse:
+    request = http_request(
+        "get_message_status",
+        headers={KEY_HEADER: key},
+        substitutions={"{id}": message_id, FISCAL_CODE: fiscal_code},
+    )
+    return GetMessageStatus.main(request)
+
+
+def _take_from_queue(local_stack, message_id: str) -> QueueMessage:
+    """Receive the queue message that references `message_id`, as the host would pass it."""
+    client = queue_client(
+        local_stack.storage_connection_string, local_stack.settings.messages_queue
+    )
+    for received in client.receive_messages(max_messages=32, visibility_timeout=1):
+        if json.loads(received.content)["message_id"] == message_id:
+            client.delete_message(received)
+            return QueueMessage(id=received.id, body=received.content.encode(), dequeue_count=1)
+    raise AssertionError(f"no queue message references {message_id}")
+
+
+def test_journey_from_post_to_processed(local_stack, sender):
+    # GIVEN a registered citizen and a service's key
+    # WHEN the service posts a message
+    created = _create(sender.key)
+    assert created.status_code == 201
+    message_id = json.loads(created.get_body())["id"]
+    assert created.headers["Location"] == f"/api/v1/messages/{FISCAL_CODE}/{message_id}"
+    # THEN it is ACCEPTED until the queue function processes it
+    assert json.loads(_get(sender.key, message_id).get_body())["status"] == "ACCEPTED"
+    ProcessMessage.main(_take_from_queue(local_stack, message_id))
+    body = json.loads(_get(sender.key, message_id).get_body())
+    assert body["status"] == "PROCESSED"
+    assert body["message"]["sender_service_id"] == sender.service_id
+    assert body["message"]["content"]["subject"] == "Your identity card is ready"
+
+
+def test_message_to_an_unknown_citizen_ends_rejected_user_not_found(local_stack, sender):
+    fiscal_code = random_fiscal_code()
+    created = _create(sender.key, fiscal_code=fiscal_code)
+    message_id = json.loads(created.get_body())["id"]
+    ProcessMessage.main(_take_from_queue(local_stack, message_id))
+    body = json.loads(_get(sender.key, message_id, fiscal_code).get_body())
+    assert (body["status"], body["rejection_reason"]) == ("REJECTED", "USER_NOT_FOUND")
+
+
+def test_the_queue_carries_base64_so_the_host_can_decode_it(local_stack, sender):
+    # GIVEN a plain client that does NOT decode, reading the raw bytes Azurite stores
+    raw_client = QueueClient.from_connection_string(
+        local_stack.storage_connection_string, local_stack.settings.messages_queue
+    )
+    message_id = json.loads(_create(sender.key).get_body())["id"]
+    raw = [m.content for m in raw_client.peek_messages(max_messages=32)]
+    # THEN our reference is there base64-encoded, as host.json's messageEncoding expects
+    decoded = [json.loads(base64.b64decode(text, validate=True)) for text in raw]
+    assert {"message_id": message_id, "fiscal_code": FISCAL_CODE} in decoded
+    _take_from_queue(local_stack, message_id)
+
+
+@pytest.mark.parametrize("key", [None, "not-a-key"])
+def test_missing_or_unknown_key_gets_a_401_problem(local_stack, key):
+    headers = {} if key is None else {KEY_HEADER: key}
+    response = CreateMessage.main(http_request("create_message", headers=headers))
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    assert json.loads(response.get_body())["status"] == 401
+
+
+def test_another_service_gets_404_for_a_message_it_did_not_send(local_stack, sender, other_sender):
+    message_id = json.loads(_create(sender.key).get_body())["id"]
+    response = _get(other_sender.key, message_id)
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert _get(sender.key, "01JCZ00000000000000000NONE").status_code == 404
+
+
+def test_invalid_body_gets_a_400_problem_naming_every_field(local_stack, sender):
+    response = _create(sender.key, body=b'{"content": {"subject": "short"}}')
+    assert response.status_code == 400
+    problem = json.loads(response.get_body())
+    assert sorted(error["pointer"] for error in problem["errors"]) == [
+        "/content/markdown",
+        "/content/subject",
+    ]
+    assert problem["instance"] == response.headers["X-Request-Id"]
+
+
+def test_non_json_content_type_gets_415(local_stack, sender):
+    request = http_request(
+        "create_message",
+        headers={KEY_HEADER: sender.key, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert CreateMessage.main(request).status_code == 415
+
+
+def test_malformed_queue_message_raises_so_it_ends_in_the_poison_queue(local_stack):
+    with pytest.raises(ValueError, match="not a message reference"):
+        ProcessMessage.main(QueueMessage(id="x", body=b"not json", dequeue_count=1))
+
+
+def test_reminder_timer_runs(local_stack, caplog):
+    caplog.set_level("INFO")
+    ReminderTimer.main(TimerRequest(past_due=True))
+    assert "reminder run started (past_due=True)" in caplog.text
+
+
+def test_create_message_sample_event_is_a_valid_message():
+    event = load_event("create_message")
+    fiscal_code, _ = validate_new_message(
+        event["route_params"]["fiscal_code"], json.dumps(event["body"]).encode()
+    )
+    assert fiscal_code == FISCAL_CODE

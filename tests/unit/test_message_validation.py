@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from shared.domain.errors import ValidationError
+from shared.domain.message import FeatureLevel
+from shared.domain.message_rules import validate_new_message
+from tests.builders import FISCAL_CODE, MARKDOWN, message_body, message_json
+
+
+def _pointers(raw: bytes, path_fiscal_code: str | None = FISCAL_CODE) -> list[str]:
+    with pytest.raises(ValidationError) as caught:
+        validate_new_message(path_fiscal_code, raw)
+    return [error.pointer for error in caught.value.errors]
+
+
+def test_valid_message_gets_io_defaults():
+    fiscal_code, message = validate_new_message(FISCAL_CODE, message_json())
+    assert fiscal_code == FISCAL_CODE
+    assert message.time_to_live == 3600
+    assert message.feature_level_type is FeatureLevel.STANDARD
+
+
+def test_unknown_fields_are_ignored_as_io_does():
+    _, message = validate_new_message(FISCAL_CODE, message_json(unknown={"x": 1}))
+    assert message.content.markdown == MARKDOWN
+
+
+def test_lists_every_invalid_field_at_once_with_pointers():
+    body = message_body(time_to_live=60)
+    body["content"] = {"subject": "short", "markdown": "too short"}
+    pointers = _pointers(json.dumps(body).encode())
+    assert sorted(pointers) == ["/content/markdown", "/content/subject", "/time_to_live"]
+
+
+@pytest.mark.parametrize(
+    ("subject_length", "valid"), [(9, False), (10, True), (120, True), (121, False)]
+)
+def test_subject_length_limits_are_ios(subject_length, valid):
+    body = message_body()
+    body["content"]["subject"] = "s" * subject_length
+    raw = json.dumps(body).encode()
+    if valid:
+        validate_new_message(FISCAL_CODE, raw)
+    else:
+        assert _pointers(raw) == ["/content/subject"]
+
+
+def test_time_to_live_as_a_string_is_rejected():
+    assert _pointers(message_json(time_to_live="3600")) == ["/time_to_live"]
+
+
+def test_payment_message_without_due_date_points_at_due_date():
+    body = message_body()
+    body["content"]["payment_data"] = {"amount": 100, "notice_number": "012345678901234567"}
+    assert _pointers(json.dumps(body).encode()) == ["/content/due_date"]
+
+
+def test_due_date_without_offset_is_read_as_utc():
+    body = message_body()
+    body["content"]["due_date"] = "2026-12-01T10:00:00"
+    _, message = validate_new_message(FISCAL_CODE, json.dumps(body).encode())
+    assert message.content.due_date is not None
+    assert message.content.due_date.isoformat() == "2026-12-01T10:00:00+00:00"
+
+
+@pytest.mark.parametrize("raw", [b"{", b"", b"\xff\xfe", b"[1, 2]", b'"text"', b"[" * 5000])
+def test_a_body_that_is_not_a_json_object_points_at_the_document(raw):
+    assert _pointers(raw) == [""]
+
+
+def test_fiscal_code_in_path_and_body_is_ambiguous():
+    assert _pointers(message_json(fiscal_code=FISCAL_CODE)) == ["/fiscal_code"]
+
+
+def test_fiscal_code_in_neither_place_is_required():
+    assert _pointers(message_json(), path_fiscal_code=None) == ["/fiscal_code"]
+
+
+def test_fiscal_code_may_come_from_the_body():
+    fiscal_code, _ = validate_new_message(None, message_json(fiscal_code=FISCAL_CODE))
+    assert fiscal_code == FISCAL_CODE
+
+
+def test_invalid_path_fiscal_code_is_reported_with_body_errors():
+    body = message_body()
+    body["content"]["subject"] = "short"
+    pointers = _pointers(json.dumps(body).encode(), path_fiscal_code="RSSMRA80A01H501X")
+    assert sorted(pointers) == ["/content/subject", "/fiscal_code"]
+
+
+def test_errors_never_echo_the_rejected_value():
+    body = message_body(time_to_live="RSSMRA80A01H501U")
+    with pytest.raises(ValidationError) as caught:
+        validate_new_message(FISCAL_CODE, json.dumps(body).encode())
+    assert "RSSMRA80A01H501U" not in repr(caught.value.errors)
