@@ -11,12 +11,8 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 
 from infra.local.emulators import (
@@ -26,6 +22,7 @@ from infra.local.emulators import (
     port_is_open,
     running_emulators,
 )
+from infra.local.host_process import HostStartError, host_command, stop_host, wait_for_host
 from infra.local.stack import LOCAL_SETTINGS, SAMPLE_SETTINGS, app_settings
 from shared.adapters.provisioning import provision
 from shared.bootstrap import build_app
@@ -35,38 +32,7 @@ from shared.services.onboarding import create_service, register_citizen
 HOST_PORT = 7071
 DEMO_FISCAL_CODE = "RSSMRA80A01H501U"
 DEMO_SERVICE_ID = "demo-service"
-HOST_READY_TIMEOUT_SECONDS = 60.0
 LOG_DIR = PROJECT_ROOT / ".local" / "logs"
-
-
-def _host_command(use_func: bool) -> list[str]:
-    if use_func:
-        return ["func", "start", "--port", str(HOST_PORT)]
-    return [
-        sys.executable,
-        "-m",
-        "infra.local.offline_host",
-        "--app-root",
-        str(PROJECT_ROOT),
-        "--port",
-        str(HOST_PORT),
-    ]
-
-
-def _wait_for_host(process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + HOST_READY_TIMEOUT_SECONDS
-    url = f"http://127.0.0.1:{HOST_PORT}/admin/host/status"
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise EmulatorStartError(f"the Functions host exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    raise EmulatorStartError(f"the Functions host did not answer on port {HOST_PORT}")
 
 
 def _seed_demo(settings: Settings) -> str:
@@ -116,16 +82,6 @@ Press Ctrl-C to stop everything.
     )
 
 
-def _stop_host(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def run(use_func: bool) -> int:
     if port_is_open(HOST_PORT):
         print(f"error: port {HOST_PORT} is in use; stop what listens there", file=sys.stderr)
@@ -140,15 +96,17 @@ def run(use_func: bool) -> int:
         api_key = _seed_demo(settings)
         env: Mapping[str, str] = {**os.environ, **values}
         host = "func start" if use_func else "offline host"
-        process = subprocess.Popen(_host_command(use_func), cwd=PROJECT_ROOT, env=dict(env))
+        process = subprocess.Popen(
+            host_command(HOST_PORT, use_func=use_func), cwd=PROJECT_ROOT, env=dict(env)
+        )
         try:
-            _wait_for_host(process)
+            wait_for_host(process, HOST_PORT)
             _print_welcome(api_key, host)
             process.wait()
         except KeyboardInterrupt:
             pass
         finally:
-            _stop_host(process)
+            stop_host(process)
     return 0
 
 
@@ -163,7 +121,7 @@ def main() -> int:
     use_func = shutil.which("func") is not None and not args.offline_host
     try:
         return run(use_func)
-    except EmulatorStartError as exc:
+    except (EmulatorStartError, HostStartError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

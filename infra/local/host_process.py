@@ -1,0 +1,67 @@
+"""Start the Functions host (Core Tools or the offline host) and wait until it serves."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+from infra.local.emulators import PROJECT_ROOT
+
+HOST_READY_TIMEOUT_SECONDS = 60.0
+
+
+class HostStartError(RuntimeError):
+    """The host exited while starting, or did not answer in time."""
+
+
+def host_command(port: int, *, use_func: bool, strict: bool = False) -> list[str]:
+    """The command that runs the function app in PROJECT_ROOT on `port`.
+
+    `strict` makes the offline host refuse to start when any function fails to load
+    (the real host, like the default, serves the others).
+    """
+    if use_func:
+        return ["func", "start", "--port", str(port)]
+    return [
+        sys.executable,
+        "-m",
+        "infra.local.offline_host",
+        "--app-root",
+        str(PROJECT_ROOT),
+        "--port",
+        str(port),
+        *(["--strict"] if strict else []),
+    ]
+
+
+def wait_for_host(process: subprocess.Popen[bytes], port: int) -> None:
+    """Return once the host answers its status endpoint. Raises HostStartError."""
+    deadline = time.monotonic() + HOST_READY_TIMEOUT_SECONDS
+    url = f"http://127.0.0.1:{port}/admin/host/status"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise HostStartError(f"the Functions host exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise HostStartError(f"the Functions host did not answer on port {port}")
+
+
+def stop_host(process: subprocess.Popen[bytes], *, timeout: float = 20.0) -> None:
+    """Ask the host to stop as Ctrl-C does; kill it if it does not within `timeout`."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)  # the host finishes in-flight invocations first
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -1,0 +1,1 @@
+"""An async function with its own scriptFile and entryPoint."""

@@ -1,0 +1,1 @@
+"""Code shared by the sample functions, imported absolutely as the real app imports `shared`."""
