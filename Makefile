@@ -4,7 +4,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-CODE := shared infra tests CreateMessage GetMessageStatus ProcessMessage ReminderTimer
+CODE := shared infra tests CreateMessage GetMessageStatus GetProfile GetProfileByPost ProcessMessage ReminderTimer
 
 .PHONY: install run test lint typecheck pytest clean
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 
 from shared.adapters.cosmos_client import cosmos_client
+from shared.adapters.cosmos_idempotency import CosmosIdempotencyStore
 from shared.adapters.cosmos_messages import CosmosMessageRepository
 from shared.adapters.cosmos_profiles import CosmosProfileRepository
+from shared.adapters.cosmos_rate_counter import CosmosWindowCounter
 from shared.adapters.cosmos_services import CosmosApiKeyRepository, CosmosServiceRepository
 from shared.adapters.queues import StorageMessageQueue, queue_client
 from shared.adapters.system_clock import SystemClock
@@ -15,11 +18,14 @@ from shared.config import Settings
 from shared.services.ports import (
     ApiKeyRepository,
     Clock,
+    IdempotencyStore,
     MessageQueue,
     MessageRepository,
     ProfileRepository,
     ServiceRepository,
+    WindowCounter,
 )
+from shared.services.service_directory import CachedServiceDirectory
 from shared.storage_layout import ContainerName, storage_layout
 
 
@@ -33,6 +39,9 @@ class App:
     services: ServiceRepository
     api_keys: ApiKeyRepository
     queue: MessageQueue
+    idempotency: IdempotencyStore
+    rate_counter: WindowCounter
+    directory: CachedServiceDirectory
     clock: Clock
 
 
@@ -41,16 +50,29 @@ def build_app(settings: Settings) -> App:
         settings.cosmos_endpoint, settings.cosmos_key, verify_tls=settings.cosmos_verify_tls
     )
     database = client.get_database_client(storage_layout().database)
+    clock = SystemClock()
+    services = CosmosServiceRepository(database.get_container_client(ContainerName.SERVICES))
+    api_keys = CosmosApiKeyRepository(database.get_container_client(ContainerName.API_KEYS))
     return App(
         settings=settings,
         messages=CosmosMessageRepository(database.get_container_client(ContainerName.MESSAGES)),
         profiles=CosmosProfileRepository(database.get_container_client(ContainerName.PROFILES)),
-        services=CosmosServiceRepository(database.get_container_client(ContainerName.SERVICES)),
-        api_keys=CosmosApiKeyRepository(database.get_container_client(ContainerName.API_KEYS)),
+        services=services,
+        api_keys=api_keys,
         queue=StorageMessageQueue(
             queue_client(settings.storage_connection, settings.messages_queue)
         ),
-        clock=SystemClock(),
+        idempotency=CosmosIdempotencyStore(
+            database.get_container_client(ContainerName.IDEMPOTENCY)
+        ),
+        rate_counter=CosmosWindowCounter(database.get_container_client(ContainerName.RATE_LIMITS)),
+        directory=CachedServiceDirectory(
+            api_keys=api_keys,
+            services=services,
+            clock=clock,
+            ttl=timedelta(seconds=settings.service_cache_ttl_seconds),
+        ),
+        clock=clock,
     )
 
 

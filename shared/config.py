@@ -17,6 +17,7 @@ class SettingName(StrEnum):
     COSMOS_VERIFY_TLS = "COSMOS_VERIFY_TLS"
     MESSAGES_QUEUE = "MESSAGES_QUEUE"
     REMINDER_SCHEDULE = "REMINDER_SCHEDULE"
+    SERVICE_CACHE_TTL_SECONDS = "SERVICE_CACHE_TTL_SECONDS"
 
 
 class MissingSettingError(RuntimeError):
@@ -45,6 +46,22 @@ def _flag(env: Mapping[str, str], name: SettingName, *, default: bool) -> bool:
     raise InvalidSettingError(f"app setting {name} must be true or false")
 
 
+def _seconds(env: Mapping[str, str], name: SettingName, *, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidSettingError(f"app setting {name} must be a number of seconds") from None
+    if value < 0:
+        raise InvalidSettingError(f"app setting {name} must not be negative")
+    return value
+
+
+DEFAULT_SERVICE_CACHE_TTL_SECONDS = 10.0
+
+
 @dataclass(frozen=True)
 class Settings:
     storage_connection: str
@@ -52,6 +69,9 @@ class Settings:
     cosmos_key: str
     cosmos_verify_tls: bool
     messages_queue: str
+    # How long a worker trusts a cached service look-up: a revoked key or a changed
+    # service setting takes effect within this time.
+    service_cache_ttl_seconds: float = DEFAULT_SERVICE_CACHE_TTL_SECONDS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -67,4 +87,9 @@ class Settings:
             # TLS verification may only be turned off for the local emulator's certificate.
             cosmos_verify_tls=_flag(env, SettingName.COSMOS_VERIFY_TLS, default=True),
             messages_queue=_required(env, SettingName.MESSAGES_QUEUE),
+            service_cache_ttl_seconds=_seconds(
+                env,
+                SettingName.SERVICE_CACHE_TTL_SECONDS,
+                default=DEFAULT_SERVICE_CACHE_TTL_SECONDS,
+            ),
         )

@@ -15,9 +15,15 @@ from shared.domain.errors import (
     AlreadyExistsError,
     AuthenticationError,
     ConcurrentUpdateError,
+    ForbiddenError,
+    IdempotencyInProgressError,
+    IdempotencyMismatchError,
     NotFoundError,
+    PayloadTooLargeError,
     PostinoError,
+    RateLimitedError,
     StorageUnavailableError,
+    UnsupportedMediaTypeError,
     ValidationError,
 )
 
@@ -26,6 +32,7 @@ logger = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 REQUEST_ID_HEADER = "X-Request-Id"
 RETRY_AFTER_SECONDS = 5
+IN_PROGRESS_RETRY_AFTER_SECONDS = 1
 
 
 @dataclass(frozen=True)
@@ -40,19 +47,30 @@ class ProblemType:
 
 
 VALIDATION = ProblemType(400, "validation-error", "Invalid request")
-UNSUPPORTED_MEDIA = ProblemType(415, "unsupported-media-type", "Unsupported media type")
 UNAUTHORIZED = ProblemType(401, "unauthorized", "Missing or invalid API key")
+FORBIDDEN = ProblemType(403, "forbidden", "Not allowed for this service")
 NOT_FOUND = ProblemType(404, "not-found", "Not found")
 CONFLICT = ProblemType(409, "conflict", "Conflict")
+IN_PROGRESS = ProblemType(409, "idempotency-key-in-progress", "Request in progress")
+TOO_LARGE = ProblemType(413, "payload-too-large", "Request body too large")
+UNSUPPORTED_MEDIA = ProblemType(415, "unsupported-media-type", "Unsupported media type")
+KEY_REUSED = ProblemType(422, "idempotency-key-reused", "Idempotency-Key reused")
+TOO_MANY = ProblemType(429, "too-many-requests", "Too many requests")
 UNAVAILABLE = ProblemType(503, "service-unavailable", "Service temporarily unavailable")
 INTERNAL = ProblemType(500, "internal-error", "Internal error")
 
 _BY_ERROR: dict[type[PostinoError], ProblemType] = {
     ValidationError: VALIDATION,
     AuthenticationError: UNAUTHORIZED,
+    ForbiddenError: FORBIDDEN,
     NotFoundError: NOT_FOUND,
     AlreadyExistsError: CONFLICT,
     ConcurrentUpdateError: CONFLICT,
+    IdempotencyInProgressError: IN_PROGRESS,
+    PayloadTooLargeError: TOO_LARGE,
+    UnsupportedMediaTypeError: UNSUPPORTED_MEDIA,
+    IdempotencyMismatchError: KEY_REUSED,
+    RateLimitedError: TOO_MANY,
     StorageUnavailableError: UNAVAILABLE,
 }
 
@@ -65,7 +83,12 @@ def problem_type_of(error: PostinoError) -> ProblemType:
 
 
 def problem_response(
-    problem: ProblemType, detail: str, *, request_id: str, extra: dict[str, Any] | None = None
+    problem: ProblemType,
+    detail: str,
+    *,
+    request_id: str,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> func.HttpResponse:
     body = {
         "type": problem.uri,
@@ -75,11 +98,11 @@ def problem_response(
         "instance": request_id,
         **(extra or {}),
     }
-    headers = {REQUEST_ID_HEADER: request_id}
+    all_headers = {REQUEST_ID_HEADER: request_id, **(headers or {})}
     if problem is UNAVAILABLE:
-        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        all_headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return func.HttpResponse(
-        json.dumps(body), status_code=problem.status, headers=headers, mimetype=PROBLEM_JSON
+        json.dumps(body), status_code=problem.status, headers=all_headers, mimetype=PROBLEM_JSON
     )
 
 
@@ -92,6 +115,17 @@ def error_response(error: PostinoError, *, request_id: str) -> func.HttpResponse
         ]
         detail = "; ".join(f"{item.pointer or '/'}: {item.detail}" for item in error.errors)
         return problem_response(problem, detail, request_id=request_id, extra={"errors": errors})
+    if isinstance(error, ForbiddenError) and error.pointer is not None:
+        errors = [{"code": "forbidden", "detail": str(error), "pointer": error.pointer}]
+        return problem_response(
+            problem, str(error), request_id=request_id, extra={"errors": errors}
+        )
+    if isinstance(error, RateLimitedError):
+        headers = {**error.headers, "Retry-After": str(error.retry_after)}
+        return problem_response(problem, str(error), request_id=request_id, headers=headers)
+    if isinstance(error, IdempotencyInProgressError):
+        headers = {"Retry-After": str(IN_PROGRESS_RETRY_AFTER_SECONDS)}
+        return problem_response(problem, str(error), request_id=request_id, headers=headers)
     return problem_response(problem, str(error), request_id=request_id)
 
 
@@ -103,16 +137,6 @@ def json_response(
         status_code=status,
         headers={REQUEST_ID_HEADER: request_id, **(headers or {})},
         mimetype="application/json",
-    )
-
-
-def is_json_content_type(value: str | None) -> bool:
-    """True for application/json and application/<anything>+json, with any parameters."""
-    if value is None:
-        return True  # IO accepts a body without a declared type; it must still be JSON.
-    media_type = value.split(";", 1)[0].strip().lower()
-    return media_type == "application/json" or (
-        media_type.startswith("application/") and media_type.endswith("+json")
     )
 
 

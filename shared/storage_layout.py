@@ -59,3 +59,5 @@ class ContainerName:
     API_KEYS = "api-keys"
     PROFILES = "profiles"
     MESSAGES = "messages"
+    IDEMPOTENCY = "idempotency"
+    RATE_LIMITS = "rate-limits"

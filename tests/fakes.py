@@ -6,11 +6,13 @@ so a fake cannot drift from what Cosmos DB and Azurite do.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
 from shared.domain.api_keys import ApiKeyRecord
 from shared.domain.errors import AlreadyExistsError, ConcurrentUpdateError
+from shared.domain.idempotency import IdempotencyRecord
 from shared.domain.message import Message
 from shared.domain.message_ref import MessageRef
 from shared.domain.profile import Profile
@@ -91,6 +93,9 @@ class FakeApiKeyRepository:
             raise AlreadyExistsError("a record with this id already exists")
         self.stored[record.id] = record
 
+    def remove(self, key_hash: str) -> bool:
+        return self.stored.pop(key_hash, None) is not None
+
 
 class FakeMessageQueue:
     def __init__(self) -> None:
@@ -98,3 +103,43 @@ class FakeMessageQueue:
 
     def send(self, ref: MessageRef) -> None:
         self.sent.append(ref)
+
+
+class FakeWindowCounter:
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def increment(self, key: str, ttl_seconds: int) -> int:
+        with self._lock:
+            self.counts[key] = self.counts.get(key, 0) + 1
+            return self.counts[key]
+
+
+class FakeIdempotencyStore:
+    def __init__(self) -> None:
+        self.stored: dict[str, IdempotencyRecord] = {}
+
+    def reserve(self, record: IdempotencyRecord) -> tuple[IdempotencyRecord, bool]:
+        if record.id in self.stored:
+            return self.stored[record.id], False
+        stored = record.model_copy(update={"version": uuid.uuid4().hex})
+        self.stored[record.id] = stored
+        return stored, True
+
+    def replace(self, record: IdempotencyRecord) -> IdempotencyRecord:
+        if record.version is None:
+            raise ValueError("replace needs a record read from the store (it has no version)")
+        current = self.stored.get(record.id)
+        if current is None or current.version != record.version:
+            raise ConcurrentUpdateError("the record changed since it was read")
+        stored = record.model_copy(update={"version": uuid.uuid4().hex})
+        self.stored[record.id] = stored
+        return stored
+
+    def release(self, record: IdempotencyRecord) -> None:
+        if record.version is None:
+            raise ValueError("release needs a record read from the store (it has no version)")
+        current = self.stored.get(record.id)
+        if current is not None and current.version == record.version:
+            del self.stored[record.id]

@@ -41,3 +41,11 @@ class CosmosApiKeyRepository:
     def add(self, record: ApiKeyRecord) -> None:
         with domain_errors():
             self._container.create_item(record.model_dump(mode="json"))
+
+    def remove(self, key_hash: str) -> bool:
+        with domain_errors():
+            try:
+                self._container.delete_item(key_hash, partition_key=key_hash)
+            except exceptions.CosmosResourceNotFoundError:
+                return False
+        return True

@@ -44,3 +44,42 @@ class AlreadyExistsError(PostinoError):
 
 class StorageUnavailableError(PostinoError):
     """A store is unreachable or throttling; the operation may succeed if retried later."""
+
+
+class ForbiddenError(PostinoError):
+    """The caller is known but its contract or settings do not allow this request.
+
+    The message says what the caller can do about it.
+    """
+
+    def __init__(self, detail: str, pointer: str | None = None) -> None:
+        super().__init__(detail)
+        self.pointer = pointer
+
+
+class RateLimitedError(PostinoError):
+    """The service went over its request rate; `retry_after` seconds until it may retry.
+
+    `headers` describe the limit to the caller (RateLimit-*).
+    """
+
+    def __init__(self, retry_after: int, headers: dict[str, str]) -> None:
+        super().__init__(f"this service is over its request rate limit; retry in {retry_after} s")
+        self.retry_after = retry_after
+        self.headers = headers
+
+
+class IdempotencyMismatchError(PostinoError):
+    """An Idempotency-Key was reused with a different request."""
+
+
+class IdempotencyInProgressError(PostinoError):
+    """A request with the same Idempotency-Key has not finished yet."""
+
+
+class PayloadTooLargeError(PostinoError):
+    """The request body is over the size limit."""
+
+
+class UnsupportedMediaTypeError(PostinoError):
+    """The request body is not declared as JSON."""

@@ -5,42 +5,34 @@ from __future__ import annotations
 import azure.functions as func
 
 from shared import bootstrap
-from shared.http import (
-    UNSUPPORTED_MEDIA,
-    handle,
-    is_json_content_type,
-    json_response,
-    problem_response,
-)
-from shared.services.authenticate import authenticate
+from shared.entrypoints.institution_api import json_body, open_call
+from shared.http import handle, json_response
 from shared.services.create_message import create_message
 
-API_KEY_HEADER = "Ocp-Apim-Subscription-Key"
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 
 
 def _create(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     app = bootstrap.app()
-    sender = authenticate(
-        req.headers.get(API_KEY_HEADER), api_keys=app.api_keys, services=app.services
-    )
-    if not is_json_content_type(req.headers.get("Content-Type")):
-        return problem_response(
-            UNSUPPORTED_MEDIA, "send the message as application/json", request_id=request_id
-        )
-    message = create_message(
-        sender,
+    call = open_call(req, app)
+    accepted = create_message(
+        call.service,
         req.route_params.get("fiscal_code"),
-        req.get_body(),
+        json_body(req),
+        idempotency_key=req.headers.get(IDEMPOTENCY_KEY_HEADER),
         messages=app.messages,
         queue=app.queue,
+        idempotency=app.idempotency,
         clock=app.clock,
     )
-    return json_response(
-        {"id": message.id},
-        status=201,
-        request_id=request_id,
-        headers={"Location": f"/api/v1/messages/{message.fiscal_code}/{message.id}"},
-    )
+    message = accepted.message
+    headers = {
+        **call.headers(),
+        "Location": f"/api/v1/messages/{message.fiscal_code}/{message.id}",
+    }
+    if accepted.replayed:
+        headers["Idempotency-Replay"] = "true"
+    return json_response({"id": message.id}, status=201, request_id=request_id, headers=headers)
 
 
 def handle_create_message(req: func.HttpRequest) -> func.HttpResponse:

@@ -8,9 +8,8 @@ import azure.functions as func
 
 from shared import bootstrap
 from shared.domain.message import Message
-from shared.entrypoints.create_message import API_KEY_HEADER
+from shared.entrypoints.institution_api import open_call
 from shared.http import handle, json_response
-from shared.services.authenticate import authenticate
 from shared.services.get_message_status import get_message_status
 
 
@@ -35,13 +34,13 @@ def message_status_body(message: Message) -> dict[str, Any]:
 
 def _get(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     app = bootstrap.app()
-    caller = authenticate(
-        req.headers.get(API_KEY_HEADER), api_keys=app.api_keys, services=app.services
-    )
+    call = open_call(req, app)
     message = get_message_status(
-        caller, req.route_params["fiscal_code"], req.route_params["id"], messages=app.messages
+        call.service, req.route_params["fiscal_code"], req.route_params["id"], messages=app.messages
     )
-    return json_response(message_status_body(message), request_id=request_id)
+    return json_response(
+        message_status_body(message), request_id=request_id, headers=call.headers()
+    )
 
 
 def handle_get_message_status(req: func.HttpRequest) -> func.HttpResponse:

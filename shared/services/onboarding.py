@@ -9,7 +9,7 @@ from shared.domain.api_keys import ApiKeyRecord, KeySlot, generate_api_key, hash
 from shared.domain.errors import FieldError, ValidationError
 from shared.domain.fiscal_code import is_valid_fiscal_code
 from shared.domain.profile import Profile
-from shared.domain.service import Service, Tier
+from shared.domain.service import RateLimit, Service, Tier
 from shared.services.ports import ApiKeyRepository, ProfileRepository, ServiceRepository
 
 
@@ -30,6 +30,8 @@ def create_service(
     department_name: str = "",
     tier: Tier = Tier.BASIC,
     service_id: str | None = None,
+    max_allowed_payment_amount: int = 0,
+    rate_limit: RateLimit | None = None,
     services: ServiceRepository,
     api_keys: ApiKeyRepository,
 ) -> NewServiceKeys:
@@ -44,6 +46,8 @@ def create_service(
         organization_fiscal_code=organization_fiscal_code,
         department_name=department_name,
         tier=tier,
+        max_allowed_payment_amount=max_allowed_payment_amount,
+        rate_limit=rate_limit or RateLimit(),
     )
     errors = []
     if not name.strip():

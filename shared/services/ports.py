@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Protocol
 
 from shared.domain.api_keys import ApiKeyRecord
+from shared.domain.idempotency import IdempotencyRecord
 from shared.domain.message import Message
 from shared.domain.message_ref import MessageRef
 from shared.domain.profile import Profile
@@ -67,8 +68,43 @@ class ApiKeyRepository(Protocol):
         """Store a new key record. Raises AlreadyExistsError if the hash is taken."""
         ...
 
+    def remove(self, key_hash: str) -> bool:
+        """Delete the key record with this hash; False if there was none."""
+        ...
+
 
 class MessageQueue(Protocol):
     def send(self, ref: MessageRef) -> None:
         """Enqueue a reference to an accepted message for processing."""
+        ...
+
+
+class WindowCounter(Protocol):
+    def increment(self, key: str, ttl_seconds: int) -> int:
+        """Add one to the counter `key` (created at 0 if absent) and return its new value.
+
+        Atomic across processes. The counter may be forgotten after `ttl_seconds`.
+        Raises StorageUnavailableError.
+        """
+        ...
+
+
+class IdempotencyStore(Protocol):
+    def reserve(self, record: IdempotencyRecord) -> tuple[IdempotencyRecord, bool]:
+        """Store `record` unless its id is taken.
+
+        Returns the stored record (with its version) and whether this call created it.
+        """
+        ...
+
+    def replace(self, record: IdempotencyRecord) -> IdempotencyRecord:
+        """Replace the stored record if it still has `record.version`.
+
+        Raises ConcurrentUpdateError if it changed since it was read.
+        """
+        ...
+
+    def release(self, record: IdempotencyRecord) -> None:
+        """Delete the record if it still has `record.version` (a record someone else took
+        over in the meantime is left alone)."""
         ...

@@ -12,10 +12,12 @@ from shared.bootstrap import build_app
 from shared.domain.message_ref import MessageRef
 from tests.fakes import (
     FakeApiKeyRepository,
+    FakeIdempotencyStore,
     FakeMessageQueue,
     FakeMessageRepository,
     FakeProfileRepository,
     FakeServiceRepository,
+    FakeWindowCounter,
 )
 
 IMPLEMENTATIONS = ["fake", "real"]
@@ -81,3 +83,13 @@ def message_queue_and_reader(
 
     yield StorageMessageQueue(client), drain_real
     client.delete_queue()
+
+
+@pytest.fixture
+def window_counter(implementation, real_app):
+    return FakeWindowCounter() if real_app is None else real_app.rate_counter
+
+
+@pytest.fixture
+def idempotency_store(implementation, real_app):
+    return FakeIdempotencyStore() if real_app is None else real_app.idempotency

@@ -44,3 +44,11 @@ def test_key_record_is_found_by_its_hash_only(api_key_repository):
     assert api_key_repository.get(hash_api_key(uuid.uuid4().hex)) is None
     with pytest.raises(AlreadyExistsError):
         api_key_repository.add(record)
+
+
+def test_a_removed_key_is_gone_and_removing_it_again_says_so(api_key_repository):
+    key_hash = hash_api_key(uuid.uuid4().hex)
+    api_key_repository.add(ApiKeyRecord(id=key_hash, service_id="svc-1", slot=KeySlot.PRIMARY))
+    assert api_key_repository.remove(key_hash) is True
+    assert api_key_repository.get(key_hash) is None
+    assert api_key_repository.remove(key_hash) is False

@@ -9,14 +9,21 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from infra.local.emulators import PROJECT_ROOT, free_port
 from infra.local.host_process import HostStartError, host_command, stop_host, wait_for_host
+from shared.bootstrap import build_app
+from shared.domain.api_keys import ApiKeyRecord, KeySlot, generate_api_key, hash_api_key
+from shared.domain.service import Service
+
+CACHE_TTL = 2
 
 
 @dataclass(frozen=True)
@@ -32,7 +39,8 @@ class RunningHost:
 def offline_host(local_stack, tmp_path_factory) -> Iterator[RunningHost]:
     port = free_port()
     log = Path(tmp_path_factory.mktemp("host")) / "host.log"
-    env = {**os.environ, **local_stack.app_settings}
+    # A short service cache, so a revoked key stops working within a test's patience.
+    env = {**os.environ, **local_stack.app_settings, "SERVICE_CACHE_TTL_SECONDS": str(CACHE_TTL)}
     with log.open("wb") as out:
         process = subprocess.Popen(
             host_command(port, use_func=False, strict=True),
@@ -63,3 +71,21 @@ def run_admin(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
         check=False,
         timeout=60,
     )
+
+
+def register_service(settings, **fields: Any) -> str:
+    """Store a service with these settings and one key; return the key."""
+    app = build_app(settings)
+    service = Service(
+        id=f"svc-{uuid.uuid4().hex[:10]}",
+        name="Tributi",
+        organization_name="Comune di Esempio",
+        organization_fiscal_code="01234567890",
+        **fields,
+    )
+    app.services.add(service)
+    key = generate_api_key()
+    app.api_keys.add(
+        ApiKeyRecord(id=hash_api_key(key), service_id=service.id, slot=KeySlot.PRIMARY)
+    )
+    return key

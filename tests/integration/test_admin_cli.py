@@ -38,7 +38,7 @@ def test_create_service_prints_keys_once_that_authenticate_and_are_stored_hashed
     output = json.loads(capsys.readouterr().out)
     app = build_app(local_stack.settings)
     for key in (output["primary_key"], output["secondary_key"]):
-        service = authenticate(key, api_keys=app.api_keys, services=app.services)
+        service = authenticate(key, directory=app.directory)
         assert (service.id, service.tier) == (service_id, "PREMIUM")
         assert app.api_keys.get(hash_api_key(key)) is not None
 

@@ -47,10 +47,12 @@ def _referenced_settings() -> set[str]:
     return names
 
 
-def test_the_app_has_the_four_functions_of_the_design():
+def test_the_app_has_the_functions_of_the_design():
     assert [path.name for path in _function_dirs()] == [
         "CreateMessage",
         "GetMessageStatus",
+        "GetProfile",
+        "GetProfileByPost",
         "ProcessMessage",
         "ReminderTimer",
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -16,15 +17,14 @@ from shared.domain.message import MessageStatus, RejectionReason
 from shared.domain.message_ref import MessageRef
 from shared.domain.profile import Profile
 from shared.services.authenticate import authenticate
-from shared.services.create_message import create_message
 from shared.services.get_message_status import get_message_status
 from shared.services.onboarding import create_service, register_citizen
 from shared.services.process_message import process_message
-from tests.builders import FISCAL_CODE, a_message, a_service, message_json
+from shared.services.service_directory import CachedServiceDirectory
+from tests.builders import FISCAL_CODE, a_message, a_service
 from tests.fakes import (
     FakeApiKeyRepository,
     FakeClock,
-    FakeMessageQueue,
     FakeMessageRepository,
     FakeProfileRepository,
     FakeServiceRepository,
@@ -46,6 +46,12 @@ def clock():
     return FakeClock()
 
 
+def _directory(api_keys, services, clock=None):
+    return CachedServiceDirectory(
+        api_keys=api_keys, services=services, clock=clock or FakeClock(), ttl=timedelta(seconds=10)
+    )
+
+
 @pytest.fixture
 def onboarded():
     services, api_keys = FakeServiceRepository(), FakeApiKeyRepository()
@@ -62,7 +68,7 @@ def onboarded():
 def test_both_keys_of_a_new_service_authenticate_it_and_are_stored_only_hashed(onboarded):
     created, services, api_keys = onboarded
     for key in (created.primary_key, created.secondary_key):
-        assert authenticate(key, api_keys=api_keys, services=services) == created.service
+        assert authenticate(key, directory=_directory(api_keys, services)) == created.service
     stored = json.dumps([record.model_dump() for record in api_keys.stored.values()])
     assert created.primary_key not in stored
     assert created.secondary_key not in stored
@@ -72,7 +78,7 @@ def test_both_keys_of_a_new_service_authenticate_it_and_are_stored_only_hashed(o
 def test_missing_or_unknown_key_does_not_authenticate(onboarded, key):
     _, services, api_keys = onboarded
     with pytest.raises(AuthenticationError):
-        authenticate(key, api_keys=api_keys, services=services)
+        authenticate(key, directory=_directory(api_keys, services))
 
 
 def test_create_service_rejects_an_organization_code_that_is_not_11_digits():
@@ -85,24 +91,6 @@ def test_create_service_rejects_an_organization_code_that_is_not_11_digits():
             api_keys=FakeApiKeyRepository(),
         )
     assert [error.pointer for error in caught.value.errors] == ["/organization_fiscal_code"]
-
-
-def test_create_message_records_accepted_and_enqueues_only_its_reference(messages, clock):
-    queue = FakeMessageQueue()
-    message = create_message(
-        a_service(), FISCAL_CODE, message_json(), messages=messages, queue=queue, clock=clock
-    )
-    assert messages.get(FISCAL_CODE, message.id).status is MessageStatus.ACCEPTED
-    assert message.created_at == clock.now()
-    assert queue.sent == [MessageRef(message_id=message.id, fiscal_code=FISCAL_CODE)]
-
-
-def test_invalid_message_is_neither_stored_nor_enqueued(messages, clock):
-    queue = FakeMessageQueue()
-    with pytest.raises(ValidationError):
-        create_message(a_service(), FISCAL_CODE, b"{}", messages=messages, queue=queue, clock=clock)
-    assert messages.stored == {}
-    assert queue.sent == []
 
 
 def test_registered_citizen_gets_the_message_processed(messages, profiles, clock):

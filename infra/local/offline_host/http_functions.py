@@ -68,16 +68,21 @@ class HttpFunctions:
         return to_reply(outcome.outputs.get(function.config.http_output or ""))
 
 
+FORWARDED_FOR = "X-Forwarded-For"
+
+
 def to_http_request(request: IncomingRequest, route_values: Mapping[str, str]) -> func.HttpRequest:
     """The ``func.HttpRequest`` a function receives.
 
     Repeated headers and query parameters are joined with ',' as the host's
-    dictionaries of string values are.
+    dictionaries of string values are. The caller's address is appended to
+    X-Forwarded-For, as Azure's front end does, so the last entry is the one to trust.
     """
+    headers = [*request.headers, (FORWARDED_FOR, request.client_address)]
     return func.HttpRequest(
         method=request.method,
         url=request.url,
-        headers=_joined(request.headers, fold_case=True),
+        headers=_joined(headers, fold_case=True),
         params=_joined(parse_qsl(request.query, keep_blank_values=True)),
         route_params=dict(route_values),
         body=request.body,

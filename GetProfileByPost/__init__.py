@@ -1,0 +1,9 @@
+"""POST /api/v1/profiles: the recipient check with the fiscal code in the body."""
+
+import azure.functions as func
+
+from shared.entrypoints.get_profile import handle_get_profile_by_post
+
+
+def main(req: func.HttpRequest) -> func.HttpResponse:
+    return handle_get_profile_by_post(req)

@@ -1,0 +1,64 @@
+"""Idempotency-Key records in Cosmos DB, by point read and conditional writes."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from azure.core import MatchConditions
+from azure.cosmos import ContainerProxy, exceptions
+
+from shared.adapters.cosmos_client import domain_errors
+from shared.domain.idempotency import IdempotencyRecord
+
+
+def _from_document(document: dict[str, Any]) -> IdempotencyRecord:
+    return IdempotencyRecord.model_validate({**document, "version": document["_etag"]})
+
+
+class CosmosIdempotencyStore:
+    def __init__(self, container: ContainerProxy) -> None:
+        self._container = container
+
+    def reserve(self, record: IdempotencyRecord) -> tuple[IdempotencyRecord, bool]:
+        with domain_errors():
+            for _ in range(3):
+                try:
+                    created = self._container.create_item(record.model_dump(mode="json"))
+                    return _from_document(created), True
+                except exceptions.CosmosResourceExistsError:
+                    pass
+                try:
+                    existing = self._container.read_item(record.id, partition_key=record.id)
+                    return _from_document(existing), False
+                except exceptions.CosmosResourceNotFoundError:
+                    continue  # released between our create and our read
+        raise RuntimeError("idempotency record kept disappearing")
+
+    def replace(self, record: IdempotencyRecord) -> IdempotencyRecord:
+        if record.version is None:
+            raise ValueError("replace needs a record read from the store (it has no version)")
+        with domain_errors():
+            stored = self._container.replace_item(
+                record.id,
+                record.model_dump(mode="json"),
+                etag=record.version,
+                match_condition=MatchConditions.IfNotModified,
+            )
+        return _from_document(stored)
+
+    def release(self, record: IdempotencyRecord) -> None:
+        if record.version is None:
+            raise ValueError("release needs a record read from the store (it has no version)")
+        with (
+            domain_errors(),
+            contextlib.suppress(
+                exceptions.CosmosResourceNotFoundError, exceptions.CosmosAccessConditionFailedError
+            ),
+        ):
+            self._container.delete_item(
+                record.id,
+                partition_key=record.id,
+                etag=record.version,
+                match_condition=MatchConditions.IfNotModified,
+            )

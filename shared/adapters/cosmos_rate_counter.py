@@ -1,0 +1,31 @@
+"""Rate-limit window counters in Cosmos DB: one document per (service, window), counted
+with the atomic `incr` patch so every function instance shares the same count."""
+
+from __future__ import annotations
+
+from azure.cosmos import ContainerProxy, exceptions
+
+from shared.adapters.cosmos_client import domain_errors
+
+
+class CosmosWindowCounter:
+    def __init__(self, container: ContainerProxy) -> None:
+        self._container = container
+
+    def increment(self, key: str, ttl_seconds: int) -> int:
+        operations = [{"op": "incr", "path": "/count", "value": 1}]
+        with domain_errors():
+            for _ in range(3):
+                try:
+                    document = self._container.patch_item(
+                        key, partition_key=key, patch_operations=operations
+                    )
+                    return int(document["count"])
+                except exceptions.CosmosResourceNotFoundError:
+                    pass
+                try:
+                    self._container.create_item({"id": key, "count": 1, "ttl": ttl_seconds})
+                    return 1
+                except exceptions.CosmosResourceExistsError:
+                    continue  # another instance created it first: count on it
+        raise RuntimeError(f"rate counter {key} kept disappearing")

@@ -1,0 +1,59 @@
+"""Idempotency-Key records: one per (service, key), pointing at the message it created."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.domain.errors import FieldError, ValidationError
+from shared.domain.message import NewMessage
+
+MAX_KEY_LENGTH = 255
+
+
+class IdempotencyRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    service_id: str
+    request_hash: str
+    message_id: str
+    fiscal_code: str
+    reserved_at: datetime
+    version: str | None = Field(default=None, exclude=True)
+
+
+def check_idempotency_key(key: str) -> None:
+    """Raises ValidationError unless the key has 1 to 255 printable ASCII characters."""
+    if not 1 <= len(key) <= MAX_KEY_LENGTH or not all(" " <= char <= "~" for char in key):
+        raise ValidationError(
+            [
+                FieldError(
+                    "invalid_idempotency_key",
+                    f"Idempotency-Key must have 1 to {MAX_KEY_LENGTH} printable ASCII characters",
+                    "/headers/Idempotency-Key",
+                )
+            ]
+        )
+
+
+def idempotency_record_id(service_id: str, key: str) -> str:
+    """Keys are scoped per service; the stored id is a hash, never the key itself."""
+    return hashlib.sha256(f"{service_id}\x00{key}".encode()).hexdigest()
+
+
+def request_fingerprint(fiscal_code: str, message: NewMessage) -> str:
+    """The same request means the same recipient and the same validated message, whatever
+    the JSON's whitespace, key order or ignored unknown fields."""
+    canonical = json.dumps(
+        {
+            "fiscal_code": fiscal_code,
+            "message": message.model_dump(mode="json", exclude={"fiscal_code"}),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,87 @@
+"""What every call of the institution API does first: authenticate the key, check the
+caller's address, count the call against the service's rate limit; and reading bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from ipaddress import ip_address
+
+import azure.functions as func
+
+from shared.bootstrap import App
+from shared.domain.entitlements import check_caller_address
+from shared.domain.errors import PayloadTooLargeError, UnsupportedMediaTypeError
+from shared.domain.rate_limit import RateLimitDecision
+from shared.domain.service import Service
+from shared.services.authenticate import authenticate
+from shared.services.rate_limiting import enforce_rate_limit
+
+API_KEY_HEADER = "Ocp-Apim-Subscription-Key"
+FORWARDED_FOR_HEADER = "X-Forwarded-For"
+# The largest valid message (10 000 characters of Markdown, JSON-escaped) fits well within.
+MAX_BODY_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class InstitutionCall:
+    service: Service
+    rate_limit: RateLimitDecision | None
+
+    def headers(self) -> dict[str, str]:
+        """Headers every successful response of this call carries."""
+        return {} if self.rate_limit is None else self.rate_limit.headers()
+
+
+def client_ip(headers: Mapping[str, str]) -> str | None:
+    """The caller's address: the last X-Forwarded-For entry, the one Azure's front end
+    appends (entries before it come from the client and cannot be trusted)."""
+    forwarded = headers.get(FORWARDED_FOR_HEADER, "")
+    entries = [entry.strip() for entry in forwarded.split(",") if entry.strip()]
+    if not entries:
+        return None
+    last = entries[-1]
+    candidates = [last]
+    if last.startswith("["):  # [IPv6]:port
+        candidates.append(last[1:].split("]", 1)[0])
+    elif last.count(":") == 1:  # IPv4:port
+        candidates.append(last.split(":", 1)[0])
+    for candidate in candidates:
+        try:
+            return str(ip_address(candidate))
+        except ValueError:
+            continue
+    return None
+
+
+def open_call(req: func.HttpRequest, app: App) -> InstitutionCall:
+    """Authenticate, check the caller's network, count the call.
+
+    Raises AuthenticationError, ForbiddenError, RateLimitedError, StorageUnavailableError.
+    """
+    service = authenticate(req.headers.get(API_KEY_HEADER), directory=app.directory)
+    check_caller_address(service, client_ip(req.headers))
+    decision = enforce_rate_limit(service, counter=app.rate_counter, clock=app.clock)
+    return InstitutionCall(service, decision)
+
+
+def _is_json(content_type: str | None) -> bool:
+    if content_type is None:
+        return True  # IO accepts a body without a declared type; it must still be JSON.
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+def json_body(req: func.HttpRequest) -> bytes:
+    """The raw body of a JSON request. Raises UnsupportedMediaTypeError, PayloadTooLargeError."""
+    if not _is_json(req.headers.get("Content-Type")):
+        raise UnsupportedMediaTypeError("send the body as application/json")
+    declared = req.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise PayloadTooLargeError(f"the body must be at most {MAX_BODY_BYTES} bytes")
+    body = req.get_body()
+    if len(body) > MAX_BODY_BYTES:
+        raise PayloadTooLargeError(f"the body must be at most {MAX_BODY_BYTES} bytes")
+    return body

@@ -1,0 +1,53 @@
+"""The recipient check institutions make before sending: can this citizen receive from us?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.domain.errors import FieldError, NotFoundError, ValidationError
+from shared.domain.fiscal_code import is_valid_fiscal_code
+from shared.domain.service import Service
+from shared.domain.validation import parse_json_model
+from shared.services.ports import ProfileRepository
+
+
+class ProfileQuery(BaseModel):
+    """The body of `POST /api/v1/profiles`: the fiscal code stays out of the URL."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
+
+    fiscal_code: str
+
+
+@dataclass(frozen=True)
+class RecipientCheck:
+    sender_allowed: bool
+    preferred_languages: tuple[str, ...]
+
+
+def fiscal_code_from_body(body: bytes) -> str:
+    """The fiscal code of a profile query body. Raises ValidationError."""
+    return parse_json_model(ProfileQuery, body).fiscal_code
+
+
+def check_recipient(
+    caller: Service, fiscal_code: str, *, profiles: ProfileRepository
+) -> RecipientCheck:
+    """Whether `caller` may write to this citizen, and the citizen's languages.
+
+    Raises ValidationError for a malformed fiscal code, NotFoundError when the citizen is
+    not registered or has the inbox disabled.
+    """
+    if not is_valid_fiscal_code(fiscal_code):
+        raise ValidationError(
+            [FieldError("invalid_fiscal_code", "not a valid fiscal code", "/fiscal_code")]
+        )
+    profile = profiles.get(fiscal_code)
+    if profile is None or not profile.inbox_enabled:
+        raise NotFoundError("no registered citizen with an open inbox has this fiscal code")
+    return RecipientCheck(
+        sender_allowed=profile.refusal_reason(caller.id) is None,
+        preferred_languages=profile.preferred_languages,
+    )

@@ -1,0 +1,73 @@
+"""The WindowCounter and IdempotencyStore contracts, for the fakes and Cosmos DB."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import pytest
+
+from shared.domain.errors import ConcurrentUpdateError
+from shared.domain.idempotency import IdempotencyRecord
+
+
+def _record(record_id: str | None = None, message_id: str = "m1") -> IdempotencyRecord:
+    return IdempotencyRecord(
+        id=record_id or uuid.uuid4().hex,
+        service_id="svc-1",
+        request_hash="h1",
+        message_id=message_id,
+        fiscal_code="RSSMRA80A01H501U",
+        reserved_at=datetime(2026, 11, 2, 9, 30, tzinfo=UTC),
+    )
+
+
+def test_a_new_counter_starts_at_one_and_counts_up(window_counter):
+    key = uuid.uuid4().hex
+    assert [window_counter.increment(key, ttl_seconds=60) for _ in range(3)] == [1, 2, 3]
+
+
+def test_counters_are_independent(window_counter):
+    first, second = uuid.uuid4().hex, uuid.uuid4().hex
+    window_counter.increment(first, ttl_seconds=60)
+    assert window_counter.increment(second, ttl_seconds=60) == 1
+
+
+def test_concurrent_increments_are_never_lost(window_counter):
+    key = uuid.uuid4().hex
+    with ThreadPoolExecutor(8) as pool:
+        counts = list(pool.map(lambda _: window_counter.increment(key, ttl_seconds=60), range(40)))
+    assert sorted(counts) == list(range(1, 41))
+
+
+def test_first_reservation_is_created_with_a_version(idempotency_store):
+    stored, created = idempotency_store.reserve(_record())
+    assert created
+    assert stored.version
+
+
+def test_second_reservation_of_the_same_id_returns_the_first(idempotency_store):
+    record_id = uuid.uuid4().hex
+    first, _ = idempotency_store.reserve(_record(record_id, message_id="first"))
+    existing, created = idempotency_store.reserve(_record(record_id, message_id="second"))
+    assert not created
+    assert existing.message_id == "first"
+    assert existing.version == first.version
+
+
+def test_replace_is_conditional_on_the_version(idempotency_store):
+    stored, _ = idempotency_store.reserve(_record())
+    renewed = idempotency_store.replace(stored.model_copy(update={"request_hash": "h2"}))
+    assert renewed.version != stored.version
+    with pytest.raises(ConcurrentUpdateError):
+        idempotency_store.replace(stored)
+
+
+def test_release_deletes_only_the_version_it_holds(idempotency_store):
+    stored, _ = idempotency_store.reserve(_record())
+    renewed = idempotency_store.replace(stored)
+    idempotency_store.release(stored)  # stale: someone took it over
+    assert not idempotency_store.reserve(_record(stored.id))[1]
+    idempotency_store.release(renewed)
+    assert idempotency_store.reserve(_record(stored.id))[1]
