@@ -4,9 +4,9 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-CODE := shared infra tests CreateMessage GetMessageStatus GetProfile GetProfileByPost ProcessMessage ReminderTimer
+CODE := shared infra tests bench CreateMessage GetMessageStatus GetProfile GetProfileByPost ProcessMessage ReminderTimer
 
-.PHONY: install run test lint typecheck pytest clean
+.PHONY: install run test lint typecheck pytest bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required")'
@@ -34,6 +34,9 @@ pytest: install
 	$(PY) -m pytest
 
 test: lint typecheck pytest
+
+bench: install
+	$(PY) -m bench.create_message_cpu --json-out bench/results/create_message_cpu-$$(date +%Y-%m-%d).json
 
 clean:
 	rm -rf $(VENV) node_modules .local .pytest_cache .mypy_cache .ruff_cache

@@ -5,9 +5,16 @@ from __future__ import annotations
 from shared.domain.errors import FieldError, ValidationError
 from shared.domain.fiscal_code import is_valid_fiscal_code
 from shared.domain.message import NewMessage
+from shared.domain.personal_data import PersonalDataKind, find_personal_data
 from shared.domain.validation import parse_json_model
 
 RECIPIENT_POINTER = "/fiscal_code"
+_KIND_WORDS = {
+    PersonalDataKind.FISCAL_CODE: "a fiscal code",
+    PersonalDataKind.EMAIL: "an e-mail address",
+    PersonalDataKind.PHONE_NUMBER: "a phone number",
+    PersonalDataKind.IBAN: "an IBAN",
+}
 
 
 def _recipient_errors(
@@ -37,6 +44,18 @@ def _recipient_errors(
 
 def _content_errors(message: NewMessage) -> list[FieldError]:
     errors: list[FieldError] = []
+    found = find_personal_data(message.content.subject)
+    if found:
+        # Name the kinds, never the values: the problem document may end up in logs.
+        kinds = ", ".join(_KIND_WORDS[kind] for kind in found)
+        errors.append(
+            FieldError(
+                "personal_data_in_subject",
+                "the subject may be shown on a locked phone and must carry no personal "
+                f"data; it contains {kinds}: move it to the markdown",
+                "/content/subject",
+            )
+        )
     if message.content.payment_data is not None and message.content.due_date is None:
         errors.append(
             FieldError(

@@ -259,6 +259,14 @@ def test_every_invalid_field_is_named_at_once(offline_host, key):
     assert "soon" not in json.dumps(problem)
 
 
+def test_a_subject_carrying_someones_fiscal_code_is_400(offline_host, key):
+    body = message_body()
+    body["content"]["subject"] = "Pratica di MRARSS80A01H501T"
+    problem = _problem(_post(offline_host, key, body), 400)
+    assert [error["pointer"] for error in problem["errors"]] == ["/content/subject"]
+    assert "MRARSS80A01H501T" not in json.dumps(problem)
+
+
 def test_unknown_fields_are_ignored(offline_host, citizen, key):
     assert (
         _post(

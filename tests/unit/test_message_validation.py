@@ -96,3 +96,29 @@ def test_errors_never_echo_the_rejected_value():
     with pytest.raises(ValidationError) as caught:
         validate_new_message(FISCAL_CODE, json.dumps(body).encode())
     assert "RSSMRA80A01H501U" not in repr(caught.value.errors)
+
+
+@pytest.mark.parametrize(
+    ("subject", "kind"),
+    [
+        ("Avviso per RSSMRA80A01H501U", "a fiscal code"),
+        ("Scrivici a mario.rossi@example.com", "an e-mail address"),
+        ("Chiamaci al 333 1234567", "a phone number"),
+        ("Rimborso su IT60X0542811101000000123456", "an IBAN"),
+    ],
+)
+def test_a_subject_with_personal_data_points_at_the_subject_without_echoing_it(subject, kind):
+    body = message_body()
+    body["content"]["subject"] = subject
+    with pytest.raises(ValidationError) as caught:
+        validate_new_message(FISCAL_CODE, json.dumps(body).encode())
+    (error,) = caught.value.errors
+    assert (error.code, error.pointer) == ("personal_data_in_subject", "/content/subject")
+    assert kind in error.detail
+    assert subject.split()[-1] not in error.detail
+
+
+def test_an_ordinary_administrative_subject_passes():
+    body = message_body()
+    body["content"]["subject"] = "Pagamento TARI 2026 - rata 2 di 3, scadenza 31/12/2026"
+    validate_new_message(FISCAL_CODE, json.dumps(body).encode())

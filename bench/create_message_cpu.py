@@ -1,0 +1,155 @@
+"""CreateMessage's own CPU work per request, with storage replaced by no-op ports.
+
+Authentication with a warm service cache, validation, entitlement checks, idempotency
+bookkeeping and response building: everything CreateMessage does except storage I/O.
+Reports the median and tail in microseconds per request. Target: median under 300 µs.
+
+    .venv/bin/python -m bench.create_message_cpu [--requests 5000] [--json-out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import azure.functions as func
+
+from bench.noop_ports import (
+    FirstCallCounter,
+    FrozenClock,
+    NoopIdempotency,
+    NoopMessages,
+    NoopProfiles,
+    NoopQueue,
+    OneKey,
+    OneService,
+)
+from shared import bootstrap
+from shared.config import Settings
+from shared.domain.api_keys import hash_api_key
+from shared.domain.service import Service, Tier
+from shared.entrypoints.create_message import handle_create_message
+from shared.services.service_directory import CachedServiceDirectory
+
+TARGET_MEDIAN_MICROSECONDS = 300
+API_KEY = "0123456789abcdef0123456789abcdef"
+FISCAL_CODE = "RSSMRA80A01H501U"
+BODY = json.dumps(
+    {
+        "time_to_live": 3600,
+        "content": {
+            "subject": "Avviso di pagamento TARI 2026",
+            "markdown": "Gentile cittadino, " + "trova in allegato l'avviso di pagamento. " * 20,
+            "due_date": "2026-12-31T00:00:00Z",
+            "payment_data": {"amount": 12345, "notice_number": "302000000000000001"},
+        },
+        "feature_level_type": "ADVANCED",
+    }
+).encode()
+
+
+def _app() -> bootstrap.App:
+    service = Service(
+        id="bench-service",
+        name="Tributi",
+        organization_name="Comune di Esempio",
+        organization_fiscal_code="01234567890",
+        tier=Tier.PREMIUM,
+        max_allowed_payment_amount=1_000_000,
+    )
+    services = OneService(service, hash_api_key(API_KEY))
+    api_keys = OneKey(services.record)
+    clock = FrozenClock()
+    settings = Settings(
+        storage_connection="unused",
+        cosmos_endpoint="unused",
+        cosmos_key="unused",
+        cosmos_verify_tls=True,
+        messages_queue="unused",
+    )
+    return bootstrap.App(
+        settings=settings,
+        messages=NoopMessages(),
+        profiles=NoopProfiles(),
+        services=services,
+        api_keys=api_keys,
+        queue=NoopQueue(),
+        idempotency=NoopIdempotency(),
+        rate_counter=FirstCallCounter(),
+        directory=CachedServiceDirectory(
+            api_keys=api_keys, services=services, clock=clock, ttl=timedelta(days=1)
+        ),
+        clock=clock,
+    )
+
+
+def _request(idempotency_key: str | None) -> func.HttpRequest:
+    headers = {
+        "Ocp-Apim-Subscription-Key": API_KEY,
+        "Content-Type": "application/json",
+        "X-Forwarded-For": "203.0.113.7",
+    }
+    if idempotency_key:
+        headers["Idempotency-Key"] = idempotency_key
+    return func.HttpRequest(
+        "POST",
+        f"http://127.0.0.1:7071/api/v1/messages/{FISCAL_CODE}",
+        headers=headers,
+        route_params={"fiscal_code": FISCAL_CODE},
+        body=BODY,
+    )
+
+
+def measure(requests: int, *, idempotency: bool) -> list[float]:
+    """Microseconds spent in CreateMessage for each of `requests` requests."""
+    samples = []
+    for index in range(requests):
+        request = _request(f"row-{index}" if idempotency else None)
+        started = time.perf_counter_ns()
+        response = handle_create_message(request)
+        samples.append((time.perf_counter_ns() - started) / 1000)
+        if response.status_code != 201:
+            raise SystemExit(f"unexpected {response.status_code}: {response.get_body()!r}")
+    return samples
+
+
+def _summary(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "median_us": round(statistics.median(ordered), 1),
+        "p90_us": round(ordered[int(len(ordered) * 0.9)], 1),
+        "p99_us": round(ordered[int(len(ordered) * 0.99)], 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--json-out", type=Path)
+    args = parser.parse_args()
+    app = _app()
+    bootstrap.app = lambda: app  # type: ignore[assignment]
+    measure(500, idempotency=False)  # warm up: imports, caches, pydantic schemas
+    plain = _summary(measure(args.requests, idempotency=False))
+    keyed = _summary(measure(args.requests, idempotency=True))
+    result = {
+        "benchmark": "create_message_cpu",
+        "requests": args.requests,
+        "without_idempotency_key": plain,
+        "with_idempotency_key": keyed,
+        "target_median_us": TARGET_MEDIAN_MICROSECONDS,
+        "python": sys.version.split()[0],
+    }
+    print(json.dumps(result, indent=2))
+    if args.json_out:
+        args.json_out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0 if plain["median_us"] < TARGET_MEDIAN_MICROSECONDS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""Storage ports that do nothing, so a benchmark measures only the code around them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from shared.domain.api_keys import ApiKeyRecord, KeySlot
+from shared.domain.idempotency import IdempotencyRecord
+from shared.domain.message import Message
+from shared.domain.message_ref import MessageRef
+from shared.domain.profile import Profile
+from shared.domain.service import Service
+
+
+class FrozenClock:
+    def __init__(self) -> None:
+        self.current = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+
+class NoopMessages:
+    def add(self, message: Message) -> Message:
+        return message
+
+    def get(self, fiscal_code: str, message_id: str) -> Message | None:
+        return None
+
+    def replace(self, message: Message) -> Message:
+        return message
+
+
+class NoopProfiles:
+    def get(self, fiscal_code: str) -> Profile | None:
+        return None
+
+    def save(self, profile: Profile) -> None:
+        return None
+
+
+class OneService:
+    """A service repository and key repository holding one service and one key."""
+
+    def __init__(self, service: Service, key_hash: str) -> None:
+        self.service = service
+        self.record = ApiKeyRecord(id=key_hash, service_id=service.id, slot=KeySlot.PRIMARY)
+
+    def get(self, identifier: str) -> Service | None:
+        return self.service if identifier == self.service.id else None
+
+    def add(self, service: Service) -> None:
+        return None
+
+
+class OneKey:
+    def __init__(self, record: ApiKeyRecord) -> None:
+        self.record = record
+
+    def get(self, key_hash: str) -> ApiKeyRecord | None:
+        return self.record if key_hash == self.record.id else None
+
+    def add(self, record: ApiKeyRecord) -> None:
+        return None
+
+    def remove(self, key_hash: str) -> bool:
+        return False
+
+
+class NoopQueue:
+    def send(self, ref: MessageRef) -> None:
+        return None
+
+
+class NoopIdempotency:
+    def reserve(self, record: IdempotencyRecord) -> tuple[IdempotencyRecord, bool]:
+        return record.model_copy(update={"version": "v"}), True
+
+    def replace(self, record: IdempotencyRecord) -> IdempotencyRecord:
+        return record
+
+    def release(self, record: IdempotencyRecord) -> None:
+        return None
+
+
+class FirstCallCounter:
+    """Every call is the first of its window: the limit never bites."""
+
+    def increment(self, key: str, ttl_seconds: int) -> int:
+        return 1
