@@ -6,6 +6,7 @@ IO client works unchanged; unknown fields are ignored, as IO does.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
@@ -39,6 +40,12 @@ class FeatureLevel(StrEnum):
     ADVANCED = "ADVANCED"
 
 
+# RFC 3339 date-time; the offset may be left out (read as UTC). pydantic alone would also
+# take Unix timestamps and dates without a time, which IO's contract does not allow.
+TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})?$"
+_TIMESTAMP = re.compile(TIMESTAMP_PATTERN)
+
+
 def _as_utc(value: datetime) -> datetime:
     # IO clients send RFC 3339 timestamps; a timestamp without an offset is read as UTC.
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -64,6 +71,18 @@ class MessageContent(_Input):
     markdown: Annotated[str, Field(min_length=80, max_length=10000)]
     due_date: datetime | None = None
     payment_data: PaymentData | None = None
+
+    @field_validator("due_date", mode="before")
+    @classmethod
+    def _due_date_is_rfc3339(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value  # null passes; anything else fails the type check
+        if _TIMESTAMP.fullmatch(value):
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                pass  # e.g. month 13: the shape is right, the date is not
+        raise ValueError("due_date must be an RFC 3339 timestamp, e.g. 2026-12-31T23:59:59Z")
 
     @field_validator("due_date")
     @classmethod

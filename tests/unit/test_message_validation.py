@@ -122,3 +122,29 @@ def test_an_ordinary_administrative_subject_passes():
     body = message_body()
     body["content"]["subject"] = "Pagamento TARI 2026 - rata 2 di 3, scadenza 31/12/2026"
     validate_new_message(FISCAL_CODE, json.dumps(body).encode())
+
+
+@pytest.mark.parametrize(
+    "due_date",
+    [
+        "1700000000",
+        "2026-12-31",
+        "2026-12-31T00:00",
+        "2026-12-31 10:00:00Z",
+        "2026-13-31T00:00:00Z",
+        1700000000,
+    ],
+)
+def test_due_date_must_be_an_rfc3339_timestamp(due_date):
+    body = message_body()
+    body["content"]["due_date"] = due_date
+    assert _pointers(json.dumps(body).encode()) == ["/content/due_date"]
+
+
+@pytest.mark.parametrize(
+    "due_date", ["2026-12-31T23:59:59Z", "2026-12-31T23:59:59.123+01:00", "2026-12-31T23:59:59"]
+)
+def test_rfc3339_timestamps_are_accepted(due_date):
+    body = message_body()
+    body["content"]["due_date"] = due_date
+    validate_new_message(FISCAL_CODE, json.dumps(body).encode())
