@@ -147,7 +147,9 @@ def handle(
     unexpected to a 500 problem without internals (the traceback goes to the log)."""
     request_id = uuid.uuid4().hex
     try:
-        return handler(req, request_id)
+        response = handler(req, request_id)
+        logger.info("request %s answered %s", request_id, response.status_code)
+        return response
     except PostinoError as error:
         problem = problem_type_of(error)
         logger.info("request %s answered %s: %s", request_id, problem.status, problem.slug)

@@ -121,6 +121,15 @@ def test_invalid_body_gets_a_400_problem_naming_every_field(local_stack, sender)
     assert problem["instance"] == response.headers["X-Request-Id"]
 
 
+def test_the_request_id_of_every_answer_is_in_the_log(local_stack, sender, caplog):
+    caplog.set_level("INFO", logger="shared.http")
+    created = _create(sender.key)
+    invalid = _create(sender.key, body=b"{}")
+    for response in (created, invalid):
+        request_id = response.headers["X-Request-Id"]
+        assert f"request {request_id} answered {response.status_code}" in caplog.text
+
+
 def test_non_json_content_type_gets_415(local_stack, sender):
     request = http_request(
         "create_message",
