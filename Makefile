@@ -4,7 +4,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-CODE := shared infra tests bench CreateMessage GetMessageStatus GetProfile GetProfileByPost ProcessMessage ReminderTimer
+CODE := shared infra tests bench CreateMessage GetMessageStatus GetProfile GetProfileByPost ProcessMessage ReminderTimer SweepAcceptedMessages
 
 .PHONY: install run test lint typecheck pytest bench clean
 

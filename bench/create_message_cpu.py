@@ -24,6 +24,7 @@ from bench.noop_ports import (
     FrozenClock,
     NoopIdempotency,
     NoopMessages,
+    NoopPoison,
     NoopProfiles,
     NoopQueue,
     OneKey,
@@ -79,6 +80,7 @@ def _app() -> bootstrap.App:
         services=services,
         api_keys=api_keys,
         queue=NoopQueue(),
+        poison=NoopPoison(),
         idempotency=NoopIdempotency(),
         rate_counter=FirstCallCounter(),
         directory=CachedServiceDirectory(

@@ -8,6 +8,7 @@ from shared.domain.api_keys import ApiKeyRecord, KeySlot
 from shared.domain.idempotency import IdempotencyRecord
 from shared.domain.message import Message
 from shared.domain.message_ref import MessageRef
+from shared.domain.poison import PoisonedMessage
 from shared.domain.profile import Profile
 from shared.domain.service import Service
 
@@ -29,6 +30,15 @@ class NoopMessages:
 
     def replace(self, message: Message) -> Message:
         return message
+
+    def remove(self, message: Message) -> bool:
+        return True
+
+    def find(self, message_id: str) -> Message | None:
+        return None
+
+    def stale_accepted(self, untouched_since: datetime, limit: int) -> list[Message]:
+        return []
 
 
 class NoopProfiles:
@@ -88,3 +98,14 @@ class FirstCallCounter:
 
     def increment(self, key: str, ttl_seconds: int) -> int:
         return 1
+
+
+class NoopPoison:
+    def peek(self, limit: int) -> list[PoisonedMessage]:
+        return []
+
+    def take(self, limit: int, hold_seconds: int) -> list[PoisonedMessage]:
+        return []
+
+    def delete(self, message: PoisonedMessage) -> None:
+        return None

@@ -12,7 +12,12 @@ from shared.adapters.cosmos_messages import CosmosMessageRepository
 from shared.adapters.cosmos_profiles import CosmosProfileRepository
 from shared.adapters.cosmos_rate_counter import CosmosWindowCounter
 from shared.adapters.cosmos_services import CosmosApiKeyRepository, CosmosServiceRepository
-from shared.adapters.queues import StorageMessageQueue, queue_client
+from shared.adapters.queues import (
+    StorageMessageQueue,
+    StoragePoisonQueue,
+    poison_queue_name,
+    queue_client,
+)
 from shared.adapters.system_clock import SystemClock
 from shared.config import Settings
 from shared.services.ports import (
@@ -21,6 +26,7 @@ from shared.services.ports import (
     IdempotencyStore,
     MessageQueue,
     MessageRepository,
+    PoisonQueue,
     ProfileRepository,
     ServiceRepository,
     WindowCounter,
@@ -39,6 +45,7 @@ class App:
     services: ServiceRepository
     api_keys: ApiKeyRepository
     queue: MessageQueue
+    poison: PoisonQueue
     idempotency: IdempotencyStore
     rate_counter: WindowCounter
     directory: CachedServiceDirectory
@@ -61,6 +68,9 @@ def build_app(settings: Settings) -> App:
         api_keys=api_keys,
         queue=StorageMessageQueue(
             queue_client(settings.storage_connection, settings.messages_queue)
+        ),
+        poison=StoragePoisonQueue(
+            queue_client(settings.storage_connection, poison_queue_name(settings.messages_queue))
         ),
         idempotency=CosmosIdempotencyStore(
             database.get_container_client(ContainerName.IDEMPOTENCY)

@@ -18,6 +18,10 @@ class SettingName(StrEnum):
     MESSAGES_QUEUE = "MESSAGES_QUEUE"
     REMINDER_SCHEDULE = "REMINDER_SCHEDULE"
     SERVICE_CACHE_TTL_SECONDS = "SERVICE_CACHE_TTL_SECONDS"
+    REJECTED_RETENTION_SECONDS = "REJECTED_RETENTION_SECONDS"
+    ACCEPTED_GRACE_SECONDS = "ACCEPTED_GRACE_SECONDS"
+    MAX_REDELIVERIES = "MAX_REDELIVERIES"
+    SWEEPER_SCHEDULE = "SWEEPER_SCHEDULE"
 
 
 class MissingSettingError(RuntimeError):
@@ -59,7 +63,20 @@ def _seconds(env: Mapping[str, str], name: SettingName, *, default: float) -> fl
     return value
 
 
+def _count(env: Mapping[str, str], name: SettingName, *, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise InvalidSettingError(f"app setting {name} must be a whole number")
+    return int(raw)
+
+
 DEFAULT_SERVICE_CACHE_TTL_SECONDS = 10.0
+# IO keeps rejected messages for three years.
+DEFAULT_REJECTED_RETENTION_SECONDS = 3 * 365 * 24 * 3600
+DEFAULT_ACCEPTED_GRACE_SECONDS = 300
+DEFAULT_MAX_REDELIVERIES = 5
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,12 @@ class Settings:
     # How long a worker trusts a cached service look-up: a revoked key or a changed
     # service setting takes effect within this time.
     service_cache_ttl_seconds: float = DEFAULT_SERVICE_CACHE_TTL_SECONDS
+    # Rejected messages (and Idempotency-Key records) expire after this long.
+    rejected_retention_seconds: int = DEFAULT_REJECTED_RETENTION_SECONDS
+    # A message still ACCEPTED this long after its last enqueue is enqueued again.
+    accepted_grace_seconds: int = DEFAULT_ACCEPTED_GRACE_SECONDS
+    # How many times the sweeper re-sends a message before marking it FAILED.
+    max_redeliveries: int = DEFAULT_MAX_REDELIVERIES
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -91,5 +114,16 @@ class Settings:
                 env,
                 SettingName.SERVICE_CACHE_TTL_SECONDS,
                 default=DEFAULT_SERVICE_CACHE_TTL_SECONDS,
+            ),
+            rejected_retention_seconds=_count(
+                env,
+                SettingName.REJECTED_RETENTION_SECONDS,
+                default=DEFAULT_REJECTED_RETENTION_SECONDS,
+            ),
+            accepted_grace_seconds=_count(
+                env, SettingName.ACCEPTED_GRACE_SECONDS, default=DEFAULT_ACCEPTED_GRACE_SECONDS
+            ),
+            max_redeliveries=_count(
+                env, SettingName.MAX_REDELIVERIES, default=DEFAULT_MAX_REDELIVERIES
             ),
         )

@@ -45,16 +45,19 @@ def a_message(
     status: MessageStatus = MessageStatus.ACCEPTED,
 ) -> Message:
     now = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
-    return Message(
+    message = Message.accepted(
         id=message_id,
         fiscal_code=fiscal_code,
         sender_service_id=sender_service_id,
-        created_at=now,
+        now=now,
         time_to_live=3600,
         content=MessageContent(subject=SUBJECT, markdown=MARKDOWN),
         feature_level_type=FeatureLevel.STANDARD,
-        status=status,
-        status_changed_at=now,
+    )
+    return (
+        message
+        if status is MessageStatus.ACCEPTED
+        else message.model_copy(update={"status": status})
     )
 
 

@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 from shared.domain.api_keys import ApiKeyRecord
 from shared.domain.errors import AlreadyExistsError, ConcurrentUpdateError
 from shared.domain.idempotency import IdempotencyRecord
-from shared.domain.message import Message
-from shared.domain.message_ref import MessageRef
+from shared.domain.message import Message, MessageStatus
+from shared.domain.message_ref import MalformedQueueMessageError, MessageRef
+from shared.domain.poison import PoisonedMessage
 from shared.domain.profile import Profile
 from shared.domain.service import Service
 
@@ -31,16 +32,27 @@ class FakeClock:
 
 
 class FakeMessageRepository:
-    def __init__(self) -> None:
-        self.stored: dict[tuple[str, str], Message] = {}
+    """Keeps what Cosmos keeps, including the time of each item's last write (its _ts)."""
 
-    def add(self, message: Message) -> Message:
+    def __init__(self, clock: FakeClock | None = None) -> None:
+        self.stored: dict[tuple[str, str], Message] = {}
+        self.written_at: dict[tuple[str, str], datetime] = {}
+        self._clock = clock
+
+    def _now(self) -> datetime:
+        return self._clock.now() if self._clock else datetime.now(UTC)
+
+    def _store(self, message: Message) -> Message:
         key = (message.fiscal_code, message.id)
-        if key in self.stored:
-            raise AlreadyExistsError("a record with this id already exists")
         stored = message.model_copy(update={"version": uuid.uuid4().hex})
         self.stored[key] = stored
+        self.written_at[key] = self._now()
         return stored
+
+    def add(self, message: Message) -> Message:
+        if (message.fiscal_code, message.id) in self.stored:
+            raise AlreadyExistsError("a record with this id already exists")
+        return self._store(message)
 
     def get(self, fiscal_code: str, message_id: str) -> Message | None:
         return self.stored.get((fiscal_code, message_id))
@@ -48,13 +60,33 @@ class FakeMessageRepository:
     def replace(self, message: Message) -> Message:
         if message.version is None:
             raise ValueError("replace needs a message read from the store (it has no version)")
+        current = self.stored.get((message.fiscal_code, message.id))
+        if current is None or current.version != message.version:
+            raise ConcurrentUpdateError("the record changed since it was read")
+        return self._store(message)
+
+    def remove(self, message: Message) -> bool:
+        if message.version is None:
+            raise ValueError("remove needs a message read from the store (it has no version)")
         key = (message.fiscal_code, message.id)
         current = self.stored.get(key)
         if current is None or current.version != message.version:
-            raise ConcurrentUpdateError("the record changed since it was read")
-        stored = message.model_copy(update={"version": uuid.uuid4().hex})
-        self.stored[key] = stored
-        return stored
+            return False
+        del self.stored[key]
+        return True
+
+    def find(self, message_id: str) -> Message | None:
+        return next((m for m in self.stored.values() if m.id == message_id), None)
+
+    def stale_accepted(self, untouched_since: datetime, limit: int) -> list[Message]:
+        # Cosmos's _ts has whole seconds: compare as it does.
+        cutoff = int(untouched_since.timestamp())
+        return [
+            message
+            for key, message in self.stored.items()
+            if message.status is MessageStatus.ACCEPTED
+            and int(self.written_at[key].timestamp()) < cutoff
+        ][:limit]
 
 
 class FakeProfileRepository:
@@ -143,3 +175,36 @@ class FakeIdempotencyStore:
         current = self.stored.get(record.id)
         if current is not None and current.version == record.version:
             del self.stored[record.id]
+
+
+class FakePoisonQueue:
+    """Raw texts, as the host copies them; taken ones hidden until deleted."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, str] = {}
+        self._taken: set[str] = set()
+
+    def put(self, text: str) -> str:
+        queue_message_id = uuid.uuid4().hex
+        self.texts[queue_message_id] = text
+        return queue_message_id
+
+    def _item(self, queue_message_id: str, *, receipt: str | None) -> PoisonedMessage:
+        try:
+            ref: MessageRef | None = MessageRef.from_json(self.texts[queue_message_id])
+        except MalformedQueueMessageError:
+            ref = None
+        return PoisonedMessage(queue_message_id, ref, inserted_at=None, receipt=receipt)
+
+    def peek(self, limit: int) -> list[PoisonedMessage]:
+        ids = [i for i in self.texts if i not in self._taken][: min(limit, 32)]
+        return [self._item(i, receipt=None) for i in ids]
+
+    def take(self, limit: int, hold_seconds: int) -> list[PoisonedMessage]:
+        ids = [i for i in self.texts if i not in self._taken][: min(limit, 32)]
+        self._taken.update(ids)
+        return [self._item(i, receipt=uuid.uuid4().hex) for i in ids]
+
+    def delete(self, message: PoisonedMessage) -> None:
+        self.texts.pop(message.queue_message_id, None)
+        self._taken.discard(message.queue_message_id)

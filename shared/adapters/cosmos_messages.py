@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from azure.core import MatchConditions
 from azure.cosmos import ContainerProxy, exceptions
 
 from shared.adapters.cosmos_client import domain_errors
-from shared.domain.message import Message
+from shared.domain.message import Message, MessageStatus
 
 
 def _to_document(message: Message) -> dict[str, Any]:
-    return message.model_dump(mode="json")
+    document = message.model_dump(mode="json")
+    if message.retention_seconds is not None:
+        document["ttl"] = message.retention_seconds  # Cosmos expires the item after it
+    return document
 
 
 def _from_document(document: dict[str, Any]) -> Message:
@@ -46,3 +50,54 @@ class CosmosMessageRepository:
                 match_condition=MatchConditions.IfNotModified,
             )
         return _from_document(stored)
+
+    def remove(self, message: Message) -> bool:
+        if message.version is None:
+            raise ValueError("remove needs a message read from the store (it has no version)")
+        with domain_errors():
+            try:
+                self._container.delete_item(
+                    message.id,
+                    partition_key=message.fiscal_code,
+                    etag=message.version,
+                    match_condition=MatchConditions.IfNotModified,
+                )
+            except (
+                exceptions.CosmosResourceNotFoundError,
+                exceptions.CosmosAccessConditionFailedError,
+            ):
+                return False
+        return True
+
+    def find(self, message_id: str) -> Message | None:
+        with domain_errors():
+            found = list(
+                self._container.query_items(
+                    "SELECT * FROM c WHERE c.id = @id",
+                    parameters=[{"name": "@id", "value": message_id}],
+                    enable_cross_partition_query=True,
+                )
+            )
+        return _from_document(found[0]) if found else None
+
+    def stale_accepted(self, untouched_since: datetime, limit: int) -> list[Message]:
+        # _ts is the second of the item's last write: every write to an ACCEPTED message
+        # (creation, re-send, redrive) moves it, so an old _ts means nobody is on it.
+        query = "SELECT * FROM c WHERE c.status = @status AND c._ts < @cutoff"
+        parameters: list[dict[str, Any]] = [
+            {"name": "@status", "value": MessageStatus.ACCEPTED.value},
+            {"name": "@cutoff", "value": int(untouched_since.timestamp())},
+        ]
+        found: list[Message] = []
+        with domain_errors():
+            pages = self._container.query_items(
+                query,
+                parameters=parameters,
+                enable_cross_partition_query=True,
+                max_item_count=min(limit, 100),
+            ).by_page()
+            for page in pages:
+                found += [_from_document(document) for document in page]
+                if len(found) >= limit:
+                    break
+        return found[:limit]

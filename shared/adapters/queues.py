@@ -8,10 +8,16 @@ otherwise. Every client is built here, with the base64 policies, so the two agre
 from __future__ import annotations
 
 from azure.core.exceptions import AzureError, ResourceNotFoundError
-from azure.storage.queue import QueueClient, TextBase64DecodePolicy, TextBase64EncodePolicy
+from azure.storage.queue import (
+    QueueClient,
+    QueueMessage,
+    TextBase64DecodePolicy,
+    TextBase64EncodePolicy,
+)
 
 from shared.domain.errors import StorageUnavailableError
-from shared.domain.message_ref import MessageRef
+from shared.domain.message_ref import MalformedQueueMessageError, MessageRef
+from shared.domain.poison import PoisonedMessage
 
 
 def queue_client(connection_string: str, queue_name: str) -> QueueClient:
@@ -44,3 +50,55 @@ class StorageMessageQueue:
             ) from exc
         except AzureError as exc:
             raise StorageUnavailableError("the storage queue is unreachable") from exc
+
+
+# The service's ceiling for one peek or receive.
+MAX_MESSAGES_PER_CALL = 32
+
+
+def _poisoned(message: QueueMessage, *, with_receipt: bool) -> PoisonedMessage:
+    try:
+        ref: MessageRef | None = MessageRef.from_json(message.content)
+    except MalformedQueueMessageError:
+        ref = None
+    return PoisonedMessage(
+        queue_message_id=message.id,
+        ref=ref,
+        inserted_at=message.inserted_on,
+        receipt=message.pop_receipt if with_receipt else None,
+    )
+
+
+class StoragePoisonQueue:
+    """The `<queue>-poison` queue the host moves exhausted messages to (copied as stored,
+    so base64, like the original)."""
+
+    def __init__(self, client: QueueClient) -> None:
+        self._client = client
+
+    def peek(self, limit: int) -> list[PoisonedMessage]:
+        try:
+            peeked = self._client.peek_messages(max_messages=min(limit, MAX_MESSAGES_PER_CALL))
+        except ResourceNotFoundError:
+            return []
+        except AzureError as exc:
+            raise StorageUnavailableError("the poison queue is unreachable") from exc
+        return [_poisoned(message, with_receipt=False) for message in peeked]
+
+    def take(self, limit: int, hold_seconds: int) -> list[PoisonedMessage]:
+        try:
+            received = self._client.receive_messages(
+                messages_per_page=min(limit, MAX_MESSAGES_PER_CALL),
+                visibility_timeout=hold_seconds,
+            ).by_page()
+            return [_poisoned(message, with_receipt=True) for message in next(received, [])]
+        except ResourceNotFoundError:
+            return []
+        except AzureError as exc:
+            raise StorageUnavailableError("the poison queue is unreachable") from exc
+
+    def delete(self, message: PoisonedMessage) -> None:
+        try:
+            self._client.delete_message(message.queue_message_id, message.receipt)
+        except AzureError as exc:
+            raise StorageUnavailableError("the poison queue is unreachable") from exc

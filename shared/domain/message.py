@@ -35,6 +35,13 @@ class RejectionReason(StrEnum):
     SERVICE_NOT_ALLOWED = "SERVICE_NOT_ALLOWED"
 
 
+class FailureReason(StrEnum):
+    """Why a message ended FAILED: retries ran out, or it was re-sent too many times."""
+
+    RETRIES_EXHAUSTED = "RETRIES_EXHAUSTED"
+    REDELIVERY_LIMIT = "REDELIVERY_LIMIT"
+
+
 class FeatureLevel(StrEnum):
     STANDARD = "STANDARD"
     ADVANCED = "ADVANCED"
@@ -99,11 +106,22 @@ class NewMessage(_Input):
     feature_level_type: FeatureLevel = FeatureLevel.STANDARD
 
 
+class StatusChange(BaseModel):
+    """One step of a message's life, kept so an operator can see how it got where it is."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: MessageStatus
+    at: datetime
+    reason: str | None = None
+
+
 class Message(BaseModel):
-    """A message as Postino stores it, in the recipient's partition.
+    """A message as Postino stores it, in the recipient's partition (its inbox entry).
 
     `version` is the store's concurrency token (the Cosmos etag): status changes are
     conditional on it, so a redelivered queue message cannot change a status twice.
+    `retention_seconds`, when set, lets the store expire the message after that long.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -117,26 +135,86 @@ class Message(BaseModel):
     feature_level_type: FeatureLevel
     status: MessageStatus
     status_changed_at: datetime
+    status_history: tuple[StatusChange, ...] = ()
     rejection_reason: RejectionReason | None = None
+    failure_reason: FailureReason | None = None
     processed_at: datetime | None = None
+    # How many times the reference was sent again (sweeper, redrive) after the first.
+    redeliveries: int = 0
+    retention_seconds: int | None = None
     version: str | None = Field(default=None, exclude=True)
 
-    def processed(self, now: datetime) -> Message:
-        """This message delivered to the recipient's inbox at `now`."""
+    @classmethod
+    def accepted(
+        cls,
+        *,
+        id: str,
+        fiscal_code: str,
+        sender_service_id: str,
+        now: datetime,
+        time_to_live: int,
+        content: MessageContent,
+        feature_level_type: FeatureLevel,
+    ) -> Message:
+        """A new message, just accepted from its sender."""
+        return cls(
+            id=id,
+            fiscal_code=fiscal_code,
+            sender_service_id=sender_service_id,
+            created_at=now,
+            time_to_live=time_to_live,
+            content=content,
+            feature_level_type=feature_level_type,
+            status=MessageStatus.ACCEPTED,
+            status_changed_at=now,
+            status_history=(StatusChange(status=MessageStatus.ACCEPTED, at=now),),
+        )
+
+    def _moved_to(
+        self, status: MessageStatus, now: datetime, reason: str | None, **fields: object
+    ) -> Message:
+        change = StatusChange(status=status, at=now, reason=reason)
         return self.model_copy(
             update={
-                "status": MessageStatus.PROCESSED,
+                "status": status,
                 "status_changed_at": now,
-                "processed_at": now,
+                "status_history": (*self.status_history, change),
+                **fields,
             }
         )
 
-    def rejected(self, reason: RejectionReason, now: datetime) -> Message:
-        """This message refused for `reason` at `now`."""
-        return self.model_copy(
-            update={
-                "status": MessageStatus.REJECTED,
-                "status_changed_at": now,
-                "rejection_reason": reason,
-            }
+    def processed(self, now: datetime) -> Message:
+        """This message delivered to the recipient's inbox at `now`."""
+        return self._moved_to(MessageStatus.PROCESSED, now, None, processed_at=now)
+
+    def rejected(
+        self, reason: RejectionReason, now: datetime, *, retention_seconds: int | None = None
+    ) -> Message:
+        """This message refused for `reason` at `now`, to expire after `retention_seconds`."""
+        return self._moved_to(
+            MessageStatus.REJECTED,
+            now,
+            reason,
+            rejection_reason=reason,
+            retention_seconds=retention_seconds,
+        )
+
+    def failed(self, reason: FailureReason, now: datetime) -> Message:
+        """This message given up on at `now`; an operator may redrive it."""
+        return self._moved_to(MessageStatus.FAILED, now, reason, failure_reason=reason)
+
+    def redriven(self, now: datetime) -> Message:
+        """This message back to ACCEPTED at `now`, its reference about to be sent again."""
+        return self._moved_to(
+            MessageStatus.ACCEPTED,
+            now,
+            "REDRIVEN",
+            failure_reason=None,
+            redeliveries=self.redeliveries + 1,
+        )
+
+    def resent(self, now: datetime) -> Message:
+        """This message still ACCEPTED, its reference sent again at `now` (by the sweeper)."""
+        return self._moved_to(
+            MessageStatus.ACCEPTED, now, "RESENT", redeliveries=self.redeliveries + 1
         )

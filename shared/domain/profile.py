@@ -1,6 +1,16 @@
-"""Citizen profiles: who is registered in the app and whether their inbox is open."""
+"""Citizen profiles: who is registered in the app, whether their inbox is open, and which
+services they let write to them.
+
+Preferences per service follow IO's three modes:
+- LEGACY: every service may write, except those on the citizen's block list;
+- AUTO: every service may write, unless the citizen turned it off;
+- MANUAL: no service may write, unless the citizen turned it on.
+The one rule here answers both ProcessMessage and the institutions' recipient check.
+"""
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -9,16 +19,33 @@ from shared.domain.message import RejectionReason
 DEFAULT_LANGUAGES = ("it_IT",)
 
 
+class PreferenceMode(StrEnum):
+    LEGACY = "LEGACY"
+    AUTO = "AUTO"
+    MANUAL = "MANUAL"
+
+
 class Profile(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     fiscal_code: str
     inbox_enabled: bool = True
     preferred_languages: tuple[str, ...] = DEFAULT_LANGUAGES
+    preference_mode: PreferenceMode = PreferenceMode.AUTO
+    # LEGACY mode: the services the citizen blocked.
     blocked_service_ids: frozenset[str] = Field(default_factory=frozenset)
+    # AUTO and MANUAL modes: the citizen's explicit choice per service (True: may write).
+    service_preferences: dict[str, bool] = Field(default_factory=dict)
+
+    def allows(self, service_id: str) -> bool:
+        """Whether the citizen's preferences let `service_id` write to their inbox."""
+        if self.preference_mode is PreferenceMode.LEGACY:
+            return service_id not in self.blocked_service_ids
+        default = self.preference_mode is PreferenceMode.AUTO
+        return self.service_preferences.get(service_id, default)
 
     def refusal_reason(self, service_id: str) -> RejectionReason | None:
         """Why this citizen does not take messages from `service_id`, or None if they do."""
-        if not self.inbox_enabled or service_id in self.blocked_service_ids:
+        if not self.inbox_enabled or not self.allows(service_id):
             return RejectionReason.SERVICE_NOT_ALLOWED
         return None

@@ -7,14 +7,21 @@ import logging
 import azure.functions as func
 
 from shared import bootstrap
+from shared.domain.errors import PostinoError
+from shared.domain.message import FailureReason
 from shared.domain.message_ref import MalformedQueueMessageError, MessageRef
-from shared.services.process_message import process_message
+from shared.host_settings import max_dequeue_count
+from shared.services.process_message import fail_message, process_message
 
 logger = logging.getLogger(__name__)
 
 
 def handle_process_message(msg: func.QueueMessage) -> None:
-    """Process the referenced message; raise so the host retries, then poisons it."""
+    """Process the referenced message; raise so the host retries, then poisons it.
+
+    On the last attempt the host allows (host.json maxDequeueCount), a message that still
+    cannot be processed is marked FAILED before the reference goes to the poison queue.
+    """
     try:
         ref = MessageRef.from_json(msg.get_body())
     except MalformedQueueMessageError:
@@ -23,4 +30,25 @@ def handle_process_message(msg: func.QueueMessage) -> None:
         logger.error("queue message %s is not a message reference", msg.id)
         raise
     app = bootstrap.app()
-    process_message(ref, messages=app.messages, profiles=app.profiles, clock=app.clock)
+    try:
+        process_message(
+            ref,
+            messages=app.messages,
+            profiles=app.profiles,
+            clock=app.clock,
+            rejected_retention_seconds=app.settings.rejected_retention_seconds,
+        )
+    except Exception:
+        attempt = msg.dequeue_count or 1
+        if attempt < max_dequeue_count():
+            logger.warning("message %s: attempt %d failed, will retry", ref.message_id, attempt)
+            raise
+        logger.exception("message %s: last attempt %d failed", ref.message_id, attempt)
+        try:
+            fail_message(
+                ref, FailureReason.RETRIES_EXHAUSTED, messages=app.messages, clock=app.clock
+            )
+        except PostinoError:
+            # Still ACCEPTED: the sweeper will send it again later; nothing is lost.
+            logger.error("message %s: could not be marked FAILED either", ref.message_id)
+        raise

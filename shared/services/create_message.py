@@ -22,7 +22,7 @@ from shared.domain.idempotency import (
     idempotency_record_id,
     request_fingerprint,
 )
-from shared.domain.message import Message, MessageStatus, NewMessage, Payee
+from shared.domain.message import Message, NewMessage, Payee
 from shared.domain.message_id import new_message_id
 from shared.domain.message_ref import MessageRef
 from shared.domain.message_rules import validate_new_message
@@ -125,16 +125,14 @@ def create_message(
         reservation, message_id = outcome, outcome.message_id
     try:
         message = messages.add(
-            Message(
+            Message.accepted(
                 id=message_id,
                 fiscal_code=fiscal_code,
                 sender_service_id=sender.id,
-                created_at=now,
+                now=now,
                 time_to_live=new.time_to_live,
                 content=new.content,
                 feature_level_type=new.feature_level_type,
-                status=MessageStatus.ACCEPTED,
-                status_changed_at=now,
             )
         )
     except AlreadyExistsError:
@@ -149,6 +147,38 @@ def create_message(
             with contextlib.suppress(PostinoError):
                 idempotency.release(reservation)
         raise
-    queue.send(MessageRef(message_id=message.id, fiscal_code=fiscal_code))
+    try:
+        queue.send(MessageRef(message_id=message.id, fiscal_code=fiscal_code))
+    except PostinoError:
+        _withdraw(message, reservation, messages=messages, idempotency=idempotency)
+        raise
     logger.info("message %s accepted from service %s", message.id, sender.id)
     return Accepted(message, replayed=False)
+
+
+def _withdraw(
+    message: Message,
+    reservation: IdempotencyRecord | None,
+    *,
+    messages: MessageRepository,
+    idempotency: IdempotencyStore,
+) -> None:
+    """Undo an acceptance whose enqueue failed, so the caller's retry starts afresh.
+
+    If the undo fails too, the record stays ACCEPTED and the sweeper enqueues it later:
+    the message is then delivered although the caller was told 503 (an Idempotency-Key
+    makes the caller's retry find it instead of creating a second one).
+    """
+    try:
+        removed = messages.remove(message)
+    except PostinoError:
+        removed = False
+    if not removed:
+        logger.warning(
+            "message %s: enqueue failed and the record stays for the sweeper", message.id
+        )
+        return
+    logger.warning("message %s: enqueue failed, acceptance withdrawn", message.id)
+    if reservation is not None:
+        with contextlib.suppress(PostinoError):
+            idempotency.release(reservation)

@@ -9,6 +9,7 @@ from shared.domain.api_keys import ApiKeyRecord
 from shared.domain.idempotency import IdempotencyRecord
 from shared.domain.message import Message
 from shared.domain.message_ref import MessageRef
+from shared.domain.poison import PoisonedMessage
 from shared.domain.profile import Profile
 from shared.domain.service import Service
 
@@ -36,6 +37,21 @@ class MessageRepository(Protocol):
 
         Raises ConcurrentUpdateError if it changed since it was read.
         """
+        ...
+
+    def remove(self, message: Message) -> bool:
+        """Delete the message if the stored one still has `message.version`.
+
+        False when it is gone or changed since it was read.
+        """
+        ...
+
+    def find(self, message_id: str) -> Message | None:
+        """The message with this id in any partition (operators; not for the hot path)."""
+        ...
+
+    def stale_accepted(self, untouched_since: datetime, limit: int) -> list[Message]:
+        """Up to `limit` messages still ACCEPTED and not written since `untouched_since`."""
         ...
 
 
@@ -107,4 +123,19 @@ class IdempotencyStore(Protocol):
     def release(self, record: IdempotencyRecord) -> None:
         """Delete the record if it still has `record.version` (a record someone else took
         over in the meantime is left alone)."""
+        ...
+
+
+class PoisonQueue(Protocol):
+    def peek(self, limit: int) -> list[PoisonedMessage]:
+        """Up to `limit` (at most 32) poisoned messages, without taking them."""
+        ...
+
+    def take(self, limit: int, hold_seconds: int) -> list[PoisonedMessage]:
+        """Up to `limit` (at most 32) poisoned messages, hidden from others for
+        `hold_seconds` unless deleted first."""
+        ...
+
+    def delete(self, message: PoisonedMessage) -> None:
+        """Remove a message obtained with take()."""
         ...

@@ -1,25 +1,36 @@
-"""Deliver an accepted message to the recipient's inbox, or reject it."""
+"""Deliver an accepted message to the recipient's inbox, or reject it; give up on it."""
 
 from __future__ import annotations
 
 import logging
 
 from shared.domain.errors import ConcurrentUpdateError
-from shared.domain.message import Message, MessageStatus, RejectionReason
+from shared.domain.message import FailureReason, Message, MessageStatus, RejectionReason
 from shared.domain.message_ref import MessageRef
 from shared.services.ports import Clock, MessageRepository, ProfileRepository
 
 logger = logging.getLogger(__name__)
 
 
-def _decide(message: Message, *, profiles: ProfileRepository, clock: Clock) -> Message:
+def _decide(
+    message: Message, *, profiles: ProfileRepository, clock: Clock, retention_seconds: int
+) -> Message:
     profile = profiles.get(message.fiscal_code)
-    if profile is None:
-        return message.rejected(RejectionReason.USER_NOT_FOUND, clock.now())
-    reason = profile.refusal_reason(message.sender_service_id)
+    reason: RejectionReason | None
+    reason = RejectionReason.USER_NOT_FOUND if profile is None else None
+    if profile is not None:
+        reason = profile.refusal_reason(message.sender_service_id)
     if reason is not None:
-        return message.rejected(reason, clock.now())
+        return message.rejected(reason, clock.now(), retention_seconds=retention_seconds)
     return message.processed(clock.now())
+
+
+def _settled_by_someone_else(ref: MessageRef, messages: MessageRepository) -> MessageStatus | None:
+    """The terminal status another delivery wrote, or None if the message is undecided."""
+    current = messages.get(ref.fiscal_code, ref.message_id)
+    if current is None or not current.status.is_terminal:
+        return None
+    return current.status
 
 
 def process_message(
@@ -28,12 +39,14 @@ def process_message(
     messages: MessageRepository,
     profiles: ProfileRepository,
     clock: Clock,
+    rejected_retention_seconds: int,
 ) -> MessageStatus | None:
     """Move the referenced message from ACCEPTED to PROCESSED or REJECTED, exactly once.
 
     Returns the message's final status, or None when no such message is stored (nothing
     to retry). A redelivered reference to a message already decided changes nothing.
-    Raises StorageUnavailableError so that the queue retries later.
+    Raises StorageUnavailableError (and ConcurrentUpdateError when a concurrent change
+    left it undecided) so that the queue retries later.
     """
     message = messages.get(ref.fiscal_code, ref.message_id)
     if message is None:
@@ -42,14 +55,38 @@ def process_message(
     if message.status.is_terminal:
         logger.info("message %s already %s, nothing to do", message.id, message.status)
         return message.status
-    decided = _decide(message, profiles=profiles, clock=clock)
+    decided = _decide(
+        message, profiles=profiles, clock=clock, retention_seconds=rejected_retention_seconds
+    )
     try:
         messages.replace(decided)
     except ConcurrentUpdateError:
         # Another delivery of the same reference got there first; its decision stands.
-        current = messages.get(ref.fiscal_code, ref.message_id)
-        if current is None or not current.status.is_terminal:
+        status = _settled_by_someone_else(ref, messages)
+        if status is None:
             raise
-        return current.status
+        return status
     logger.info("message %s %s", message.id, decided.status)
     return decided.status
+
+
+def fail_message(
+    ref: MessageRef, reason: FailureReason, *, messages: MessageRepository, clock: Clock
+) -> MessageStatus | None:
+    """Mark the referenced message FAILED unless it was decided meanwhile.
+
+    Used on the queue's last attempt, before the host moves the reference to the poison
+    queue. Returns the final status, or None when no such message is stored.
+    Raises StorageUnavailableError.
+    """
+    message = messages.get(ref.fiscal_code, ref.message_id)
+    if message is None:
+        return None
+    if message.status.is_terminal:
+        return message.status
+    try:
+        messages.replace(message.failed(reason, clock.now()))
+    except ConcurrentUpdateError:
+        return _settled_by_someone_else(ref, messages) or MessageStatus.ACCEPTED
+    logger.warning("message %s FAILED: %s", message.id, reason)
+    return MessageStatus.FAILED

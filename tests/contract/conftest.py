@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from shared.adapters.queues import StorageMessageQueue, queue_client
+from shared.adapters.queues import StorageMessageQueue, StoragePoisonQueue, queue_client
 from shared.bootstrap import build_app
 from shared.domain.message_ref import MessageRef
 from tests.fakes import (
@@ -15,6 +15,7 @@ from tests.fakes import (
     FakeIdempotencyStore,
     FakeMessageQueue,
     FakeMessageRepository,
+    FakePoisonQueue,
     FakeProfileRepository,
     FakeServiceRepository,
     FakeWindowCounter,
@@ -93,3 +94,19 @@ def window_counter(implementation, real_app):
 @pytest.fixture
 def idempotency_store(implementation, real_app):
     return FakeIdempotencyStore() if real_app is None else real_app.idempotency
+
+
+@pytest.fixture
+def poison_queue_and_writer(
+    implementation, request
+) -> Iterator[tuple[object, Callable[[str], object]]]:
+    """The poison queue port, and a function that puts raw text in it as the host does."""
+    if implementation == "fake":
+        fake = FakePoisonQueue()
+        yield fake, fake.put
+        return
+    stack = request.getfixturevalue("local_stack")
+    client = queue_client(stack.storage_connection_string, f"poison-{uuid.uuid4().hex[:12]}")
+    client.create_queue()
+    yield StoragePoisonQueue(client), client.send_message
+    client.delete_queue()

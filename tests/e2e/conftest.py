@@ -24,6 +24,19 @@ from shared.domain.api_keys import ApiKeyRecord, KeySlot, generate_api_key, hash
 from shared.domain.service import Service
 
 CACHE_TTL = 2
+MAX_ATTEMPTS = 3
+SWEEP_GRACE = 2
+# Settings of the e2e host that make slow paths fast enough to test.
+E2E_SETTINGS = {
+    # A revoked key stops working within a test's patience.
+    "SERVICE_CACHE_TTL_SECONDS": str(CACHE_TTL),
+    # Retries come back at once, and give up after three attempts.
+    "AzureFunctionsJobHost__extensions__queues__visibilityTimeout": "00:00:00",
+    "AzureFunctionsJobHost__extensions__queues__maxDequeueCount": str(MAX_ATTEMPTS),
+    # The sweeper runs only when a test calls it, and takes messages left 2 s.
+    "SWEEPER_SCHEDULE": "0 0 0 1 1 *",
+    "ACCEPTED_GRACE_SECONDS": str(SWEEP_GRACE),
+}
 
 
 @dataclass(frozen=True)
@@ -39,8 +52,7 @@ class RunningHost:
 def offline_host(local_stack, tmp_path_factory) -> Iterator[RunningHost]:
     port = free_port()
     log = Path(tmp_path_factory.mktemp("host")) / "host.log"
-    # A short service cache, so a revoked key stops working within a test's patience.
-    env = {**os.environ, **local_stack.app_settings, "SERVICE_CACHE_TTL_SECONDS": str(CACHE_TTL)}
+    env = {**os.environ, **local_stack.app_settings, **E2E_SETTINGS}
     with log.open("wb") as out:
         process = subprocess.Popen(
             host_command(port, use_func=False, strict=True),

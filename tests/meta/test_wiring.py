@@ -55,6 +55,7 @@ def test_the_app_has_the_functions_of_the_design():
         "GetProfileByPost",
         "ProcessMessage",
         "ReminderTimer",
+        "SweepAcceptedMessages",
     ]
 
 

@@ -123,7 +123,7 @@ def test_recipient_check_reports_the_citizens_choice_and_languages():
         Profile(
             fiscal_code=FISCAL_CODE,
             preferred_languages=("de_DE",),
-            blocked_service_ids=frozenset({"svc-1"}),
+            service_preferences={"svc-1": False},
         )
     )
     blocked = check_recipient(a_service("svc-1"), FISCAL_CODE, profiles=profiles)

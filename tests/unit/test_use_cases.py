@@ -46,6 +46,13 @@ def clock():
     return FakeClock()
 
 
+RETENTION = 94608000
+
+
+def _process(ref, **ports):
+    return process_message(ref, rejected_retention_seconds=RETENTION, **ports)
+
+
 def _directory(api_keys, services, clock=None):
     return CachedServiceDirectory(
         api_keys=api_keys, services=services, clock=clock or FakeClock(), ttl=timedelta(seconds=10)
@@ -97,7 +104,7 @@ def test_registered_citizen_gets_the_message_processed(messages, profiles, clock
     profiles.save(Profile(fiscal_code=FISCAL_CODE))
     stored = messages.add(a_message())
     clock.advance(seconds=2)
-    status = process_message(
+    status = _process(
         MessageRef(message_id=stored.id, fiscal_code=FISCAL_CODE),
         messages=messages,
         profiles=profiles,
@@ -110,7 +117,7 @@ def test_registered_citizen_gets_the_message_processed(messages, profiles, clock
 def test_unknown_citizen_gets_the_message_rejected_user_not_found(messages, profiles, clock):
     stored = messages.add(a_message())
     ref = MessageRef(message_id=stored.id, fiscal_code=FISCAL_CODE)
-    process_message(ref, messages=messages, profiles=profiles, clock=clock)
+    _process(ref, messages=messages, profiles=profiles, clock=clock)
     read = messages.get(FISCAL_CODE, stored.id)
     assert read.status is MessageStatus.REJECTED
     assert read.rejection_reason is RejectionReason.USER_NOT_FOUND
@@ -120,7 +127,7 @@ def test_unknown_citizen_gets_the_message_rejected_user_not_found(messages, prof
     "profile",
     [
         Profile(fiscal_code=FISCAL_CODE, inbox_enabled=False),
-        Profile(fiscal_code=FISCAL_CODE, blocked_service_ids=frozenset({"svc-1"})),
+        Profile(fiscal_code=FISCAL_CODE, service_preferences={"svc-1": False}),
     ],
 )
 def test_closed_inbox_or_blocked_service_rejects_service_not_allowed(
@@ -129,7 +136,7 @@ def test_closed_inbox_or_blocked_service_rejects_service_not_allowed(
     profiles.save(profile)
     stored = messages.add(a_message())
     ref = MessageRef(message_id=stored.id, fiscal_code=FISCAL_CODE)
-    process_message(ref, messages=messages, profiles=profiles, clock=clock)
+    _process(ref, messages=messages, profiles=profiles, clock=clock)
     assert messages.get(FISCAL_CODE, stored.id).rejection_reason is (
         RejectionReason.SERVICE_NOT_ALLOWED
     )
@@ -139,13 +146,12 @@ def test_redelivery_of_a_decided_message_changes_nothing(messages, profiles, clo
     profiles.save(Profile(fiscal_code=FISCAL_CODE))
     stored = messages.add(a_message())
     ref = MessageRef(message_id=stored.id, fiscal_code=FISCAL_CODE)
-    process_message(ref, messages=messages, profiles=profiles, clock=clock)
+    _process(ref, messages=messages, profiles=profiles, clock=clock)
     first = messages.get(FISCAL_CODE, stored.id)
     profiles.stored.clear()  # a second decision would now be a rejection
     clock.advance(hours=1)
     assert (
-        process_message(ref, messages=messages, profiles=profiles, clock=clock)
-        is MessageStatus.PROCESSED
+        _process(ref, messages=messages, profiles=profiles, clock=clock) is MessageStatus.PROCESSED
     )
     assert messages.get(FISCAL_CODE, stored.id) == first
 
@@ -163,7 +169,7 @@ def test_losing_a_race_to_another_delivery_keeps_the_winners_status(messages, pr
 
     messages.replace = replace_after_a_rival
     # WHEN we process it
-    status = process_message(
+    status = _process(
         MessageRef(message_id=stored.id, fiscal_code=FISCAL_CODE),
         messages=messages,
         profiles=profiles,
@@ -182,7 +188,7 @@ def test_a_conflict_with_a_message_still_accepted_is_raised_for_a_retry(messages
 
     messages.replace = always_conflicts
     with pytest.raises(ConcurrentUpdateError):
-        process_message(
+        _process(
             MessageRef(message_id=stored.id, fiscal_code=FISCAL_CODE),
             messages=messages,
             profiles=profiles,
@@ -192,7 +198,7 @@ def test_a_conflict_with_a_message_still_accepted_is_raised_for_a_retry(messages
 
 def test_reference_to_a_missing_message_is_dropped(messages, profiles, clock):
     ref = MessageRef(message_id="nope", fiscal_code=FISCAL_CODE)
-    assert process_message(ref, messages=messages, profiles=profiles, clock=clock) is None
+    assert _process(ref, messages=messages, profiles=profiles, clock=clock) is None
 
 
 def test_sender_reads_its_message_status(messages):

@@ -174,7 +174,7 @@ class OfflineHost:
             logger.info("App settings from %s", settings.source)
         if kept:
             logger.info("Settings taken from the environment instead: %s", ", ".join(kept))
-        config = read_host_config(self._app_root)
+        config = read_host_config(self._app_root, self._environ)
         discovery = discover_functions(self._app_root, config, self._environ)
         errors = dict(discovery.errors)
         put_app_root_first(self._app_root)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import enum
 import json
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from .errors import HostConfigError
+from .host_overrides import apply_overrides
 from .timespan import parse_timespan
 
 HOST_FILE = "host.json"
@@ -49,8 +52,8 @@ class HostConfig:
     function_allow_list: tuple[str, ...] | None = None
 
 
-def read_host_config(app_root: Path) -> HostConfig:
-    """Read ``app_root/host.json``.
+def read_host_config(app_root: Path, environ: Mapping[str, str] | None = None) -> HostConfig:
+    """Read ``app_root/host.json``, with AzureFunctionsJobHost__ settings applied.
 
     Raises HostConfigError when the file is missing, not version 2.0, or holds a bad value.
     """
@@ -63,6 +66,7 @@ def read_host_config(app_root: Path) -> HostConfig:
         raise HostConfigError(f"cannot read {path}: {error}") from error
     if not isinstance(raw, dict) or raw.get("version") != "2.0":
         raise HostConfigError(f'{path}: only host.json version "2.0" is supported')
+    raw = apply_overrides(raw, os.environ if environ is None else environ)
     extensions = _object(raw, "extensions", path)
     http = _object(extensions, "http", path)
     allow_list = raw.get("functions")
