@@ -62,6 +62,12 @@ class OneService:
     def add(self, service: Service) -> None:
         return None
 
+    def replace(self, service: Service) -> None:
+        return None
+
+    def list_all(self) -> list[Service]:
+        return [self.service]
+
 
 class OneKey:
     def __init__(self, record: ApiKeyRecord) -> None:
@@ -75,6 +81,9 @@ class OneKey:
 
     def remove(self, key_hash: str) -> bool:
         return False
+
+    def for_service(self, service_id: str) -> list[ApiKeyRecord]:
+        return [self.record] if service_id == self.record.service_id else []
 
 
 class NoopQueue:

@@ -73,7 +73,9 @@ def build_app(settings: Settings) -> App:
             queue_client(settings.storage_connection, poison_queue_name(settings.messages_queue))
         ),
         idempotency=CosmosIdempotencyStore(
-            database.get_container_client(ContainerName.IDEMPOTENCY)
+            database.get_container_client(ContainerName.IDEMPOTENCY),
+            # At least as long as the shortest-lived message (a rejected one) is kept.
+            ttl_seconds=settings.rejected_retention_seconds,
         ),
         rate_counter=CosmosWindowCounter(database.get_container_client(ContainerName.RATE_LIMITS)),
         directory=CachedServiceDirectory(

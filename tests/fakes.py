@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from shared.domain.api_keys import ApiKeyRecord
-from shared.domain.errors import AlreadyExistsError, ConcurrentUpdateError
+from shared.domain.errors import AlreadyExistsError, ConcurrentUpdateError, NotFoundError
 from shared.domain.idempotency import IdempotencyRecord
 from shared.domain.message import Message, MessageStatus
 from shared.domain.message_ref import MalformedQueueMessageError, MessageRef
@@ -112,6 +112,14 @@ class FakeServiceRepository:
             raise AlreadyExistsError("a record with this id already exists")
         self.stored[service.id] = service
 
+    def replace(self, service: Service) -> None:
+        if service.id not in self.stored:
+            raise NotFoundError(f"no service with id {service.id}")
+        self.stored[service.id] = service
+
+    def list_all(self) -> list[Service]:
+        return list(self.stored.values())
+
 
 class FakeApiKeyRepository:
     def __init__(self) -> None:
@@ -127,6 +135,9 @@ class FakeApiKeyRepository:
 
     def remove(self, key_hash: str) -> bool:
         return self.stored.pop(key_hash, None) is not None
+
+    def for_service(self, service_id: str) -> list[ApiKeyRecord]:
+        return [record for record in self.stored.values() if record.service_id == service_id]
 
 
 class FakeMessageQueue:

@@ -23,7 +23,9 @@ def cosmos_client(endpoint: str, key: str, *, verify_tls: bool) -> CosmosClient:
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     # The SDK logs endpoint health at WARNING on every hiccup of the local emulator.
     logging.getLogger("azure.cosmos").setLevel(logging.ERROR)
-    return CosmosClient(endpoint, credential=key, connection_verify=verify_tls)
+    # The constructor already asks the account for its regions: it can fail like any call.
+    with domain_errors():
+        return CosmosClient(endpoint, credential=key, connection_verify=verify_tls)
 
 
 def cosmos_database(endpoint: str, key: str, database: str, *, verify_tls: bool) -> DatabaseProxy:

@@ -17,14 +17,20 @@ def _from_document(document: dict[str, Any]) -> IdempotencyRecord:
 
 
 class CosmosIdempotencyStore:
-    def __init__(self, container: ContainerProxy) -> None:
+    """Records expire `ttl_seconds` after their last write (Cosmos ttl)."""
+
+    def __init__(self, container: ContainerProxy, *, ttl_seconds: int) -> None:
         self._container = container
+        self._ttl_seconds = ttl_seconds
+
+    def _document(self, record: IdempotencyRecord) -> dict[str, Any]:
+        return {**record.model_dump(mode="json"), "ttl": self._ttl_seconds}
 
     def reserve(self, record: IdempotencyRecord) -> tuple[IdempotencyRecord, bool]:
         with domain_errors():
             for _ in range(3):
                 try:
-                    created = self._container.create_item(record.model_dump(mode="json"))
+                    created = self._container.create_item(self._document(record))
                     return _from_document(created), True
                 except exceptions.CosmosResourceExistsError:
                     pass
@@ -41,7 +47,7 @@ class CosmosIdempotencyStore:
         with domain_errors():
             stored = self._container.replace_item(
                 record.id,
-                record.model_dump(mode="json"),
+                self._document(record),
                 etag=record.version,
                 match_condition=MatchConditions.IfNotModified,
             )

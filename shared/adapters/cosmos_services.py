@@ -1,4 +1,5 @@
-"""Services and their API key records in Cosmos DB; both are read by point read on /id."""
+"""Services and their API key records in Cosmos DB; the hot path reads both by point read on
+/id, operators also list and query them."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from azure.cosmos import ContainerProxy, exceptions
 
 from shared.adapters.cosmos_client import domain_errors
 from shared.domain.api_keys import ApiKeyRecord
+from shared.domain.errors import NotFoundError
 from shared.domain.service import Service
 
 
@@ -24,6 +26,20 @@ class CosmosServiceRepository:
     def add(self, service: Service) -> None:
         with domain_errors():
             self._container.create_item(service.model_dump(mode="json"))
+
+    def replace(self, service: Service) -> None:
+        with domain_errors():
+            try:
+                self._container.replace_item(service.id, service.model_dump(mode="json"))
+            except exceptions.CosmosResourceNotFoundError as exc:
+                raise NotFoundError(f"no service with id {service.id}") from exc
+
+    def list_all(self) -> list[Service]:
+        with domain_errors():
+            documents = list(
+                self._container.query_items("SELECT * FROM c", enable_cross_partition_query=True)
+            )
+        return [Service.model_validate(document) for document in documents]
 
 
 class CosmosApiKeyRepository:
@@ -49,3 +65,15 @@ class CosmosApiKeyRepository:
             except exceptions.CosmosResourceNotFoundError:
                 return False
         return True
+
+    def for_service(self, service_id: str) -> list[ApiKeyRecord]:
+        # Keys are partitioned by their hash, so this fans out; /service_id is indexed.
+        with domain_errors():
+            documents = list(
+                self._container.query_items(
+                    "SELECT * FROM c WHERE c.service_id = @service_id",
+                    parameters=[{"name": "@service_id", "value": service_id}],
+                    enable_cross_partition_query=True,
+                )
+            )
+        return [ApiKeyRecord.model_validate(document) for document in documents]

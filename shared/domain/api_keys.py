@@ -34,3 +34,9 @@ def generate_api_key() -> str:
 def hash_api_key(api_key: str) -> str:
     """The stored form of a key: hex SHA-256 of its UTF-8 bytes."""
     return hashlib.sha256(api_key.encode("utf-8")).hexdigest()
+
+
+def new_key(service_id: str, slot: KeySlot) -> tuple[str, ApiKeyRecord]:
+    """A new key for a service's slot, and the record that stores it (by its hash only)."""
+    key = generate_api_key()
+    return key, ApiKeyRecord(id=hash_api_key(key), service_id=service_id, slot=slot)

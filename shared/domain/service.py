@@ -3,13 +3,26 @@ its settings say what it may send, to whom, from where and how often."""
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network
+from typing import TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.domain.errors import FieldError
+from shared.domain.message import ORGANIZATION_FISCAL_CODE_PATTERN
+
 DEFAULT_RATE_LIMIT_REQUESTS = 150
 DEFAULT_RATE_LIMIT_WINDOW_SECONDS = 5
+MAX_RATE_LIMIT_WINDOW_SECONDS = 3600
+# IO's ceiling for a payment notice's amount, in euro cents.
+MAX_PAYMENT_AMOUNT = 9999999999
+# Letters, digits and . _ - : nothing Cosmos DB forbids in an id (/ \ ? #) nor spaces.
+SERVICE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+_SERVICE_ID_RE = re.compile(SERVICE_ID_PATTERN)
+
+Network: TypeAlias = IPv4Network | IPv6Network
 
 
 class Tier(StrEnum):
@@ -23,7 +36,9 @@ class RateLimit(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     requests: int = Field(default=DEFAULT_RATE_LIMIT_REQUESTS, ge=1)
-    window_seconds: int = Field(default=DEFAULT_RATE_LIMIT_WINDOW_SECONDS, ge=1, le=3600)
+    window_seconds: int = Field(
+        default=DEFAULT_RATE_LIMIT_WINDOW_SECONDS, ge=1, le=MAX_RATE_LIMIT_WINDOW_SECONDS
+    )
 
 
 class Service(BaseModel):
@@ -36,10 +51,38 @@ class Service(BaseModel):
     department_name: str = ""
     tier: Tier = Tier.BASIC
     # Euro cents; 0 means the service may not send payment notices (IO's default).
-    max_allowed_payment_amount: int = Field(default=0, ge=0, le=9999999999)
+    max_allowed_payment_amount: int = Field(default=0, ge=0, le=MAX_PAYMENT_AMOUNT)
     # Networks the service may call from; empty means any.
-    authorized_cidrs: tuple[IPv4Network | IPv6Network, ...] = ()
+    authorized_cidrs: tuple[Network, ...] = ()
     # A limited (trial) service may only write to its authorized recipients.
     is_limited: bool = False
     authorized_recipients: frozenset[str] = frozenset()
     rate_limit: RateLimit = RateLimit()
+
+
+def is_valid_service_id(value: str) -> bool:
+    """True when `value` can be a service's id (see SERVICE_ID_PATTERN)."""
+    return _SERVICE_ID_RE.fullmatch(value) is not None
+
+
+def new_service_errors(
+    *,
+    name: str,
+    organization_name: str,
+    organization_fiscal_code: str,
+    service_id: str | None = None,
+) -> list[FieldError]:
+    """What is wrong with a new service's names, organization code and chosen id."""
+    errors = []
+    if service_id is not None and not is_valid_service_id(service_id):
+        detail = "a service id has 1 to 64 letters, digits, '.', '_' or '-', starting alphanumeric"
+        errors.append(FieldError("pattern_mismatch", detail, "/id"))
+    if not name.strip():
+        errors.append(FieldError("required", "the service needs a name", "/name"))
+    if not organization_name.strip():
+        detail = "the service needs its organization's name"
+        errors.append(FieldError("required", detail, "/organization_name"))
+    if not re.fullmatch(ORGANIZATION_FISCAL_CODE_PATTERN, organization_fiscal_code):
+        detail = "an organization fiscal code has 11 digits"
+        errors.append(FieldError("pattern_mismatch", detail, "/organization_fiscal_code"))
+    return errors

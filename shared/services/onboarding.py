@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from shared.domain.api_keys import ApiKeyRecord, KeySlot, generate_api_key, hash_api_key
+from shared.domain.api_keys import KeySlot, new_key
 from shared.domain.errors import FieldError, ValidationError
 from shared.domain.fiscal_code import is_valid_fiscal_code
 from shared.domain.profile import Profile
-from shared.domain.service import RateLimit, Service, Tier
+from shared.domain.service import RateLimit, Service, Tier, new_service_errors
+from shared.domain.service_change import ServiceChange
 from shared.services.ports import ApiKeyRepository, ProfileRepository, ServiceRepository
 
 
@@ -32,13 +33,23 @@ def create_service(
     service_id: str | None = None,
     max_allowed_payment_amount: int = 0,
     rate_limit: RateLimit | None = None,
+    settings: ServiceChange | None = None,
     services: ServiceRepository,
     api_keys: ApiKeyRepository,
 ) -> NewServiceKeys:
     """Register a service and issue its primary and secondary keys.
 
+    `settings`, an operator's choice of settings, is applied over the other arguments.
     Raises ValidationError for bad fields and AlreadyExistsError if the id is taken.
     """
+    errors = new_service_errors(
+        name=name,
+        organization_name=organization_name,
+        organization_fiscal_code=organization_fiscal_code,
+        service_id=service_id,
+    )
+    if errors:
+        raise ValidationError(errors)
     service = Service(
         id=service_id or uuid.uuid4().hex,
         name=name,
@@ -49,23 +60,13 @@ def create_service(
         max_allowed_payment_amount=max_allowed_payment_amount,
         rate_limit=rate_limit or RateLimit(),
     )
-    errors = []
-    if not name.strip():
-        errors.append(FieldError("required", "the service needs a name", "/name"))
-    if not (organization_fiscal_code.isdigit() and len(organization_fiscal_code) == 11):
-        errors.append(
-            FieldError(
-                "pattern_mismatch",
-                "an organization fiscal code has 11 digits",
-                "/organization_fiscal_code",
-            )
-        )
-    if errors:
-        raise ValidationError(errors)
+    if settings is not None:
+        service = settings.applied_to(service)
     services.add(service)
-    keys = {slot: generate_api_key() for slot in KeySlot}
-    for slot, key in keys.items():
-        api_keys.add(ApiKeyRecord(id=hash_api_key(key), service_id=service.id, slot=slot))
+    keys = {}
+    for slot in KeySlot:
+        keys[slot], record = new_key(service.id, slot)
+        api_keys.add(record)
     return NewServiceKeys(service, keys[KeySlot.PRIMARY], keys[KeySlot.SECONDARY])
 
 

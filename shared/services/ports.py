@@ -74,6 +74,17 @@ class ServiceRepository(Protocol):
         """Store a new service. Raises AlreadyExistsError if the id is taken."""
         ...
 
+    def replace(self, service: Service) -> None:
+        """Store a changed service over the one with its id (the last write wins).
+
+        Raises NotFoundError if there is no service with its id.
+        """
+        ...
+
+    def list_all(self) -> list[Service]:
+        """Every service, in no particular order (operators; not for the hot path)."""
+        ...
+
 
 class ApiKeyRepository(Protocol):
     def get(self, key_hash: str) -> ApiKeyRecord | None:
@@ -86,6 +97,11 @@ class ApiKeyRepository(Protocol):
 
     def remove(self, key_hash: str) -> bool:
         """Delete the key record with this hash; False if there was none."""
+        ...
+
+    def for_service(self, service_id: str) -> list[ApiKeyRecord]:
+        """The key records of this service, in no particular order (operators; not for the
+        hot path)."""
         ...
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 
 import pytest
 
 from shared.domain.api_keys import ApiKeyRecord, KeySlot, hash_api_key
-from shared.domain.errors import AlreadyExistsError
+from shared.domain.errors import AlreadyExistsError, NotFoundError
 from shared.domain.profile import Profile
-from tests.builders import a_service
+from shared.domain.service import RateLimit, Tier
+from tests.builders import FISCAL_CODE, a_service
 
 
 def test_saved_profile_reads_back_and_a_second_save_replaces_it(profile_repository):
@@ -52,3 +54,59 @@ def test_a_removed_key_is_gone_and_removing_it_again_says_so(api_key_repository)
     assert api_key_repository.remove(key_hash) is True
     assert api_key_repository.get(key_hash) is None
     assert api_key_repository.remove(key_hash) is False
+
+
+def test_a_replaced_service_reads_back_changed(service_repository):
+    # GIVEN a stored service
+    service = a_service(service_id=uuid.uuid4().hex)
+    service_repository.add(service)
+    # WHEN it is replaced with changed settings
+    changed = service.model_copy(
+        update={
+            "tier": Tier.PREMIUM,
+            "is_limited": True,
+            "authorized_recipients": frozenset({FISCAL_CODE}),
+            "authorized_cidrs": (ipaddress.ip_network("203.0.113.0/24"),),
+            "rate_limit": RateLimit(requests=10, window_seconds=60),
+        }
+    )
+    service_repository.replace(changed)
+    # THEN the change is what is read
+    assert service_repository.get(service.id) == changed
+
+
+def test_replacing_an_unknown_service_is_not_found_and_creates_nothing(service_repository):
+    service = a_service(service_id=uuid.uuid4().hex)
+    with pytest.raises(NotFoundError):
+        service_repository.replace(service)
+    assert service_repository.get(service.id) is None
+
+
+def test_every_added_service_is_listed(service_repository):
+    # The emulator's database is shared by the session: others' services may be listed too.
+    added = [a_service(service_id=uuid.uuid4().hex, name=f"List {n}") for n in range(3)]
+    for service in added:
+        service_repository.add(service)
+    listed = {service.id: service for service in service_repository.list_all()}
+    assert [listed.get(service.id) for service in added] == added
+
+
+def test_a_services_keys_are_found_by_its_id_and_only_its_own(api_key_repository):
+    # GIVEN two keys of one service and one key of another
+    service_id, other_id = uuid.uuid4().hex, uuid.uuid4().hex
+    mine = [
+        ApiKeyRecord(id=hash_api_key(uuid.uuid4().hex), service_id=service_id, slot=slot)
+        for slot in KeySlot
+    ]
+    theirs = ApiKeyRecord(
+        id=hash_api_key(uuid.uuid4().hex), service_id=other_id, slot=KeySlot.PRIMARY
+    )
+    for record in [*mine, theirs]:
+        api_key_repository.add(record)
+    # WHEN the first service's keys are looked up
+    found = api_key_repository.for_service(service_id)
+    # THEN exactly its records come back, and a removed one no longer does
+    assert sorted(found, key=lambda record: record.slot) == mine
+    api_key_repository.remove(mine[0].id)
+    assert api_key_repository.for_service(service_id) == [mine[1]]
+    assert api_key_repository.for_service(uuid.uuid4().hex) == []

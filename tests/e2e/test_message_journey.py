@@ -23,7 +23,8 @@ def service_key(local_stack) -> str:
     """A service created and a citizen registered with the operator CLI, as an operator would."""
     created = run_admin(
         "--json",
-        "create-service",
+        "service",
+        "create",
         "--name",
         "Tributi",
         "--organization-name",
@@ -35,7 +36,9 @@ def service_key(local_stack) -> str:
         env=local_stack.app_settings,
     )
     assert created.returncode == 0, created.stderr
-    registered = run_admin("--json", "register-citizen", FISCAL_CODE, env=local_stack.app_settings)
+    registered = run_admin(
+        "--json", "citizen", "register", FISCAL_CODE, env=local_stack.app_settings
+    )
     assert registered.returncode == 0, registered.stderr
     return str(json.loads(created.stdout)["primary_key"])
 
@@ -108,7 +111,8 @@ def test_another_service_gets_404_for_a_message_it_did_not_send(
 ):
     other = run_admin(
         "--json",
-        "create-service",
+        "service",
+        "create",
         "--name",
         "Other",
         "--organization-name",

@@ -267,3 +267,22 @@ def test_accept_and_process_cost_at_most_3_writes_3_reads_1_send(local_stack, st
     counted = dict(storage_calls)
     counted["cosmos_read"] -= 1  # the assertion's own read just above
     assert counted == {"cosmos_write": 3, "cosmos_read": 2, "queue_send": 1}
+
+
+def test_idempotency_records_carry_the_rejected_retention_as_their_ttl(local_stack, app):
+    create_message(
+        a_service(),
+        random_fiscal_code(),
+        message_json(),
+        idempotency_key=uuid.uuid4().hex,
+        messages=app.messages,
+        queue=_NoQueue(),
+        idempotency=app.idempotency,
+        clock=app.clock,
+    )
+    container = app.idempotency._container
+    documents = list(container.query_items("SELECT * FROM c", enable_cross_partition_query=True))
+    assert documents
+    assert {document["ttl"] for document in documents} == {
+        local_stack.settings.rejected_retention_seconds
+    }

@@ -1,0 +1,44 @@
+"""Where the CLI finds its settings outside Azure: the environment first, else a local
+settings file, as the local Functions host reads it."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from shared.config import SettingName
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SETTINGS_FILES = ("local.settings.json", "local.settings.sample.json")
+
+
+class SettingsFileError(Exception):
+    """The settings file named on the command line is missing or not a settings file."""
+
+
+def _read_values(path: Path) -> dict[str, object]:
+    try:
+        values = json.loads(path.read_text(encoding="utf-8")).get("Values", {})
+    except (OSError, ValueError, AttributeError) as exc:
+        raise SettingsFileError(f"cannot read settings from {path}: {exc}") from exc
+    if not isinstance(values, dict):
+        raise SettingsFileError(f'{path} has no "Values" object')
+    return values
+
+
+def load_local_settings(path: Path | None) -> None:
+    """Put the `Values` of `path` in the environment, without overriding what is there;
+    without `path`, those of the first of SETTINGS_FILES in the project, unless
+    COSMOS_ENDPOINT is set. Raises SettingsFileError when `path` cannot be read."""
+    if path is None:
+        if os.environ.get(SettingName.COSMOS_ENDPOINT):
+            return
+        path = next(
+            (PROJECT_ROOT / name for name in SETTINGS_FILES if (PROJECT_ROOT / name).exists()),
+            None,
+        )
+        if path is None:
+            return
+    for name, value in _read_values(path).items():
+        os.environ.setdefault(name, str(value))

@@ -1,0 +1,124 @@
+"""`poison list | redrive`: the references the Functions host gave up on after its retries.
+
+Redriving puts a message back to ACCEPTED and its reference back on the queue; messages
+decided meanwhile, or gone, are dropped from the poison queue; malformed ones stay there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections import Counter
+
+from shared.admin.output import Report, iso, table, when
+from shared.admin.parsing import Subcommands
+from shared.bootstrap import App
+from shared.domain.errors import FieldError, NotFoundError, ValidationError
+from shared.domain.poison import PoisonedMessage
+from shared.services.redrive import HOLD_SECONDS, RedriveOutcome, list_poisoned, redrive_poisoned
+
+MAX_LIMIT = 32  # the queue service's ceiling for one look
+
+
+def _limit(text: str) -> int:
+    if re.fullmatch(r"[0-9]{1,2}", text.strip()) and 1 <= int(text) <= MAX_LIMIT:
+        return int(text)
+    detail = f"{text!r} is not a whole number from 1 to {MAX_LIMIT}"
+    raise ValidationError([FieldError("out_of_range", detail, "/limit")])
+
+
+def _message_id(item: PoisonedMessage) -> str:
+    return item.ref.message_id if item.ref else "(malformed)"
+
+
+def _list(args: argparse.Namespace, app: App) -> Report:
+    poisoned = list_poisoned(poison=app.poison, limit=_limit(args.limit))
+    items = [
+        {
+            "queue_message_id": item.queue_message_id,
+            "message_id": item.ref.message_id if item.ref else None,
+            "inserted_at": iso(item.inserted_at),
+        }
+        for item in poisoned
+    ]
+    rows = [
+        [
+            item.queue_message_id,
+            item.ref.message_id if item.ref else "(malformed)",
+            when(item.inserted_at),
+        ]
+        for item in poisoned
+    ]
+    lines = (
+        [*table(["QUEUE MESSAGE", "MESSAGE", "INSERTED"], rows), f"{len(rows)} shown"]
+        if rows
+        else ["the poison queue is empty"]
+    )
+    return Report({"poisoned": items}, lines)
+
+
+def _redrive(args: argparse.Namespace, app: App) -> Report:
+    limit = _limit(args.limit)
+    results = redrive_poisoned(
+        poison=app.poison,
+        queue=app.queue,
+        messages=app.messages,
+        clock=app.clock,
+        limit=limit,
+        message_id=args.message_id,
+    )
+    if args.message_id is not None and not results:
+        raise NotFoundError(
+            f"message {args.message_id} is not among the first {limit} poisoned messages; "
+            f"the others looked at stay hidden for {HOLD_SECONDS} s"
+        )
+    summary = Counter(result.outcome for result in results)
+    rows = [
+        [result.queue_message_id, result.message_id or "(malformed)", result.outcome]
+        for result in results
+    ]
+    totals = ", ".join(f"{summary[outcome]} {outcome}" for outcome in RedriveOutcome)
+    lines = (
+        [*table(["QUEUE MESSAGE", "MESSAGE", "OUTCOME"], rows), f"{len(rows)} handled: {totals}"]
+        if rows
+        else ["the poison queue is empty"]
+    )
+    if args.message_id is not None:
+        lines.append(f"Other poisoned messages looked at stay hidden for {HOLD_SECONDS} s.")
+    return Report(
+        {
+            "results": [
+                {
+                    "queue_message_id": result.queue_message_id,
+                    "message_id": result.message_id,
+                    "outcome": result.outcome,
+                }
+                for result in results
+            ],
+            "summary": {outcome.value: summary[outcome] for outcome in RedriveOutcome},
+        },
+        lines,
+    )
+
+
+def add_poison_commands(commands: Subcommands) -> None:
+    group = commands.add_parser(
+        "poison",
+        help="list and redrive messages the host gave up on",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="the first poisoned messages, left in place")
+    listing.add_argument("--limit", default=str(MAX_LIMIT), help=f"1 to {MAX_LIMIT} (default)")
+    listing.set_defaults(run=_list)
+    redrive = actions.add_parser(
+        "redrive",
+        help="send poisoned messages round again",
+        description="Send the first poisoned messages (or only one) round again. Outcomes: "
+        "REDRIVEN (back on the queue), ALREADY_DECIDED and MISSING (dropped), MALFORMED "
+        "(left in the poison queue), CHANGED (left for another try).",
+    )
+    redrive.add_argument("--message-id", metavar="MESSAGE_ID", help="only this message")
+    redrive.add_argument("--limit", default=str(MAX_LIMIT), help=f"1 to {MAX_LIMIT} (default)")
+    redrive.set_defaults(run=_redrive)
