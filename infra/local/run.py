@@ -27,11 +27,13 @@ from infra.local.stack import LOCAL_SETTINGS, SAMPLE_SETTINGS, app_settings
 from shared.adapters.provisioning import provision
 from shared.bootstrap import build_app
 from shared.config import Settings
+from shared.domain.service import Tier
 from shared.services.onboarding import create_service, register_citizen
 
 HOST_PORT = 7071
 DEMO_FISCAL_CODE = "RSSMRA80A01H501U"
 DEMO_SERVICE_ID = "demo-service"
+DEMO_PAYMENT_CAP_CENTS = 1_000_000
 LOG_DIR = PROJECT_ROOT / ".local" / "logs"
 
 
@@ -42,6 +44,9 @@ def _seed_demo(settings: Settings) -> str:
         organization_name="Comune di Esempio",
         organization_fiscal_code="01234567890",
         service_id=DEMO_SERVICE_ID,
+        # Premium with a payment cap, so every kind of message can be tried locally.
+        tier=Tier.PREMIUM,
+        max_allowed_payment_amount=DEMO_PAYMENT_CAP_CENTS,
         services=app.services,
         api_keys=app.api_keys,
     )
@@ -64,7 +69,8 @@ def _print_welcome(api_key: str, host: str) -> None:
     )
     print(
         f"""
-Postino is running on the local stack ({host}). Demo service key (shown once):
+Postino is running on the local stack ({host}). The demo service is Premium and may send
+payment notices up to 10,000 euro. Its key (shown once):
 
     {api_key}
 
