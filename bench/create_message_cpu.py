@@ -35,6 +35,7 @@ from shared.config import Settings
 from shared.domain.api_keys import hash_api_key
 from shared.domain.service import Service, Tier
 from shared.entrypoints.create_message import handle_create_message
+from shared.services.rate_limiting import RateLimiter
 from shared.services.service_directory import CachedServiceDirectory
 
 TARGET_MEDIAN_MICROSECONDS = 300
@@ -83,6 +84,7 @@ def _app() -> bootstrap.App:
         poison=NoopPoison(),
         idempotency=NoopIdempotency(),
         rate_counter=FirstCallCounter(),
+        rate_limiter=RateLimiter(counter=FirstCallCounter(), clock=clock),
         directory=CachedServiceDirectory(
             api_keys=api_keys, services=services, clock=clock, ttl=timedelta(days=1)
         ),

@@ -105,8 +105,8 @@ class NoopIdempotency:
 class FirstCallCounter:
     """Every call is the first of its window: the limit never bites."""
 
-    def increment(self, key: str, ttl_seconds: int) -> int:
-        return 1
+    def increment(self, key: str, ttl_seconds: int, by: int = 1) -> int:
+        return by
 
 
 class NoopPoison:

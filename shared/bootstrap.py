@@ -31,6 +31,7 @@ from shared.services.ports import (
     ServiceRepository,
     WindowCounter,
 )
+from shared.services.rate_limiting import RateLimiter
 from shared.services.service_directory import CachedServiceDirectory
 from shared.storage_layout import ContainerName, storage_layout
 
@@ -48,6 +49,7 @@ class App:
     poison: PoisonQueue
     idempotency: IdempotencyStore
     rate_counter: WindowCounter
+    rate_limiter: RateLimiter
     directory: CachedServiceDirectory
     clock: Clock
 
@@ -58,6 +60,7 @@ def build_app(settings: Settings) -> App:
     )
     database = client.get_database_client(storage_layout().database)
     clock = SystemClock()
+    rate_counter = CosmosWindowCounter(database.get_container_client(ContainerName.RATE_LIMITS))
     services = CosmosServiceRepository(database.get_container_client(ContainerName.SERVICES))
     api_keys = CosmosApiKeyRepository(database.get_container_client(ContainerName.API_KEYS))
     return App(
@@ -77,7 +80,8 @@ def build_app(settings: Settings) -> App:
             # At least as long as the shortest-lived message (a rejected one) is kept.
             ttl_seconds=settings.rejected_retention_seconds,
         ),
-        rate_counter=CosmosWindowCounter(database.get_container_client(ContainerName.RATE_LIMITS)),
+        rate_counter=rate_counter,
+        rate_limiter=RateLimiter(counter=rate_counter, clock=clock),
         directory=CachedServiceDirectory(
             api_keys=api_keys,
             services=services,

@@ -153,9 +153,9 @@ class FakeWindowCounter:
         self.counts: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def increment(self, key: str, ttl_seconds: int) -> int:
+    def increment(self, key: str, ttl_seconds: int, by: int = 1) -> int:
         with self._lock:
-            self.counts[key] = self.counts.get(key, 0) + 1
+            self.counts[key] = self.counts.get(key, 0) + by
             return self.counts[key]
 
 

@@ -12,8 +12,8 @@ class CosmosWindowCounter:
     def __init__(self, container: ContainerProxy) -> None:
         self._container = container
 
-    def increment(self, key: str, ttl_seconds: int) -> int:
-        operations = [{"op": "incr", "path": "/count", "value": 1}]
+    def increment(self, key: str, ttl_seconds: int, by: int = 1) -> int:
+        operations = [{"op": "incr", "path": "/count", "value": by}]
         with domain_errors():
             for _ in range(3):
                 try:
@@ -24,8 +24,8 @@ class CosmosWindowCounter:
                 except exceptions.CosmosResourceNotFoundError:
                     pass
                 try:
-                    self._container.create_item({"id": key, "count": 1, "ttl": ttl_seconds})
-                    return 1
+                    self._container.create_item({"id": key, "count": by, "ttl": ttl_seconds})
+                    return by
                 except exceptions.CosmosResourceExistsError:
                     continue  # another instance created it first: count on it
         raise RuntimeError(f"rate counter {key} kept disappearing")

@@ -15,7 +15,6 @@ from shared.domain.errors import PayloadTooLargeError, UnsupportedMediaTypeError
 from shared.domain.rate_limit import RateLimitDecision
 from shared.domain.service import Service
 from shared.services.authenticate import authenticate
-from shared.services.rate_limiting import enforce_rate_limit
 
 API_KEY_HEADER = "Ocp-Apim-Subscription-Key"
 FORWARDED_FOR_HEADER = "X-Forwarded-For"
@@ -61,7 +60,7 @@ def open_call(req: func.HttpRequest, app: App) -> InstitutionCall:
     """
     service = authenticate(req.headers.get(API_KEY_HEADER), directory=app.directory)
     check_caller_address(service, client_ip(req.headers))
-    decision = enforce_rate_limit(service, counter=app.rate_counter, clock=app.clock)
+    decision = app.rate_limiter.enforce(service)
     return InstitutionCall(service, decision)
 
 

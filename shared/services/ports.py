@@ -112,8 +112,8 @@ class MessageQueue(Protocol):
 
 
 class WindowCounter(Protocol):
-    def increment(self, key: str, ttl_seconds: int) -> int:
-        """Add one to the counter `key` (created at 0 if absent) and return its new value.
+    def increment(self, key: str, ttl_seconds: int, by: int = 1) -> int:
+        """Add `by` to the counter `key` (created at 0 if absent) and return its new value.
 
         Atomic across processes. The counter may be forgotten after `ttl_seconds`.
         Raises StorageUnavailableError.

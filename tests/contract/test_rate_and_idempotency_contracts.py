@@ -28,6 +28,12 @@ def test_a_new_counter_starts_at_one_and_counts_up(window_counter):
     assert [window_counter.increment(key, ttl_seconds=60) for _ in range(3)] == [1, 2, 3]
 
 
+def test_a_counter_can_be_moved_by_a_block(window_counter):
+    key = uuid.uuid4().hex
+    assert window_counter.increment(key, ttl_seconds=60, by=10) == 10
+    assert window_counter.increment(key, ttl_seconds=60, by=10) == 20
+
+
 def test_counters_are_independent(window_counter):
     first, second = uuid.uuid4().hex, uuid.uuid4().hex
     window_counter.increment(first, ttl_seconds=60)

@@ -19,7 +19,7 @@ from shared.domain.profile import Profile
 from shared.domain.service import RateLimit
 from shared.entrypoints.institution_api import client_ip
 from shared.services.check_recipient import check_recipient
-from shared.services.rate_limiting import enforce_rate_limit
+from shared.services.rate_limiting import RateLimiter, block_size
 from shared.services.service_directory import CachedServiceDirectory
 from tests.builders import FISCAL_CODE, a_service
 from tests.fakes import (
@@ -31,14 +31,18 @@ from tests.fakes import (
 )
 
 
+def _limiter(counter, clock):
+    return RateLimiter(counter=counter, clock=clock)
+
+
 def test_the_call_over_the_limit_is_refused_with_the_seconds_to_wait():
     clock = FakeClock(datetime(2026, 11, 2, 9, 30, 2, tzinfo=UTC))
     service = a_service(rate_limit=RateLimit(requests=3, window_seconds=5))
-    counter = FakeWindowCounter()
-    decisions = [enforce_rate_limit(service, counter=counter, clock=clock) for _ in range(3)]
+    limiter = _limiter(FakeWindowCounter(), clock)
+    decisions = [limiter.enforce(service) for _ in range(3)]
     assert [d.remaining if d else None for d in decisions] == [2, 1, 0]
     with pytest.raises(RateLimitedError) as caught:
-        enforce_rate_limit(service, counter=counter, clock=clock)
+        limiter.enforce(service)
     assert caught.value.retry_after == 3  # the window started at :00 and ends at :05
     assert caught.value.headers["RateLimit-Policy"] == "3;w=5"
 
@@ -46,27 +50,63 @@ def test_the_call_over_the_limit_is_refused_with_the_seconds_to_wait():
 def test_a_new_window_starts_a_new_count():
     clock = FakeClock(datetime(2026, 11, 2, 9, 30, 4, tzinfo=UTC))
     service = a_service(rate_limit=RateLimit(requests=1, window_seconds=5))
-    counter = FakeWindowCounter()
-    enforce_rate_limit(service, counter=counter, clock=clock)
+    limiter = _limiter(FakeWindowCounter(), clock)
+    limiter.enforce(service)
     clock.advance(seconds=1)
-    decision = enforce_rate_limit(service, counter=counter, clock=clock)
+    decision = limiter.enforce(service)
     assert decision is not None
     assert decision.remaining == 0
 
 
 def test_services_have_their_own_counts():
-    clock, counter = FakeClock(), FakeWindowCounter()
+    limiter = _limiter(FakeWindowCounter(), FakeClock())
     policy = RateLimit(requests=1, window_seconds=5)
-    enforce_rate_limit(a_service("a", rate_limit=policy), counter=counter, clock=clock)
-    enforce_rate_limit(a_service("b", rate_limit=policy), counter=counter, clock=clock)
+    limiter.enforce(a_service("a", rate_limit=policy))
+    assert limiter.enforce(a_service("b", rate_limit=policy)) is not None
 
 
 def test_the_limit_fails_open_when_its_store_is_down():
     class DownCounter:
-        def increment(self, key: str, ttl_seconds: int) -> int:
+        def increment(self, key: str, ttl_seconds: int, by: int = 1) -> int:
             raise StorageUnavailableError("down")
 
-    assert enforce_rate_limit(a_service(), counter=DownCounter(), clock=FakeClock()) is None
+    assert _limiter(DownCounter(), FakeClock()).enforce(a_service()) is None
+
+
+@pytest.mark.parametrize(("requests", "block"), [(3, 1), (30, 2), (150, 10), (10000, 10)])
+def test_large_limits_are_leased_in_blocks_small_ones_call_by_call(requests, block):
+    assert block_size(RateLimit(requests=requests, window_seconds=5)) == block
+
+
+def test_a_worker_pays_one_counter_write_per_block_of_calls():
+    writes = []
+
+    class CountingCounter(FakeWindowCounter):
+        def increment(self, key: str, ttl_seconds: int, by: int = 1) -> int:
+            writes.append(by)
+            return super().increment(key, ttl_seconds, by)
+
+    limiter = _limiter(CountingCounter(), FakeClock())
+    for _ in range(150):
+        limiter.enforce(a_service())  # IO's default: 150 per 5 s, blocks of 10
+    assert writes == [10] * 15
+
+
+def test_workers_sharing_a_counter_never_let_more_than_the_limit_through():
+    # GIVEN three workers of the same app, each leasing its own blocks
+    counter, clock = FakeWindowCounter(), FakeClock()
+    workers = [_limiter(counter, clock) for _ in range(3)]
+    service = a_service(rate_limit=RateLimit(requests=150, window_seconds=5))
+    # WHEN they take turns calling until all are refused
+    allowed = 0
+    for round_ in range(200):
+        try:
+            workers[round_ % 3].enforce(service)
+            allowed += 1
+        except RateLimitedError:
+            pass
+    # THEN no more than the limit got through, and at most a block per worker was lost
+    assert 150 - 3 * 9 <= allowed <= 150
 
 
 @pytest.mark.parametrize(

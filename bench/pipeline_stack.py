@@ -1,0 +1,183 @@
+"""The local stack the pipeline benchmark runs on: emulators with provisioned storage, a
+sending service and citizens registered through the operator use cases, and the offline
+Functions host as a subprocess of its own (as `make run` starts it)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import string
+import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.local.emulators import (
+    PROJECT_ROOT,
+    endpoints_on_free_ports,
+    free_port,
+    running_emulators,
+)
+from infra.local.host_process import HostStartError, host_command, stop_host, wait_for_host
+from infra.local.stack import app_settings
+from shared.adapters.provisioning import provision
+from shared.adapters.queues import queue_client
+from shared.bootstrap import build_app
+from shared.config import SettingName, Settings
+from shared.domain.fiscal_code import check_character
+from shared.domain.service import RateLimit, Tier
+from shared.services.onboarding import create_service, register_citizen
+
+# A limit no benchmark reaches: the counter is still written on every call, as in production.
+UNLIMITED = RateLimit(requests=10**9, window_seconds=60)
+OFFLINE_HOST_MODULE = "infra.local.offline_host"
+PROFILED_HOST_MODULE = "bench.profiled_host"
+PROFILE_OUT_VARIABLE = "BENCH_HOST_PROFILE_OUT"
+PROCESS_FUNCTION = "ProcessMessage"
+
+
+@dataclass(frozen=True)
+class BenchStack:
+    """Storage ready for the app: its typed settings and the app settings a host needs."""
+
+    settings: Settings
+    app_settings: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Sender:
+    service_id: str
+    api_key: str
+
+
+@contextmanager
+def own_stack(log_dir: Path) -> Iterator[BenchStack]:
+    """Start the emulators on free ports and provision the storage layout; stop on exit."""
+    with running_emulators(endpoints_on_free_ports(), log_dir=log_dir) as endpoints:
+        values = app_settings(endpoints)
+        settings = Settings.from_env(values)
+        provision(settings)
+        yield BenchStack(settings=settings, app_settings=values)
+
+
+def fresh_queue(stack: BenchStack, prefix: str) -> str:
+    """Create a queue no one else uses and return its name."""
+    name = f"{prefix}-{uuid.uuid4().hex[:12]}"
+    queue_client(stack.settings.storage_connection, name).create_queue()
+    return name
+
+
+def delete_queue(stack: BenchStack, name: str) -> None:
+    queue_client(stack.settings.storage_connection, name).delete_queue()
+
+
+def register_sender(stack: BenchStack) -> Sender:
+    """A Premium service allowed payment notices, with a rate limit that never bites."""
+    app = build_app(stack.settings)
+    keys = create_service(
+        name="Benchmark",
+        organization_name="Comune di Esempio",
+        organization_fiscal_code="01234567890",
+        tier=Tier.PREMIUM,
+        max_allowed_payment_amount=1_000_000,
+        rate_limit=UNLIMITED,
+        services=app.services,
+        api_keys=app.api_keys,
+    )
+    return Sender(service_id=keys.service.id, api_key=keys.primary_key)
+
+
+def new_fiscal_code() -> str:
+    """A valid fiscal code with a random surname part, so each run has its own partition."""
+    surname = "".join(secrets.choice(string.ascii_uppercase) for _ in range(6))
+    first_fifteen = f"{surname}80A01H501"
+    return first_fifteen + check_character(first_fifteen)
+
+
+def register_citizens(stack: BenchStack, count: int) -> list[str]:
+    """Register `count` new citizens with an open inbox; return their fiscal codes."""
+    app = build_app(stack.settings)
+    codes = [new_fiscal_code() for _ in range(count)]
+    for code in codes:
+        register_citizen(code, profiles=app.profiles)
+    return codes
+
+
+def peak_memory_mib(pid: int) -> float | None:
+    """The peak resident set size (VmHWM) of a live process, in MiB; None if unknown."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return None
+
+
+@dataclass(frozen=True)
+class RunningHost:
+    base_url: str
+    pid: int
+    log: Path
+
+    def peak_memory_mib(self) -> float | None:
+        return peak_memory_mib(self.pid)
+
+
+def _command(port: int, profile_out: Path | None) -> list[str]:
+    # Not strict: a function the benchmark does not use may lack a setting mid-change.
+    command = host_command(port, use_func=False)
+    if profile_out is None:
+        return command
+    # The same host, started through a wrapper that profiles every thread of it.
+    module = command.index(OFFLINE_HOST_MODULE)
+    return [*command[:module], PROFILED_HOST_MODULE, *command[module + 1 :]]
+
+
+@contextmanager
+def running_host(
+    stack: BenchStack,
+    *,
+    messages_queue: str,
+    log: Path,
+    process_messages: bool = True,
+    profile_out: Path | None = None,
+) -> Iterator[RunningHost]:
+    """The offline host serving the app on a free port, its messages on `messages_queue`.
+
+    `process_messages=False` disables ProcessMessage (messages stay ACCEPTED), to measure
+    acceptance alone. `profile_out` runs the host under bench.profiled_host, which writes
+    a cProfile file of all its threads there when the host stops.
+    """
+    port = free_port()
+    env = {
+        **os.environ,
+        **stack.app_settings,
+        SettingName.MESSAGES_QUEUE.value: messages_queue,
+    }
+    if not process_messages:
+        env[f"AzureWebJobs.{PROCESS_FUNCTION}.Disabled"] = "true"
+    if profile_out is not None:
+        env[PROFILE_OUT_VARIABLE] = str(profile_out)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            _command(port, profile_out),
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    try:
+        try:
+            wait_for_host(process, port)
+        except HostStartError as error:
+            tail = log.read_text(encoding="utf-8", errors="replace")[-4000:]
+            raise HostStartError(f"{error}; the end of its log:\n{tail}") from error
+        yield RunningHost(base_url=f"http://127.0.0.1:{port}", pid=process.pid, log=log)
+    finally:
+        stop_host(process)

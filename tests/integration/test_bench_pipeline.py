@@ -1,0 +1,48 @@
+"""The pipeline benchmark, run small on the session's emulators with a host of its own,
+reports every figure the full run reports."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.pipeline import Options, benchmark_on, render_table
+from bench.pipeline_stack import BenchStack
+
+pytestmark = pytest.mark.emulators
+
+MESSAGES = 20
+
+
+def test_a_small_run_processes_every_message_and_reports_ratios_to_the_floor(local_stack, tmp_path):
+    # GIVEN the session's emulators and a run of 20 messages on 4 connections
+    stack = BenchStack(settings=local_stack.settings, app_settings=local_stack.app_settings)
+    options = Options(messages=MESSAGES, concurrency=4, warmup=5, after_azurite_sweep=False)
+
+    # WHEN the benchmark starts the offline host (on a queue of its own) and runs
+    summary = benchmark_on(stack, options, log_dir=tmp_path)
+
+    # THEN nothing failed: every POST got 201 and every message reached PROCESSED
+    assert summary["failures"] == []
+    assert summary["ok"] is True
+    [run] = summary["pipeline"]["runs"]
+    assert run["statuses"] == {"201": MESSAGES}
+    assert run["message_statuses"] == {"PROCESSED": MESSAGES}
+    # AND the pipeline, the floor and their ratios carry positive rates
+    pipeline, floor, ratios = summary["pipeline"], summary["floor"], summary["ratios"]
+    for rates in (pipeline, floor):
+        assert rates["accepted_per_s"] > 0
+        assert rates["processed_per_s"] > 0
+    assert ratios["accepted"] == pytest.approx(
+        pipeline["accepted_per_s"] / floor["accepted_per_s"], rel=0.01
+    )
+    assert ratios["processed"] == pytest.approx(
+        pipeline["processed_per_s"] / floor["processed_per_s"], rel=0.01
+    )
+    # AND the latencies, the host's memory, the CPU shares and the machine are reported
+    assert 0 < pipeline["accept_p50_ms"] <= pipeline["accept_p99_ms"]
+    assert summary["host_peak_memory_mib"] > 0
+    assert {"host", "cosmos", "azurite", "client"} <= set(pipeline["cpu_ms_per_message"]["posts"])
+    assert summary["cpu_count"] >= 1
+    assert summary["messages"] == MESSAGES
+    assert summary["concurrency"] == 4
+    assert "accepted/s" in render_table(summary)
