@@ -37,6 +37,7 @@ test: lint typecheck pytest
 
 bench: install
 	$(PY) -m bench.create_message_cpu --json-out bench/results/create_message_cpu-$$(date +%Y-%m-%d).json
+	$(PY) -m bench.pipeline --accept-only --repeat 3 --json-out bench/results/pipeline-accept-$$(date +%Y-%m-%d).json
 	$(PY) -m bench.pipeline --repeat 3 --json-out bench/results/pipeline-$$(date +%Y-%m-%d).json
 
 clean:

@@ -86,6 +86,7 @@ def create_message(
     body: bytes,
     *,
     idempotency_key: str | None = None,
+    request_id: str = "",
     messages: MessageRepository,
     queue: MessageQueue,
     idempotency: IdempotencyStore,
@@ -152,7 +153,9 @@ def create_message(
     except PostinoError:
         _withdraw(message, reservation, messages=messages, idempotency=idempotency)
         raise
-    logger.info("message %s accepted from service %s", message.id, sender.id)
+    logger.info(
+        "message %s accepted from service %s (request %s)", message.id, sender.id, request_id
+    )
     return Accepted(message, replayed=False)
 
 

@@ -121,13 +121,17 @@ def test_invalid_body_gets_a_400_problem_naming_every_field(local_stack, sender)
     assert problem["instance"] == response.headers["X-Request-Id"]
 
 
-def test_the_request_id_of_every_answer_is_in_the_log(local_stack, sender, caplog):
-    caplog.set_level("INFO", logger="shared.http")
+def test_the_request_id_of_an_answer_is_in_the_log(local_stack, sender, caplog):
+    caplog.set_level("INFO")
     created = _create(sender.key)
     invalid = _create(sender.key, body=b"{}")
-    for response in (created, invalid):
-        request_id = response.headers["X-Request-Id"]
-        assert f"request {request_id} answered {response.status_code}" in caplog.text
+    message_id = json.loads(created.get_body())["id"]
+    created_id = created.headers["X-Request-Id"]
+    assert f"message {message_id} accepted" in caplog.text
+    assert f"(request {created_id})" in caplog.text
+    invalid_id = invalid.headers["X-Request-Id"]
+    assert f"request {invalid_id} answered 400" in caplog.text
+    assert json.loads(invalid.get_body())["instance"] == invalid_id
 
 
 def test_non_json_content_type_gets_415(local_stack, sender):
