@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import urllib3
 from azure.core.exceptions import AzureError, ServiceRequestError, ServiceResponseError
-from azure.cosmos import CosmosClient, DatabaseProxy, exceptions
+from azure.cosmos import CosmosClient, exceptions
 
 from shared.domain.errors import AlreadyExistsError, ConcurrentUpdateError, StorageUnavailableError
 
@@ -26,11 +26,6 @@ def cosmos_client(endpoint: str, key: str, *, verify_tls: bool) -> CosmosClient:
     # The constructor already asks the account for its regions: it can fail like any call.
     with domain_errors():
         return CosmosClient(endpoint, credential=key, connection_verify=verify_tls)
-
-
-def cosmos_database(endpoint: str, key: str, database: str, *, verify_tls: bool) -> DatabaseProxy:
-    """A handle on the database, through a new client."""
-    return cosmos_client(endpoint, key, verify_tls=verify_tls).get_database_client(database)
 
 
 @contextmanager

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from shared.domain.errors import FieldError, ValidationError
+
 FISCAL_CODE_PATTERN = (
     r"^[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$"
 )
@@ -75,3 +77,17 @@ def is_valid_fiscal_code(value: str) -> bool:
     if not _FISCAL_CODE_RE.fullmatch(value):
         return False
     return check_character(value[:15]) == value[15]
+
+
+def fiscal_code_errors(value: str, pointer: str = "/fiscal_code") -> list[FieldError]:
+    """The one error a malformed fiscal code gets, pointing at it; empty when it is valid."""
+    if is_valid_fiscal_code(value):
+        return []
+    return [FieldError("invalid_fiscal_code", "not a valid fiscal code", pointer)]
+
+
+def require_valid_fiscal_code(value: str, pointer: str = "/fiscal_code") -> None:
+    """Raises ValidationError when `value` is not a valid fiscal code."""
+    errors = fiscal_code_errors(value, pointer)
+    if errors:
+        raise ValidationError(errors)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.domain.errors import FieldError, ValidationError
-from shared.domain.fiscal_code import is_valid_fiscal_code
+from shared.domain.fiscal_code import fiscal_code_errors, is_valid_fiscal_code
 from shared.domain.message import NewMessage
 from shared.domain.personal_data import PersonalDataKind, find_personal_data
 from shared.domain.validation import parse_json_model
@@ -37,9 +37,7 @@ def _recipient_errors(
                 RECIPIENT_POINTER,
             )
         ]
-    if not is_valid_fiscal_code(fiscal_code):
-        return [FieldError("invalid_fiscal_code", "not a valid fiscal code", RECIPIENT_POINTER)]
-    return []
+    return fiscal_code_errors(fiscal_code, RECIPIENT_POINTER)
 
 
 def _content_errors(message: NewMessage) -> list[FieldError]:

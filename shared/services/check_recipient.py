@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.domain.errors import FieldError, NotFoundError, ValidationError
-from shared.domain.fiscal_code import is_valid_fiscal_code
+from shared.domain.errors import NotFoundError
+from shared.domain.fiscal_code import require_valid_fiscal_code
 from shared.domain.service import Service
 from shared.domain.validation import parse_json_model
 from shared.services.ports import ProfileRepository
@@ -40,10 +40,7 @@ def check_recipient(
     Raises ValidationError for a malformed fiscal code, NotFoundError when the citizen is
     not registered or has the inbox disabled.
     """
-    if not is_valid_fiscal_code(fiscal_code):
-        raise ValidationError(
-            [FieldError("invalid_fiscal_code", "not a valid fiscal code", "/fiscal_code")]
-        )
+    require_valid_fiscal_code(fiscal_code)
     profile = profiles.get(fiscal_code)
     if profile is None or not profile.inbox_enabled:
         raise NotFoundError("no registered citizen with an open inbox has this fiscal code")

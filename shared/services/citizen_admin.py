@@ -10,7 +10,7 @@ import logging
 from collections.abc import Sequence
 
 from shared.domain.errors import FieldError, NotFoundError, ValidationError
-from shared.domain.fiscal_code import is_valid_fiscal_code
+from shared.domain.fiscal_code import fiscal_code_errors, require_valid_fiscal_code
 from shared.domain.profile import Profile
 from shared.domain.profile_change import ProfileChange
 from shared.domain.service import is_valid_service_id
@@ -27,9 +27,7 @@ def citizen_input_errors(
     services: ServiceRepository,
 ) -> list[FieldError]:
     """What is wrong with a fiscal code and the ids of services to allow or block."""
-    errors = []
-    if not is_valid_fiscal_code(fiscal_code):
-        errors.append(FieldError("invalid_fiscal_code", "not a valid fiscal code", "/fiscal_code"))
+    errors = fiscal_code_errors(fiscal_code)
     for field, service_ids in (("allow", allow), ("block", block)):
         for index, service_id in enumerate(service_ids):
             pointer = f"/{field}/{index}"
@@ -97,10 +95,7 @@ def read_profile(fiscal_code: str, *, profiles: ProfileRepository) -> Profile:
 
     Raises ValidationError for a bad fiscal code, NotFoundError when not registered.
     """
-    if not is_valid_fiscal_code(fiscal_code):
-        raise ValidationError(
-            [FieldError("invalid_fiscal_code", "not a valid fiscal code", "/fiscal_code")]
-        )
+    require_valid_fiscal_code(fiscal_code)
     profile = profiles.get(fiscal_code)
     if profile is None:
         raise NotFoundError("no citizen is registered with this fiscal code")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from shared.domain.errors import FieldError, NotFoundError, ValidationError
-from shared.domain.fiscal_code import is_valid_fiscal_code
+from shared.domain.errors import NotFoundError
+from shared.domain.fiscal_code import require_valid_fiscal_code
 from shared.domain.message import Message
 from shared.domain.service import Service
 from shared.services.ports import MessageRepository
@@ -17,10 +17,7 @@ def get_message_status(
     Raises ValidationError for a malformed fiscal code, and NotFoundError when the message
     does not exist or another service sent it (so its existence does not leak).
     """
-    if not is_valid_fiscal_code(fiscal_code):
-        raise ValidationError(
-            [FieldError("invalid_fiscal_code", "not a valid fiscal code", "/fiscal_code")]
-        )
+    require_valid_fiscal_code(fiscal_code)
     message = messages.get(fiscal_code, message_id)
     if message is None or message.sender_service_id != caller.id:
         raise NotFoundError("no such message")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.domain.errors import FieldError, NotFoundError, ValidationError
-from shared.domain.fiscal_code import is_valid_fiscal_code
+from shared.domain.fiscal_code import fiscal_code_errors
 from shared.domain.message import (
     FailureReason,
     Message,
@@ -63,8 +63,8 @@ def message_history(
     if not _MESSAGE_ID_RE.fullmatch(message_id):
         detail = "a message id is a ULID: 26 characters, digits and capital letters"
         errors.append(FieldError("invalid_message_id", detail, "/message_id"))
-    if fiscal_code is not None and not is_valid_fiscal_code(fiscal_code):
-        errors.append(FieldError("invalid_fiscal_code", "not a valid fiscal code", "/fiscal_code"))
+    if fiscal_code is not None:
+        errors += fiscal_code_errors(fiscal_code)
     if errors:
         raise ValidationError(errors)
     message = (

@@ -6,8 +6,8 @@ import uuid
 from dataclasses import dataclass
 
 from shared.domain.api_keys import KeySlot, new_key
-from shared.domain.errors import FieldError, ValidationError
-from shared.domain.fiscal_code import is_valid_fiscal_code
+from shared.domain.errors import ValidationError
+from shared.domain.fiscal_code import require_valid_fiscal_code
 from shared.domain.profile import Profile
 from shared.domain.service import RateLimit, Service, Tier, new_service_errors
 from shared.domain.service_change import ServiceChange
@@ -78,10 +78,7 @@ def register_citizen(
     profiles: ProfileRepository,
 ) -> Profile:
     """Create or replace a citizen's profile. Raises ValidationError for a bad fiscal code."""
-    if not is_valid_fiscal_code(fiscal_code):
-        raise ValidationError(
-            [FieldError("invalid_fiscal_code", "not a valid fiscal code", "/fiscal_code")]
-        )
+    require_valid_fiscal_code(fiscal_code)
     profile = Profile(
         fiscal_code=fiscal_code,
         inbox_enabled=inbox_enabled,

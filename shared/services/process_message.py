@@ -16,9 +16,9 @@ def _decide(
     message: Message, *, profiles: ProfileRepository, clock: Clock, retention_seconds: int
 ) -> Message:
     profile = profiles.get(message.fiscal_code)
-    reason: RejectionReason | None
-    reason = RejectionReason.USER_NOT_FOUND if profile is None else None
-    if profile is not None:
+    if profile is None:
+        reason: RejectionReason | None = RejectionReason.USER_NOT_FOUND
+    else:
         reason = profile.refusal_reason(message.sender_service_id)
     if reason is not None:
         return message.rejected(reason, clock.now(), retention_seconds=retention_seconds)
