@@ -23,6 +23,7 @@ from shared.domain.errors import (
     PostinoError,
     RateLimitedError,
     StorageUnavailableError,
+    TooLargeContentError,
     UnsupportedMediaTypeError,
     ValidationError,
 )
@@ -60,6 +61,7 @@ UNAVAILABLE = ProblemType(503, "service-unavailable", "Service temporarily unava
 INTERNAL = ProblemType(500, "internal-error", "Internal error")
 
 _BY_ERROR: dict[type[PostinoError], ProblemType] = {
+    TooLargeContentError: TOO_LARGE,
     ValidationError: VALIDATION,
     AuthenticationError: UNAUTHORIZED,
     ForbiddenError: FORBIDDEN,

@@ -11,6 +11,7 @@ import base64
 import binascii
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,6 +27,8 @@ PDF_HEADER = b"%PDF-"
 PDF_EOF = b"%%EOF"
 _BASE64_TEXT = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
 _TRAILING = b" \t\r\n\x00"
+# The PDF trailer sits in the file's last kilobyte; 2048 base64 characters decode to 1536 bytes.
+_TAIL_CHARS = 2048
 
 
 class AttachmentInput(BaseModel):
@@ -38,6 +41,33 @@ class AttachmentInput(BaseModel):
     content: str = Field(min_length=1)
 
 
+@dataclass(frozen=True)
+class StoredBytes:
+    """What storing an attachment's bytes measured."""
+
+    size: int
+    sha256: str
+
+
+class StoredAttachment(BaseModel):
+    """An attachment as stored: its metadata; the bytes are in Blob storage at `blob_name`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    blob_name: str
+
+
+def attachment_blob_name(message_id: str, index: int) -> str:
+    """Where attachment `index` of a message is stored: named by the message id only, so a
+    retried acceptance of the same message writes over the same blobs."""
+    return f"{message_id}/{index}"
+
+
 def decoded_size(text: str) -> int | None:
     """The byte size `text` decodes to, or None when it is not canonical base64."""
     if len(text) % 4 or not _BASE64_TEXT.fullmatch(text):
@@ -45,13 +75,15 @@ def decoded_size(text: str) -> int | None:
     return len(text) // 4 * 3 - text[-2:].count("=")
 
 
-def decode_pdf(text: str) -> bytes | None:
-    """The bytes of a base64 PDF, or None when it is not base64 or not a PDF."""
+def looks_like_pdf(text: str) -> bool:
+    """Whether canonical base64 `text` decodes to a PDF's header and trailer, decoding only
+    its first and last characters (the file is checked before a byte of it is stored)."""
     try:
-        data = base64.b64decode(text, validate=True)
+        head = base64.b64decode(text[:8], validate=True)
+        tail = base64.b64decode(text[-_TAIL_CHARS:], validate=True)
     except (binascii.Error, ValueError):
-        return None
-    return data if is_pdf(data) else None
+        return False
+    return head.startswith(PDF_HEADER) and tail.rstrip(_TRAILING).endswith(PDF_EOF)
 
 
 def is_pdf(data: bytes) -> bool:
@@ -79,8 +111,8 @@ def sanitize_name(name: str) -> str | None:
 def attachment_errors(attachments: list[AttachmentInput]) -> list[FieldError]:
     """Every limit the attachments break, each pointing at its attachment; empty when fine.
 
-    Checks count, sizes (from the base64 text) and names; the content itself is checked
-    with decode_pdf when it is decoded, one attachment at a time.
+    Checks count, sizes (from the base64 text), names and that each file is a PDF (its
+    header and trailer), all without decoding the whole file.
     """
     pointer = "/content/attachments"
     errors: list[FieldError] = []
@@ -100,6 +132,14 @@ def attachment_errors(attachments: list[AttachmentInput]) -> list[FieldError]:
                 FieldError(
                     "too_large",
                     f"an attachment may be at most {MAX_ATTACHMENT_BYTES} bytes",
+                    f"{pointer}/{index}/content",
+                )
+            )
+        elif not looks_like_pdf(attachment.content):
+            errors.append(
+                FieldError(
+                    "not_a_pdf",
+                    "the content is not a PDF: it must start with %PDF- and end with %%EOF",
                     f"{pointer}/{index}/content",
                 )
             )

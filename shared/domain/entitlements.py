@@ -32,6 +32,18 @@ def check_message_entitlements(service: Service, fiscal_code: str, message: NewM
             "operator to move the service to Premium",
             "/feature_level_type",
         )
+    if message.content.attachments:
+        if service.tier is not Tier.PREMIUM:
+            raise ForbiddenError(
+                "attachments need a Premium contract; send the message without attachments, "
+                "or ask the operator to move the service to Premium",
+                "/content/attachments",
+            )
+        if message.feature_level_type is not FeatureLevel.ADVANCED:
+            raise ForbiddenError(
+                "attachments are a Premium feature: send them with feature_level_type ADVANCED",
+                "/content/attachments",
+            )
     payment = message.content.payment_data
     if payment is not None:
         if service.max_allowed_payment_amount == 0:

@@ -26,6 +26,10 @@ class ValidationError(PostinoError):
         self.errors = errors
 
 
+class TooLargeContentError(ValidationError):
+    """Part of the input is over a size limit (an attachment); `errors` points at it."""
+
+
 class AuthenticationError(PostinoError):
     """The caller did not present a valid API key."""
 

@@ -12,6 +12,8 @@ from shared.domain.errors import FieldError, ValidationError
 from shared.domain.message import NewMessage
 
 MAX_KEY_LENGTH = 255
+# Attachments are hashed a slice at a time, never copied whole.
+_HASH_SLICE = 1024 * 1024
 
 
 class IdempotencyRecord(BaseModel):
@@ -48,12 +50,27 @@ def idempotency_record_id(service_id: str, key: str) -> str:
 def request_fingerprint(fiscal_code: str, message: NewMessage) -> str:
     """The same request means the same recipient and the same validated message, whatever
     the JSON's whitespace, key order or ignored unknown fields."""
-    canonical = json.dumps(
-        {
-            "fiscal_code": fiscal_code,
-            "message": message.model_dump(mode="json", exclude={"fiscal_code"}),
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-    )
+    request: dict[str, object] = {
+        "fiscal_code": fiscal_code,
+        "message": message.model_dump(
+            mode="json", exclude={"fiscal_code": True, "content": {"attachments"}}
+        ),
+    }
+    if message.content.attachments:
+        request["attachments"] = [
+            {
+                "name": attachment.name,
+                "content_type": attachment.content_type,
+                "content": _text_digest(attachment.content),
+            }
+            for attachment in message.content.attachments
+        ]
+    canonical = json.dumps(request, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _text_digest(text: str) -> str:
+    digest = hashlib.sha256()
+    for start in range(0, len(text), _HASH_SLICE):
+        digest.update(text[start : start + _HASH_SLICE].encode())
+    return digest.hexdigest()

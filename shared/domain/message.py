@@ -13,6 +13,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from shared.domain.attachments import AttachmentInput, StoredAttachment
+
 MIN_TIME_TO_LIVE = 3600
 MAX_TIME_TO_LIVE = 604800
 NOTICE_NUMBER_PATTERN = r"^[0123][0-9]{17}$"
@@ -97,11 +99,21 @@ class MessageContent(_Input):
         return None if value is None else _as_utc(value)
 
 
+class NewMessageContent(MessageContent):
+    """The content as sent: what is stored, plus attachments (Premium) still in base64."""
+
+    attachments: tuple[AttachmentInput, ...] = ()
+
+    def stored(self) -> MessageContent:
+        """The content without the attachments' bytes, as the message record keeps it."""
+        return MessageContent.model_validate(self.model_dump(exclude={"attachments"}), strict=False)
+
+
 class NewMessage(_Input):
     """The body of `POST /api/v1/messages[/{fiscal_code}]`."""
 
     time_to_live: Annotated[int, Field(ge=MIN_TIME_TO_LIVE, le=MAX_TIME_TO_LIVE)] = MIN_TIME_TO_LIVE
-    content: MessageContent
+    content: NewMessageContent
     fiscal_code: str | None = None
     feature_level_type: FeatureLevel = FeatureLevel.STANDARD
 
@@ -139,6 +151,11 @@ class Message(BaseModel):
     rejection_reason: RejectionReason | None = None
     failure_reason: FailureReason | None = None
     processed_at: datetime | None = None
+    # Premium: PDFs stored in Blob storage at acceptance (metadata only; never the bytes).
+    attachments: tuple[StoredAttachment, ...] = ()
+    # The citizen's app fetched the message (first listed or opened), then opened it as read.
+    received_at: datetime | None = None
+    read_at: datetime | None = None
     # How many times the reference was sent again (sweeper, redrive) after the first.
     redeliveries: int = 0
     retention_seconds: int | None = None
@@ -155,9 +172,11 @@ class Message(BaseModel):
         time_to_live: int,
         content: MessageContent,
         feature_level_type: FeatureLevel,
+        attachments: tuple[StoredAttachment, ...] = (),
     ) -> Message:
         """A new message, just accepted from its sender."""
         return cls(
+            attachments=attachments,
             id=id,
             fiscal_code=fiscal_code,
             sender_service_id=sender_service_id,
@@ -182,6 +201,26 @@ class Message(BaseModel):
                 **fields,
             }
         )
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+    @property
+    def has_payment(self) -> bool:
+        return self.content.payment_data is not None
+
+    def received(self, now: datetime) -> Message:
+        """This message fetched by the citizen's app; the first time counts."""
+        if self.received_at is not None:
+            return self
+        return self.model_copy(update={"received_at": now})
+
+    def read(self, now: datetime) -> Message:
+        """This message opened as read by the citizen; one-way, the first time counts."""
+        if self.read_at is not None:
+            return self
+        return self.received(now).model_copy(update={"read_at": now})
 
     def processed(self, now: datetime) -> Message:
         """This message delivered to the recipient's inbox at `now`."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from shared.domain.errors import FieldError, ValidationError
+from shared.domain.attachments import attachment_errors
+from shared.domain.errors import FieldError, TooLargeContentError, ValidationError
 from shared.domain.fiscal_code import fiscal_code_errors, is_valid_fiscal_code
 from shared.domain.message import NewMessage
 from shared.domain.personal_data import PersonalDataKind, find_personal_data
@@ -69,7 +70,8 @@ def validate_new_message(path_fiscal_code: str | None, body: bytes) -> tuple[str
     """The recipient's fiscal code and the validated message from a request body.
 
     The fiscal code comes from exactly one of the path and the body.
-    Raises ValidationError listing every invalid field at once.
+    Raises ValidationError listing every invalid field at once (TooLargeContentError when
+    an attachment is over a size limit).
     """
     try:
         message = parse_json_model(NewMessage, body)
@@ -79,6 +81,10 @@ def validate_new_message(path_fiscal_code: str | None, body: bytes) -> tuple[str
             errors += _recipient_errors(path_fiscal_code, None)
         raise ValidationError(errors) from None
     errors = _recipient_errors(path_fiscal_code, message.fiscal_code) + _content_errors(message)
+    attachments = attachment_errors(list(message.content.attachments))
+    errors += attachments
+    if any(error.code == "too_large" for error in attachments):
+        raise TooLargeContentError(errors)
     if errors:
         raise ValidationError(errors)
     return path_fiscal_code or message.fiscal_code or "", message

@@ -25,6 +25,13 @@ class PreferenceMode(StrEnum):
     MANUAL = "MANUAL"
 
 
+class ReminderConsent(StrEnum):
+    """Whether the citizen agreed to reminder pushes from Premium services (default: no)."""
+
+    ENABLED = "ENABLED"
+    DISABLED = "DISABLED"
+
+
 class Profile(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -36,6 +43,12 @@ class Profile(BaseModel):
     blocked_service_ids: frozenset[str] = Field(default_factory=frozenset)
     # AUTO and MANUAL modes: the citizen's explicit choice per service (True: may write).
     service_preferences: dict[str, bool] = Field(default_factory=dict)
+    # Premium reminder pushes need the citizen's consent; none until they give it.
+    reminders: ReminderConsent = ReminderConsent.DISABLED
+    # Whether senders may see that a message was read (IO's default: they may).
+    share_read_status: bool = True
+    # The push notification installation of the citizen's app, if it registered one.
+    push_installation_id: str | None = None
 
     def allows(self, service_id: str) -> bool:
         """Whether the citizen's preferences let `service_id` write to their inbox."""

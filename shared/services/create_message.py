@@ -132,7 +132,7 @@ def create_message(
                 sender_service_id=sender.id,
                 now=now,
                 time_to_live=new.time_to_live,
-                content=new.content,
+                content=new.content.stored(),
                 feature_level_type=new.feature_level_type,
             )
         )

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Protocol
 
 from shared.domain.api_keys import ApiKeyRecord
+from shared.domain.attachments import StoredBytes
 from shared.domain.idempotency import IdempotencyRecord
 from shared.domain.message import Message
 from shared.domain.message_ref import MessageRef
@@ -52,6 +53,33 @@ class MessageRepository(Protocol):
 
     def stale_accepted(self, untouched_since: datetime, limit: int) -> list[Message]:
         """Up to `limit` messages still ACCEPTED and not written since `untouched_since`."""
+        ...
+
+
+class AttachmentStore(Protocol):
+    """The bytes of Premium attachments, in a private Blob container."""
+
+    def put(self, blob_name: str, base64_content: str) -> StoredBytes:
+        """Decode canonical base64 a slice at a time and store the bytes at `blob_name`
+        as application/pdf, replacing any blob there. Returns their size and SHA-256.
+
+        Raises StorageUnavailableError.
+        """
+        ...
+
+    def read(self, blob_name: str) -> bytes | None:
+        """The bytes stored at `blob_name`, or None (operators and tests; not the hot path)."""
+        ...
+
+    def delete_for(self, message_id: str) -> int:
+        """Delete every attachment of this message; returns how many there were.
+
+        Raises StorageUnavailableError.
+        """
+        ...
+
+    def download_url(self, blob_name: str, *, expires_at: datetime) -> str:
+        """A read-only link to this one blob, good until `expires_at`."""
         ...
 
 

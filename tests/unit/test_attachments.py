@@ -11,9 +11,9 @@ from shared.domain.attachments import (
     MAX_NAME_LENGTH,
     AttachmentInput,
     attachment_errors,
-    decode_pdf,
     decoded_size,
     is_pdf,
+    looks_like_pdf,
     sanitize_name,
 )
 
@@ -27,8 +27,9 @@ def _attachment(data: bytes = PDF, name: str = "avviso.pdf") -> AttachmentInput:
 
 
 def _padded(size: int) -> str:
-    """Base64 text of `size` bytes, without building the bytes' PDF structure."""
-    return base64.b64encode(b"\0" * size).decode()
+    """Base64 text of a PDF of exactly `size` bytes: header, padding, trailer."""
+    head, tail = b"%PDF-1.7\n", b"\n%%EOF\n"
+    return base64.b64encode(head + b"\0" * (size - len(head) - len(tail)) + tail).decode()
 
 
 @pytest.mark.parametrize("size", [0, 1, 2, 3, 4, 5, 1000, 1001, 1002])
@@ -61,11 +62,25 @@ def test_a_pdf_is_recognised_by_its_header_and_trailer(data):
 )
 def test_bytes_that_are_not_a_whole_pdf_are_refused(data):
     assert not is_pdf(data)
-    assert decode_pdf(base64.b64encode(data).decode()) is None
+    assert not looks_like_pdf(base64.b64encode(data).decode())
 
 
-def test_decode_pdf_returns_the_bytes_of_a_valid_pdf():
-    assert decode_pdf(base64.b64encode(PDF).decode()) == PDF
+@pytest.mark.parametrize("padding", [0, 1, 2, 1535, 1536, 1537, 5000])
+def test_a_pdf_is_recognised_from_its_base64_head_and_tail_alone(padding):
+    data = PDF[:9] + b"\0" * padding + PDF[9:]
+    assert looks_like_pdf(base64.b64encode(data).decode())
+
+
+def test_a_trailer_followed_by_a_kilobyte_of_junk_is_not_a_pdf():
+    assert not looks_like_pdf(base64.b64encode(PDF + b"x" * 2000).decode())
+
+
+def test_bytes_renamed_pdf_are_reported_as_not_a_pdf():
+    fake = _attachment(b"PK\x03\x04 a zip file, not a PDF", name="avviso.pdf")
+    errors = attachment_errors([fake])
+    assert [(e.code, e.pointer) for e in errors] == [
+        ("not_a_pdf", "/content/attachments/0/content")
+    ]
 
 
 @pytest.mark.parametrize(
