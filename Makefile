@@ -4,7 +4,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-CODE := shared infra tests bench CreateMessage GetMessageStatus GetProfile GetProfileByPost ProcessMessage ReminderTimer SweepAcceptedMessages
+CODE := shared infra tests bench CitizenInbox CitizenMessage CitizenProfile CreateMessage GetMessageStatus GetProfile GetProfileByPost PaymentEvents ProcessMessage ReminderTimer SweepAcceptedMessages
 
 .PHONY: install run test lint typecheck pytest bench clean
 
@@ -39,6 +39,7 @@ bench: install
 	$(PY) -m bench.create_message_cpu --json-out bench/results/create_message_cpu-$$(date +%Y-%m-%d).json
 	$(PY) -m bench.pipeline --accept-only --repeat 3 --json-out bench/results/pipeline-accept-$$(date +%Y-%m-%d).json
 	$(PY) -m bench.pipeline --repeat 3 --json-out bench/results/pipeline-$$(date +%Y-%m-%d).json
+	$(PY) -m bench.attachment_memory --json-out bench/results/attachment_memory-$$(date +%Y-%m-%d).json
 
 clean:
 	rm -rf $(VENV) node_modules .local .pytest_cache .mypy_cache .ruff_cache

@@ -22,8 +22,10 @@ import azure.functions as func
 from bench.noop_ports import (
     FirstCallCounter,
     FrozenClock,
+    NoopAttachments,
     NoopIdempotency,
     NoopMessages,
+    NoopPayments,
     NoopPoison,
     NoopProfiles,
     NoopQueue,
@@ -83,12 +85,14 @@ def _app() -> bootstrap.App:
         queue=NoopQueue(),
         poison=NoopPoison(),
         idempotency=NoopIdempotency(),
+        payments=NoopPayments(),
         rate_counter=FirstCallCounter(),
         rate_limiter=RateLimiter(counter=FirstCallCounter(), clock=clock),
         directory=CachedServiceDirectory(
             api_keys=api_keys, services=services, clock=clock, ttl=timedelta(days=1)
         ),
         clock=clock,
+        attachments=NoopAttachments(),
     )
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from shared.domain.api_keys import ApiKeyRecord, KeySlot
+from shared.domain.attachments import StoredBytes
 from shared.domain.idempotency import IdempotencyRecord
 from shared.domain.message import Message
 from shared.domain.message_ref import MessageRef
+from shared.domain.payment import Payment
 from shared.domain.poison import PoisonedMessage
 from shared.domain.profile import Profile
 from shared.domain.service import Service
@@ -38,6 +40,9 @@ class NoopMessages:
         return None
 
     def stale_accepted(self, untouched_since: datetime, limit: int) -> list[Message]:
+        return []
+
+    def inbox(self, fiscal_code: str, *, before_id: str | None, limit: int) -> list[Message]:
         return []
 
 
@@ -100,6 +105,28 @@ class NoopIdempotency:
 
     def release(self, record: IdempotencyRecord) -> None:
         return None
+
+
+class NoopPayments:
+    def record(self, payment: Payment) -> tuple[Payment, bool]:
+        return payment, True
+
+    def get(self, payee_fiscal_code: str, notice_number: str) -> Payment | None:
+        return None
+
+
+class NoopAttachments:
+    def put(self, blob_name: str, base64_content: str) -> StoredBytes:
+        return StoredBytes(size=0, sha256="")
+
+    def read(self, blob_name: str) -> bytes | None:
+        return None
+
+    def delete_for(self, message_id: str) -> int:
+        return 0
+
+    def download_url(self, blob_name: str, *, expires_at: datetime) -> str:
+        return ""
 
 
 class FirstCallCounter:

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
+from shared.adapters.blob_attachments import attachment_store
 from shared.adapters.cosmos_client import cosmos_client
 from shared.adapters.cosmos_idempotency import CosmosIdempotencyStore
 from shared.adapters.cosmos_messages import CosmosMessageRepository
+from shared.adapters.cosmos_payments import CosmosPaymentRepository
 from shared.adapters.cosmos_profiles import CosmosProfileRepository
 from shared.adapters.cosmos_rate_counter import CosmosWindowCounter
 from shared.adapters.cosmos_services import CosmosApiKeyRepository, CosmosServiceRepository
@@ -22,10 +24,12 @@ from shared.adapters.system_clock import SystemClock
 from shared.config import Settings
 from shared.services.ports import (
     ApiKeyRepository,
+    AttachmentStore,
     Clock,
     IdempotencyStore,
     MessageQueue,
     MessageRepository,
+    PaymentRepository,
     PoisonQueue,
     ProfileRepository,
     ServiceRepository,
@@ -48,10 +52,12 @@ class App:
     queue: MessageQueue
     poison: PoisonQueue
     idempotency: IdempotencyStore
+    payments: PaymentRepository
     rate_counter: WindowCounter
     rate_limiter: RateLimiter
     directory: CachedServiceDirectory
     clock: Clock
+    attachments: AttachmentStore
 
 
 def build_app(settings: Settings) -> App:
@@ -80,6 +86,7 @@ def build_app(settings: Settings) -> App:
             # At least as long as the shortest-lived message (a rejected one) is kept.
             ttl_seconds=settings.rejected_retention_seconds,
         ),
+        payments=CosmosPaymentRepository(database.get_container_client(ContainerName.PAYMENTS)),
         rate_counter=rate_counter,
         rate_limiter=RateLimiter(counter=rate_counter, clock=clock),
         directory=CachedServiceDirectory(
@@ -89,6 +96,7 @@ def build_app(settings: Settings) -> App:
             ttl=timedelta(seconds=settings.service_cache_ttl_seconds),
         ),
         clock=clock,
+        attachments=attachment_store(settings.storage_connection),
     )
 
 

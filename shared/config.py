@@ -22,6 +22,7 @@ class SettingName(StrEnum):
     ACCEPTED_GRACE_SECONDS = "ACCEPTED_GRACE_SECONDS"
     MAX_REDELIVERIES = "MAX_REDELIVERIES"
     SWEEPER_SCHEDULE = "SWEEPER_SCHEDULE"
+    ATTACHMENT_LINK_SECONDS = "ATTACHMENT_LINK_SECONDS"
 
 
 class MissingSettingError(RuntimeError):
@@ -77,6 +78,19 @@ DEFAULT_SERVICE_CACHE_TTL_SECONDS = 10.0
 DEFAULT_REJECTED_RETENTION_SECONDS = 3 * 365 * 24 * 3600
 DEFAULT_ACCEPTED_GRACE_SECONDS = 300
 DEFAULT_MAX_REDELIVERIES = 5
+# A citizen's download link to an attachment lives at most 15 minutes.
+MAX_ATTACHMENT_LINK_SECONDS = 15 * 60
+DEFAULT_ATTACHMENT_LINK_SECONDS = MAX_ATTACHMENT_LINK_SECONDS
+
+
+def _link_seconds(env: Mapping[str, str]) -> int:
+    name = SettingName.ATTACHMENT_LINK_SECONDS
+    value = _count(env, name, default=DEFAULT_ATTACHMENT_LINK_SECONDS)
+    if not 1 <= value <= MAX_ATTACHMENT_LINK_SECONDS:
+        raise InvalidSettingError(
+            f"app setting {name} must be between 1 and {MAX_ATTACHMENT_LINK_SECONDS} seconds"
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -95,6 +109,8 @@ class Settings:
     accepted_grace_seconds: int = DEFAULT_ACCEPTED_GRACE_SECONDS
     # How many times the sweeper re-sends a message before marking it FAILED.
     max_redeliveries: int = DEFAULT_MAX_REDELIVERIES
+    # How long a download link to an attachment, handed to the citizen's app, stays valid.
+    attachment_link_seconds: int = DEFAULT_ATTACHMENT_LINK_SECONDS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -126,4 +142,5 @@ class Settings:
             max_redeliveries=_count(
                 env, SettingName.MAX_REDELIVERIES, default=DEFAULT_MAX_REDELIVERIES
             ),
+            attachment_link_seconds=_link_seconds(env),
         )

@@ -61,3 +61,10 @@ class ContainerName:
     MESSAGES = "messages"
     IDEMPOTENCY = "idempotency"
     RATE_LIMITS = "rate-limits"
+    PAYMENTS = "payments"
+
+
+class BlobContainerName:
+    """Names of the Blob containers the code uses; a test ties them to the layout file."""
+
+    ATTACHMENTS = "attachments"

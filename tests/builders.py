@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 from datetime import UTC, datetime
@@ -66,3 +67,21 @@ def random_fiscal_code() -> str:
     letters = "".join(random.choice("BCDFGHLMNPRSTVZ") for _ in range(6))
     first_fifteen = f"{letters}85T10A944"
     return first_fifteen + check_character(first_fifteen)
+
+
+def a_pdf(padding: int = 64, marker: bytes = b"") -> bytes:
+    """A small document that passes the PDF checks (header, trailer)."""
+    return b"%PDF-1.7\n" + marker + b"\0" * padding + b"\n%%EOF\n"
+
+
+def an_attachment(data: bytes | None = None, name: str = "avviso.pdf") -> dict[str, str]:
+    """An attachment as an institution sends it: base64 content."""
+    content = base64.b64encode(a_pdf() if data is None else data).decode()
+    return {"name": name, "content_type": "application/pdf", "content": content}
+
+
+def premium_message_json(*attachments: dict[str, str], **overrides: Any) -> bytes:
+    """An ADVANCED message carrying these attachments."""
+    body = message_body(feature_level_type="ADVANCED", **overrides)
+    body["content"]["attachments"] = list(attachments)
+    return json.dumps(body).encode()

@@ -6,15 +6,20 @@ so a fake cannot drift from what Cosmos DB and Azurite do.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from shared.domain.api_keys import ApiKeyRecord
+from shared.domain.attachments import StoredBytes
 from shared.domain.errors import AlreadyExistsError, ConcurrentUpdateError, NotFoundError
 from shared.domain.idempotency import IdempotencyRecord
 from shared.domain.message import Message, MessageStatus
 from shared.domain.message_ref import MalformedQueueMessageError, MessageRef
+from shared.domain.payment import Payment, payment_id
 from shared.domain.poison import PoisonedMessage
 from shared.domain.profile import Profile
 from shared.domain.service import Service
@@ -87,6 +92,16 @@ class FakeMessageRepository:
             if message.status is MessageStatus.ACCEPTED
             and int(self.written_at[key].timestamp()) < cutoff
         ][:limit]
+
+    def inbox(self, fiscal_code: str, *, before_id: str | None, limit: int) -> list[Message]:
+        found = [
+            message
+            for (owner, message_id), message in self.stored.items()
+            if owner == fiscal_code
+            and message.status is MessageStatus.PROCESSED
+            and (before_id is None or message_id < before_id)
+        ]
+        return sorted(found, key=lambda message: message.id, reverse=True)[:limit]
 
 
 class FakeProfileRepository:
@@ -219,3 +234,58 @@ class FakePoisonQueue:
     def delete(self, message: PoisonedMessage) -> None:
         self.texts.pop(message.queue_message_id, None)
         self._taken.discard(message.queue_message_id)
+
+
+class FakeAttachmentStore:
+    """Attachments in a dict. Its links name the blob and their expiry; `fetch` plays the
+    citizen's browser following one."""
+
+    LINK_PREFIX = "https://attachments.fake.invalid/"
+
+    def __init__(self) -> None:
+        self.blobs: dict[str, bytes] = {}
+
+    def put(self, blob_name: str, base64_content: str) -> StoredBytes:
+        data = base64.b64decode(base64_content, validate=True)
+        self.blobs[blob_name] = data
+        return StoredBytes(size=len(data), sha256=hashlib.sha256(data).hexdigest())
+
+    def read(self, blob_name: str) -> bytes | None:
+        return self.blobs.get(blob_name)
+
+    def delete_for(self, message_id: str) -> int:
+        names = [name for name in self.blobs if name.startswith(f"{message_id}/")]
+        for name in names:
+            del self.blobs[name]
+        return len(names)
+
+    def download_url(self, blob_name: str, *, expires_at: datetime) -> str:
+        if expires_at.tzinfo is None:
+            raise ValueError("expires_at must be timezone-aware")
+        expiry = quote(expires_at.astimezone(UTC).isoformat())
+        return f"{self.LINK_PREFIX}{quote(blob_name)}?se={expiry}&sp=r"
+
+    def fetch(self, url: str, now: datetime) -> bytes | None:
+        """The bytes a GET of `url` at `now` would download; None when the link is
+        expired, not one of this store's, or its blob is gone."""
+        if not url.startswith(self.LINK_PREFIX):
+            return None
+        parts = urlsplit(url)
+        expiry = parse_qs(parts.query).get("se")
+        if not expiry or now >= datetime.fromisoformat(expiry[0]):
+            return None
+        return self.blobs.get(unquote(parts.path.lstrip("/")))
+
+
+class FakePaymentRepository:
+    def __init__(self) -> None:
+        self.stored: dict[str, Payment] = {}
+
+    def record(self, payment: Payment) -> tuple[Payment, bool]:
+        if payment.id in self.stored:
+            return self.stored[payment.id], False
+        self.stored[payment.id] = payment
+        return payment, True
+
+    def get(self, payee_fiscal_code: str, notice_number: str) -> Payment | None:
+        return self.stored.get(payment_id(payee_fiscal_code, notice_number))

@@ -56,6 +56,7 @@ def _seed_demo(settings: Settings) -> str:
 
 def _print_welcome(api_key: str, host: str) -> None:
     base = f"http://127.0.0.1:{HOST_PORT}/api/v1/messages"
+    citizens = f"http://127.0.0.1:{HOST_PORT}/api/v1/citizens"
     body = json.dumps(
         {
             "content": {
@@ -81,6 +82,10 @@ ID=$(curl -sS -X POST {base}/{DEMO_FISCAL_CODE} \\
   -d '{body}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'); echo "$ID"
 
 curl -sS {base}/{DEMO_FISCAL_CODE}/$ID -H 'Ocp-Apim-Subscription-Key: {api_key}'
+
+The citizen app's view of the inbox (internal API, with the local function key):
+
+curl -sS {citizens}/{DEMO_FISCAL_CODE}/messages -H 'x-functions-key: local-function-key'
 
 Press Ctrl-C to stop everything.
 """,

@@ -23,6 +23,16 @@ def _from_document(document: dict[str, Any]) -> Message:
     return Message.model_validate({**document, "version": document["_etag"]}, strict=False)
 
 
+_INBOX_FIRST_PAGE = (
+    "SELECT TOP @limit * FROM c WHERE c.fiscal_code = @fiscal_code AND c.status = @status"
+    " ORDER BY c.id DESC"
+)
+_INBOX_NEXT_PAGE = (
+    "SELECT TOP @limit * FROM c WHERE c.fiscal_code = @fiscal_code AND c.status = @status"
+    " AND c.id < @before_id ORDER BY c.id DESC"
+)
+
+
 class CosmosMessageRepository:
     def __init__(self, container: ContainerProxy) -> None:
         self._container = container
@@ -79,6 +89,24 @@ class CosmosMessageRepository:
                 )
             )
         return _from_document(found[0]) if found else None
+
+    def inbox(self, fiscal_code: str, *, before_id: str | None, limit: int) -> list[Message]:
+        # Keyset paging on the id (a ULID, so time-ordered): the emulator parses neither
+        # OFFSET nor LIMIT, and a key survives new messages arriving between two pages.
+        # The partition key is in the WHERE clause: the emulator ignores partition_key=.
+        query = _INBOX_FIRST_PAGE if before_id is None else _INBOX_NEXT_PAGE
+        parameters: list[dict[str, Any]] = [
+            {"name": "@limit", "value": limit},
+            {"name": "@fiscal_code", "value": fiscal_code},
+            {"name": "@status", "value": MessageStatus.PROCESSED.value},
+        ]
+        if before_id is not None:
+            parameters.append({"name": "@before_id", "value": before_id})
+        with domain_errors():
+            documents = list(
+                self._container.query_items(query, parameters=parameters, partition_key=fiscal_code)
+            )
+        return [_from_document(document) for document in documents]
 
     def stale_accepted(self, untouched_since: datetime, limit: int) -> list[Message]:
         # _ts is the second of the item's last write: every write to an ACCEPTED message

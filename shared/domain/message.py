@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
 
 from shared.domain.attachments import AttachmentInput, StoredAttachment
 
@@ -60,6 +60,21 @@ def _as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _rfc3339(value: object, info: ValidationInfo) -> object:
+    if not isinstance(value, str):
+        return value  # a datetime built in code passes; anything else fails the type check
+    if _TIMESTAMP.fullmatch(value):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass  # e.g. month 13: the shape is right, the date is not
+    raise ValueError(f"{info.field_name} must be an RFC 3339 timestamp, e.g. 2026-12-31T23:59:59Z")
+
+
+# A field holding an RFC 3339 timestamp (TIMESTAMP_PATTERN), in UTC once validated.
+Timestamp = Annotated[datetime, BeforeValidator(_rfc3339), AfterValidator(_as_utc)]
+
+
 class _Input(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
 
@@ -78,25 +93,8 @@ class PaymentData(_Input):
 class MessageContent(_Input):
     subject: Annotated[str, Field(min_length=10, max_length=120)]
     markdown: Annotated[str, Field(min_length=80, max_length=10000)]
-    due_date: datetime | None = None
+    due_date: Timestamp | None = None
     payment_data: PaymentData | None = None
-
-    @field_validator("due_date", mode="before")
-    @classmethod
-    def _due_date_is_rfc3339(cls, value: object) -> object:
-        if not isinstance(value, str):
-            return value  # null passes; anything else fails the type check
-        if _TIMESTAMP.fullmatch(value):
-            try:
-                return datetime.fromisoformat(value)
-            except ValueError:
-                pass  # e.g. month 13: the shape is right, the date is not
-        raise ValueError("due_date must be an RFC 3339 timestamp, e.g. 2026-12-31T23:59:59Z")
-
-    @field_validator("due_date")
-    @classmethod
-    def _due_date_in_utc(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else _as_utc(value)
 
 
 class NewMessageContent(MessageContent):

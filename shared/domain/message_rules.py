@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
-from shared.domain.attachments import attachment_errors
-from shared.domain.errors import FieldError, TooLargeContentError, ValidationError
+from shared.domain.attachments import (
+    MAX_ATTACHMENTS,
+    MAX_TOTAL_ATTACHMENT_BYTES,
+    AttachmentInput,
+    attachment_errors,
+)
+from shared.domain.errors import (
+    FieldError,
+    PayloadTooLargeError,
+    TooLargeContentError,
+    ValidationError,
+)
 from shared.domain.fiscal_code import fiscal_code_errors, is_valid_fiscal_code
 from shared.domain.message import NewMessage
 from shared.domain.personal_data import PersonalDataKind, find_personal_data
 from shared.domain.validation import parse_json_model
 
 RECIPIENT_POINTER = "/fiscal_code"
+# A message without attachments fits well within 256 KiB (10 000 characters of Markdown,
+# JSON-escaped); attachments may add their 20 MiB in base64 (4 characters for 3 bytes, each
+# "/" possibly escaped as "\/" by the client's JSON encoder).
+MAX_ENVELOPE_BYTES = 256 * 1024
+MAX_MESSAGE_BODY_BYTES = (
+    MAX_ENVELOPE_BYTES + (MAX_TOTAL_ATTACHMENT_BYTES // 3 + MAX_ATTACHMENTS) * 4 * 102 // 100
+)
 _KIND_WORDS = {
     PersonalDataKind.FISCAL_CODE: "a fiscal code",
     PersonalDataKind.EMAIL: "an e-mail address",
@@ -66,12 +83,19 @@ def _content_errors(message: NewMessage) -> list[FieldError]:
     return errors
 
 
+def _envelope_size(body: bytes, attachments: tuple[AttachmentInput, ...]) -> int:
+    """The body's size without the attachments' base64 text (counting each "/" as escaped,
+    whether the client escaped it or not)."""
+    return len(body) - sum(len(item.content) + item.content.count("/") for item in attachments)
+
+
 def validate_new_message(path_fiscal_code: str | None, body: bytes) -> tuple[str, NewMessage]:
     """The recipient's fiscal code and the validated message from a request body.
 
     The fiscal code comes from exactly one of the path and the body.
     Raises ValidationError listing every invalid field at once (TooLargeContentError when
-    an attachment is over a size limit).
+    an attachment is over a size limit), PayloadTooLargeError when the message without
+    its attachments is over 256 KiB.
     """
     try:
         message = parse_json_model(NewMessage, body)
@@ -80,6 +104,10 @@ def validate_new_message(path_fiscal_code: str | None, body: bytes) -> tuple[str
         if path_fiscal_code and not is_valid_fiscal_code(path_fiscal_code):
             errors += _recipient_errors(path_fiscal_code, None)
         raise ValidationError(errors) from None
+    if _envelope_size(body, message.content.attachments) > MAX_ENVELOPE_BYTES:
+        raise PayloadTooLargeError(
+            f"the message without its attachments must be at most {MAX_ENVELOPE_BYTES} bytes"
+        )
     errors = _recipient_errors(path_fiscal_code, message.fiscal_code) + _content_errors(message)
     attachments = attachment_errors(list(message.content.attachments))
     errors += attachments

@@ -5,6 +5,7 @@ from __future__ import annotations
 import azure.functions as func
 
 from shared import bootstrap
+from shared.domain.message_rules import MAX_MESSAGE_BODY_BYTES
 from shared.entrypoints.institution_api import json_body, open_call
 from shared.http import handle, json_response
 from shared.services.create_message import create_message
@@ -18,12 +19,13 @@ def _create(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     accepted = create_message(
         call.service,
         req.route_params.get("fiscal_code"),
-        json_body(req),
+        json_body(req, MAX_MESSAGE_BODY_BYTES),
         idempotency_key=req.headers.get(IDEMPOTENCY_KEY_HEADER),
         request_id=request_id,
         messages=app.messages,
         queue=app.queue,
         idempotency=app.idempotency,
+        attachments=app.attachments,
         clock=app.clock,
     )
     message = accepted.message

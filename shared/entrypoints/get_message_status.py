@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import azure.functions as func
 
 from shared import bootstrap
 from shared.domain.message import Message
+from shared.domain.message_tracking import Tracking
 from shared.entrypoints.institution_api import open_call
 from shared.http import handle, json_response
-from shared.services.get_message_status import get_message_status
+from shared.services.get_message_status import MessageStatusReport, get_message_status
+
+
+def _timestamp(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def _tracking_fields(tracking: Tracking) -> dict[str, Any]:
+    """IO's read_status and payment_status, and Postino's four timestamps."""
+    fields: dict[str, Any] = {"read_status": tracking.read_status}
+    if tracking.payment_status is not None:
+        fields["payment_status"] = tracking.payment_status
+    fields |= {
+        "processed_at": _timestamp(tracking.processed_at),
+        "received_at": _timestamp(tracking.received_at),
+        "read_at": _timestamp(tracking.read_at),
+        "paid_at": _timestamp(tracking.paid_at),
+    }
+    return fields
+
+
+def status_report_body(report: MessageStatusReport) -> dict[str, Any]:
+    body = message_status_body(report.message)
+    if report.tracking is not None:
+        body |= _tracking_fields(report.tracking)
+    return body
 
 
 def message_status_body(message: Message) -> dict[str, Any]:
@@ -19,7 +46,7 @@ def message_status_body(message: Message) -> dict[str, Any]:
         "message": {
             "id": message.id,
             "fiscal_code": message.fiscal_code,
-            "created_at": message.created_at.isoformat().replace("+00:00", "Z"),
+            "created_at": _timestamp(message.created_at),
             "sender_service_id": message.sender_service_id,
             "time_to_live": message.time_to_live,
             "content": message.content.model_dump(mode="json", exclude_none=True),
@@ -27,6 +54,11 @@ def message_status_body(message: Message) -> dict[str, Any]:
         },
         "status": message.status,
     }
+    if message.attachments:
+        body["message"]["attachments"] = [
+            attachment.model_dump(mode="json", exclude={"blob_name"})
+            for attachment in message.attachments
+        ]
     if message.rejection_reason is not None:
         body["rejection_reason"] = message.rejection_reason
     return body
@@ -35,12 +67,15 @@ def message_status_body(message: Message) -> dict[str, Any]:
 def _get(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     app = bootstrap.app()
     call = open_call(req, app)
-    message = get_message_status(
-        call.service, req.route_params["fiscal_code"], req.route_params["id"], messages=app.messages
+    report = get_message_status(
+        call.service,
+        req.route_params["fiscal_code"],
+        req.route_params["id"],
+        messages=app.messages,
+        profiles=app.profiles,
+        payments=app.payments,
     )
-    return json_response(
-        message_status_body(message), request_id=request_id, headers=call.headers()
-    )
+    return json_response(status_report_body(report), request_id=request_id, headers=call.headers())
 
 
 def handle_get_message_status(req: func.HttpRequest) -> func.HttpResponse:

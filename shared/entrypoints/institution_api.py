@@ -73,14 +73,14 @@ def _is_json(content_type: str | None) -> bool:
     )
 
 
-def json_body(req: func.HttpRequest) -> bytes:
+def json_body(req: func.HttpRequest, max_bytes: int = MAX_BODY_BYTES) -> bytes:
     """The raw body of a JSON request. Raises UnsupportedMediaTypeError, PayloadTooLargeError."""
     if not _is_json(req.headers.get("Content-Type")):
         raise UnsupportedMediaTypeError("send the body as application/json")
     declared = req.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise PayloadTooLargeError(f"the body must be at most {MAX_BODY_BYTES} bytes")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise PayloadTooLargeError(f"the body must be at most {max_bytes} bytes")
     body = req.get_body()
-    if len(body) > MAX_BODY_BYTES:
-        raise PayloadTooLargeError(f"the body must be at most {MAX_BODY_BYTES} bytes")
+    if len(body) > max_bytes:
+        raise PayloadTooLargeError(f"the body must be at most {max_bytes} bytes")
     return body

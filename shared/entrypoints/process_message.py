@@ -35,6 +35,7 @@ def handle_process_message(msg: func.QueueMessage) -> None:
             ref,
             messages=app.messages,
             profiles=app.profiles,
+            attachments=app.attachments,
             clock=app.clock,
             rejected_retention_seconds=app.settings.rejected_retention_seconds,
         )
@@ -46,7 +47,11 @@ def handle_process_message(msg: func.QueueMessage) -> None:
         logger.exception("message %s: last attempt %d failed", ref.message_id, attempt)
         try:
             fail_message(
-                ref, FailureReason.RETRIES_EXHAUSTED, messages=app.messages, clock=app.clock
+                ref,
+                FailureReason.RETRIES_EXHAUSTED,
+                messages=app.messages,
+                attachments=app.attachments,
+                clock=app.clock,
             )
         except PostinoError:
             # Still ACCEPTED: the sweeper will send it again later; nothing is lost.

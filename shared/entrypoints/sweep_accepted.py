@@ -17,6 +17,7 @@ def handle_sweep(timer: func.TimerRequest) -> None:
     report = sweep_accepted(
         messages=app.messages,
         queue=app.queue,
+        attachments=app.attachments,
         clock=app.clock,
         grace_seconds=app.settings.accepted_grace_seconds,
         max_redeliveries=app.settings.max_redeliveries,

@@ -27,7 +27,14 @@ from shared.domain.message_id import new_message_id
 from shared.domain.message_ref import MessageRef
 from shared.domain.message_rules import validate_new_message
 from shared.domain.service import Service
-from shared.services.ports import Clock, IdempotencyStore, MessageQueue, MessageRepository
+from shared.services.message_attachments import discard_attachments, store_attachments
+from shared.services.ports import (
+    AttachmentStore,
+    Clock,
+    IdempotencyStore,
+    MessageQueue,
+    MessageRepository,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -90,9 +97,11 @@ def create_message(
     messages: MessageRepository,
     queue: MessageQueue,
     idempotency: IdempotencyStore,
+    attachments: AttachmentStore,
     clock: Clock,
 ) -> Accepted:
-    """Record a new message as ACCEPTED and enqueue it for processing.
+    """Record a new message as ACCEPTED and enqueue it for processing; store its
+    attachments (Premium) in Blob storage first.
 
     With an Idempotency-Key, the same request again returns the first message (replayed).
     Raises ValidationError (every invalid field at once), ForbiddenError,
@@ -125,6 +134,11 @@ def create_message(
             return Accepted(outcome, replayed=True)
         reservation, message_id = outcome, outcome.message_id
     try:
+        stored = store_attachments(message_id, new.content.attachments, attachments=attachments)
+    except PostinoError:
+        _release(reservation, idempotency=idempotency)
+        raise
+    try:
         message = messages.add(
             Message.accepted(
                 id=message_id,
@@ -134,6 +148,7 @@ def create_message(
                 time_to_live=new.time_to_live,
                 content=new.content.stored(),
                 feature_level_type=new.feature_level_type,
+                attachments=stored,
             )
         )
     except AlreadyExistsError:
@@ -143,20 +158,40 @@ def create_message(
             raise
         return Accepted(earlier, replayed=True)
     except PostinoError:
-        if reservation is not None:
-            # Let a retry with the same key start afresh instead of waiting out the lease.
-            with contextlib.suppress(PostinoError):
-                idempotency.release(reservation)
+        if stored and _surely_absent(fiscal_code, message_id, messages=messages):
+            discard_attachments(message_id, attachments=attachments)
+        _release(reservation, idempotency=idempotency)
         raise
     try:
         queue.send(MessageRef(message_id=message.id, fiscal_code=fiscal_code))
     except PostinoError:
-        _withdraw(message, reservation, messages=messages, idempotency=idempotency)
+        _withdraw(
+            message,
+            reservation,
+            messages=messages,
+            idempotency=idempotency,
+            attachments=attachments,
+        )
         raise
     logger.info(
         "message %s accepted from service %s (request %s)", message.id, sender.id, request_id
     )
     return Accepted(message, replayed=False)
+
+
+def _surely_absent(fiscal_code: str, message_id: str, *, messages: MessageRepository) -> bool:
+    """Whether the message is known not to be stored (a failed write may have landed)."""
+    try:
+        return messages.get(fiscal_code, message_id) is None
+    except PostinoError:
+        return False
+
+
+def _release(reservation: IdempotencyRecord | None, *, idempotency: IdempotencyStore) -> None:
+    """Let a retry with the same key start afresh instead of waiting out the lease."""
+    if reservation is not None:
+        with contextlib.suppress(PostinoError):
+            idempotency.release(reservation)
 
 
 def _withdraw(
@@ -165,6 +200,7 @@ def _withdraw(
     *,
     messages: MessageRepository,
     idempotency: IdempotencyStore,
+    attachments: AttachmentStore,
 ) -> None:
     """Undo an acceptance whose enqueue failed, so the caller's retry starts afresh.
 
@@ -182,6 +218,6 @@ def _withdraw(
         )
         return
     logger.warning("message %s: enqueue failed, acceptance withdrawn", message.id)
-    if reservation is not None:
-        with contextlib.suppress(PostinoError):
-            idempotency.release(reservation)
+    if message.attachments:
+        discard_attachments(message.id, attachments=attachments)
+    _release(reservation, idempotency=idempotency)

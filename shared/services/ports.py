@@ -10,6 +10,7 @@ from shared.domain.attachments import StoredBytes
 from shared.domain.idempotency import IdempotencyRecord
 from shared.domain.message import Message
 from shared.domain.message_ref import MessageRef
+from shared.domain.payment import Payment
 from shared.domain.poison import PoisonedMessage
 from shared.domain.profile import Profile
 from shared.domain.service import Service
@@ -53,6 +54,14 @@ class MessageRepository(Protocol):
 
     def stale_accepted(self, untouched_since: datetime, limit: int) -> list[Message]:
         """Up to `limit` messages still ACCEPTED and not written since `untouched_since`."""
+        ...
+
+    def inbox(self, fiscal_code: str, *, before_id: str | None, limit: int) -> list[Message]:
+        """Up to `limit` PROCESSED messages of this citizen, newest (highest id) first, only
+        those with an id below `before_id` when given (the next page after that id).
+
+        Raises StorageUnavailableError.
+        """
         ...
 
 
@@ -167,6 +176,25 @@ class IdempotencyStore(Protocol):
     def release(self, record: IdempotencyRecord) -> None:
         """Delete the record if it still has `record.version` (a record someone else took
         over in the meantime is left alone)."""
+        ...
+
+
+class PaymentRepository(Protocol):
+    """Payments of notices, one record per (payee, notice number), never overwritten."""
+
+    def record(self, payment: Payment) -> tuple[Payment, bool]:
+        """Store `payment` unless a payment of its notice is stored already.
+
+        Returns the stored payment and whether this call created it.
+        Raises StorageUnavailableError.
+        """
+        ...
+
+    def get(self, payee_fiscal_code: str, notice_number: str) -> Payment | None:
+        """The payment of this notice to this payee, or None (a point read).
+
+        Raises StorageUnavailableError.
+        """
         ...
 
 

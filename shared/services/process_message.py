@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from shared.domain.errors import ConcurrentUpdateError
+from shared.domain.errors import ConcurrentUpdateError, StorageUnavailableError
 from shared.domain.message import FailureReason, Message, MessageStatus, RejectionReason
 from shared.domain.message_ref import MessageRef
-from shared.services.ports import Clock, MessageRepository, ProfileRepository
+from shared.services.message_attachments import discard_attachments
+from shared.services.ports import AttachmentStore, Clock, MessageRepository, ProfileRepository
 
 logger = logging.getLogger(__name__)
+
+# Nobody will read the attachments of these messages: they are deleted.
+_WITHOUT_ATTACHMENTS = (MessageStatus.REJECTED, MessageStatus.FAILED)
 
 
 def _decide(
@@ -33,15 +37,29 @@ def _settled_by_someone_else(ref: MessageRef, messages: MessageRepository) -> Me
     return current.status
 
 
+def _outcome(message: Message, *, attachments: AttachmentStore) -> MessageStatus:
+    """The final status of a decided message; a REJECTED or FAILED one loses its attachments.
+
+    Raises StorageUnavailableError when they could not be deleted, so that the queue
+    retries (the retry finds the message decided and deletes them again).
+    """
+    deletes = message.status in _WITHOUT_ATTACHMENTS and bool(message.attachments)
+    if deletes and not discard_attachments(message.id, attachments=attachments):
+        raise StorageUnavailableError("attachments could not be deleted")
+    return message.status
+
+
 def process_message(
     ref: MessageRef,
     *,
     messages: MessageRepository,
     profiles: ProfileRepository,
+    attachments: AttachmentStore,
     clock: Clock,
     rejected_retention_seconds: int,
 ) -> MessageStatus | None:
-    """Move the referenced message from ACCEPTED to PROCESSED or REJECTED, exactly once.
+    """Move the referenced message from ACCEPTED to PROCESSED or REJECTED, exactly once;
+    the attachments of a REJECTED message are deleted.
 
     Returns the message's final status, or None when no such message is stored (nothing
     to retry). A redelivered reference to a message already decided changes nothing.
@@ -54,7 +72,7 @@ def process_message(
         return None
     if message.status.is_terminal:
         logger.info("message %s already %s, nothing to do", message.id, message.status)
-        return message.status
+        return _outcome(message, attachments=attachments)
     decided = _decide(
         message, profiles=profiles, clock=clock, retention_seconds=rejected_retention_seconds
     )
@@ -67,13 +85,19 @@ def process_message(
             raise
         return status
     logger.info("message %s %s", message.id, decided.status)
-    return decided.status
+    return _outcome(decided, attachments=attachments)
 
 
 def fail_message(
-    ref: MessageRef, reason: FailureReason, *, messages: MessageRepository, clock: Clock
+    ref: MessageRef,
+    reason: FailureReason,
+    *,
+    messages: MessageRepository,
+    attachments: AttachmentStore,
+    clock: Clock,
 ) -> MessageStatus | None:
-    """Mark the referenced message FAILED unless it was decided meanwhile.
+    """Mark the referenced message FAILED unless it was decided meanwhile, and delete its
+    attachments (a redrive cannot bring them back: the sender sends it again).
 
     Used on the queue's last attempt, before the host moves the reference to the poison
     queue. Returns the final status, or None when no such message is stored.
@@ -84,9 +108,13 @@ def fail_message(
         return None
     if message.status.is_terminal:
         return message.status
+    failed = message.failed(reason, clock.now())
     try:
-        messages.replace(message.failed(reason, clock.now()))
+        messages.replace(failed)
     except ConcurrentUpdateError:
         return _settled_by_someone_else(ref, messages) or MessageStatus.ACCEPTED
     logger.warning("message %s FAILED: %s", message.id, reason)
+    if failed.attachments:
+        # The last attempt: attachments a storage failure leaves behind stay as orphans.
+        discard_attachments(message.id, attachments=attachments)
     return MessageStatus.FAILED

@@ -23,6 +23,8 @@ class RedriveOutcome(StrEnum):
     MISSING = "MISSING"  # no such message stored: dropped
     MALFORMED = "MALFORMED"  # not a message reference: left in the poison queue
     CHANGED = "CHANGED"  # changed while being redriven: left for another try
+    # FAILED with attachments, deleted when it failed: dropped, the sender must send again
+    ATTACHMENTS_DELETED = "ATTACHMENTS_DELETED"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,10 @@ def _redrive_one(
     if message.status in (MessageStatus.PROCESSED, MessageStatus.REJECTED):
         poison.delete(item)
         return RedriveOutcome.ALREADY_DECIDED
+    if message.status is MessageStatus.FAILED and message.attachments:
+        poison.delete(item)
+        logger.warning("message %s not redriven: its attachments were deleted", message.id)
+        return RedriveOutcome.ATTACHMENTS_DELETED
     try:
         messages.replace(message.redriven(clock.now()))
     except ConcurrentUpdateError:

@@ -27,9 +27,15 @@ class _Entry:
     expires_at: datetime
 
 
+@dataclass(frozen=True)
+class _ServiceEntry:
+    service: Service | None
+    expires_at: datetime
+
+
 class CachedServiceDirectory:
     """Looks keys up by point reads and remembers hits for `ttl` (misses are not cached,
-    so a newly issued key works at once)."""
+    so a newly issued key works at once). Looks services up by id the same way."""
 
     def __init__(
         self,
@@ -44,6 +50,7 @@ class CachedServiceDirectory:
         self._clock = clock
         self._ttl = ttl
         self._entries: dict[str, _Entry] = {}
+        self._services_by_id: dict[str, _ServiceEntry] = {}
 
     def owner_of(self, key_hash: str) -> KeyOwner | None:
         """The owner of the key with this hash, or None. Raises StorageUnavailableError."""
@@ -60,3 +67,16 @@ class CachedServiceDirectory:
         # Plain dict assignment is atomic in CPython; concurrent misses at worst read twice.
         self._entries[key_hash] = _Entry(owner, now + self._ttl)
         return owner
+
+    def service(self, service_id: str) -> Service | None:
+        """The service with this id, or None when there is none. Raises
+        StorageUnavailableError."""
+        now = self._clock.now()
+        entry = self._services_by_id.get(service_id)
+        if entry is not None and entry.expires_at > now:
+            return entry.service
+        service = self._services.get(service_id)
+        # Misses are cached too: senders of messages exist before their messages, so a
+        # miss is a deleted service, and an inbox may name it on every item of a page.
+        self._services_by_id[service_id] = _ServiceEntry(service, now + self._ttl)
+        return service

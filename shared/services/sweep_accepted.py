@@ -10,7 +10,8 @@ from datetime import timedelta
 from shared.domain.errors import ConcurrentUpdateError
 from shared.domain.message import FailureReason
 from shared.domain.message_ref import MessageRef
-from shared.services.ports import Clock, MessageQueue, MessageRepository
+from shared.services.message_attachments import discard_attachments
+from shared.services.ports import AttachmentStore, Clock, MessageQueue, MessageRepository
 
 logger = logging.getLogger(__name__)
 
@@ -27,13 +28,14 @@ def sweep_accepted(
     *,
     messages: MessageRepository,
     queue: MessageQueue,
+    attachments: AttachmentStore,
     clock: Clock,
     grace_seconds: int,
     max_redeliveries: int,
     limit: int = SWEEP_BATCH,
 ) -> SweepReport:
     """Re-enqueue each message ACCEPTED and untouched for `grace_seconds`; mark FAILED
-    those already re-sent `max_redeliveries` times.
+    those already re-sent `max_redeliveries` times (deleting their attachments).
 
     Each message is claimed by a conditional write before its reference is sent, so two
     overlapping sweeps never send one twice. Raises StorageUnavailableError.
@@ -47,6 +49,8 @@ def sweep_accepted(
                 logger.warning(
                     "message %s FAILED after %d re-sends", message.id, message.redeliveries
                 )
+                if message.attachments:
+                    discard_attachments(message.id, attachments=attachments)
                 failed += 1
                 continue
             messages.replace(message.resent(now))

@@ -7,14 +7,22 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from shared.adapters.blob_attachments import (
+    AccountKeySigner,
+    BlobAttachmentStore,
+    account_key_from_connection_string,
+    blob_container_client,
+)
 from shared.adapters.queues import StorageMessageQueue, StoragePoisonQueue, queue_client
 from shared.bootstrap import build_app
 from shared.domain.message_ref import MessageRef
 from tests.fakes import (
     FakeApiKeyRepository,
+    FakeAttachmentStore,
     FakeIdempotencyStore,
     FakeMessageQueue,
     FakeMessageRepository,
+    FakePaymentRepository,
     FakePoisonQueue,
     FakeProfileRepository,
     FakeServiceRepository,
@@ -97,6 +105,11 @@ def idempotency_store(implementation, real_app):
 
 
 @pytest.fixture
+def payment_repository(implementation, real_app):
+    return FakePaymentRepository() if real_app is None else real_app.payments
+
+
+@pytest.fixture
 def poison_queue_and_writer(
     implementation, request
 ) -> Iterator[tuple[object, Callable[[str], object]]]:
@@ -110,3 +123,19 @@ def poison_queue_and_writer(
     client.create_queue()
     yield StoragePoisonQueue(client), client.send_message
     client.delete_queue()
+
+
+@pytest.fixture
+def attachment_store(implementation, request) -> Iterator[object]:
+    """The attachment store port; the real one in a fresh private container of its own."""
+    if implementation == "fake":
+        yield FakeAttachmentStore()
+        return
+    stack = request.getfixturevalue("local_stack")
+    connection = stack.storage_connection_string
+    container = blob_container_client(connection, f"contract-{uuid.uuid4().hex[:12]}")
+    container.create_container()
+    yield BlobAttachmentStore(
+        container, signer=AccountKeySigner(account_key_from_connection_string(connection))
+    )
+    container.delete_container()

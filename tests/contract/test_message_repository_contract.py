@@ -9,7 +9,10 @@ import pytest
 
 from shared.domain.errors import AlreadyExistsError, ConcurrentUpdateError
 from shared.domain.message import MessageStatus, RejectionReason
-from tests.builders import FISCAL_CODE, OTHER_FISCAL_CODE, a_message
+from shared.domain.message_id import new_message_id
+from tests.builders import FISCAL_CODE, OTHER_FISCAL_CODE, a_message, random_fiscal_code
+
+PROCESSED = MessageStatus.PROCESSED
 
 
 def _new_id() -> str:
@@ -111,3 +114,58 @@ def test_a_rejected_message_with_retention_keeps_it(message_repository):
     read = message_repository.get(FISCAL_CODE, stored.id)
     assert read.retention_seconds == 60
     assert [change.status for change in read.status_history] == ["ACCEPTED", "REJECTED"]
+
+
+def _inbox_of_a_new_citizen(message_repository, statuses):
+    """A citizen nobody else writes to, with one message per status, a second apart."""
+    fiscal_code = random_fiscal_code()
+    start = datetime.now(UTC)
+    ids = []
+    for offset, status in enumerate(statuses):
+        message_id = new_message_id(start + timedelta(seconds=offset))
+        message_repository.add(a_message(message_id, fiscal_code=fiscal_code, status=status))
+        ids.append(message_id)
+    return fiscal_code, ids
+
+
+def test_inbox_lists_processed_messages_newest_first(message_repository):
+    # GIVEN three processed messages, stored oldest last
+    fiscal_code = random_fiscal_code()
+    start = datetime.now(UTC)
+    ids = [new_message_id(start + timedelta(seconds=offset)) for offset in range(3)]
+    for message_id in reversed(ids):
+        message_repository.add(a_message(message_id, fiscal_code=fiscal_code, status=PROCESSED))
+    # WHEN the inbox is listed THEN the newest comes first
+    listed = message_repository.inbox(fiscal_code, before_id=None, limit=10)
+    assert [message.id for message in listed] == list(reversed(ids))
+    assert all(message.version for message in listed)
+
+
+def test_inbox_leaves_out_messages_that_are_not_processed(message_repository):
+    fiscal_code, ids = _inbox_of_a_new_citizen(
+        message_repository,
+        [PROCESSED, MessageStatus.ACCEPTED, MessageStatus.REJECTED, MessageStatus.FAILED],
+    )
+    listed = message_repository.inbox(fiscal_code, before_id=None, limit=10)
+    assert [message.id for message in listed] == [ids[0]]
+
+
+def test_inbox_holds_only_that_citizens_messages(message_repository):
+    fiscal_code, ids = _inbox_of_a_new_citizen(message_repository, [PROCESSED])
+    _inbox_of_a_new_citizen(message_repository, [PROCESSED])  # another citizen's
+    assert [m.id for m in message_repository.inbox(fiscal_code, before_id=None, limit=10)] == ids
+    assert message_repository.inbox(random_fiscal_code(), before_id=None, limit=10) == []
+
+
+def test_inbox_pages_below_the_given_id_and_honours_its_limit(message_repository):
+    # GIVEN five processed messages
+    fiscal_code, ids = _inbox_of_a_new_citizen(message_repository, [PROCESSED] * 5)
+    newest_first = list(reversed(ids))
+    # WHEN listed two at a time, each page after the last id of the one before
+    first = message_repository.inbox(fiscal_code, before_id=None, limit=2)
+    second = message_repository.inbox(fiscal_code, before_id=first[-1].id, limit=2)
+    third = message_repository.inbox(fiscal_code, before_id=second[-1].id, limit=2)
+    # THEN the pages hold every message once, in order, the last one short
+    assert [m.id for m in first + second + third] == newest_first
+    assert [len(first), len(second), len(third)] == [2, 2, 1]
+    assert message_repository.inbox(fiscal_code, before_id=ids[0], limit=2) == []

@@ -26,6 +26,8 @@ from shared.domain.service import Service
 CACHE_TTL = 2
 MAX_ATTEMPTS = 3
 SWEEP_GRACE = 2
+# Download links expire fast enough for a test to see one refused.
+ATTACHMENT_LINK_SECONDS = 4
 # Settings of the e2e host that make slow paths fast enough to test.
 E2E_SETTINGS = {
     # A revoked key stops working within a test's patience.
@@ -36,6 +38,7 @@ E2E_SETTINGS = {
     # The sweeper runs only when a test calls it, and takes messages left 2 s.
     "SWEEPER_SCHEDULE": "0 0 0 1 1 *",
     "ACCEPTED_GRACE_SECONDS": str(SWEEP_GRACE),
+    "ATTACHMENT_LINK_SECONDS": str(ATTACHMENT_LINK_SECONDS),
 }
 
 

@@ -120,6 +120,7 @@ def test_a_message_whose_enqueue_was_lost_is_sent_again_by_the_sweeper(offline_h
         messages=app.messages,
         queue=_LostQueue(),
         idempotency=app.idempotency,
+        attachments=app.attachments,
         clock=app.clock,
     ).message
     location = f"/api/v1/messages/{fiscal_code}/{accepted.id}"

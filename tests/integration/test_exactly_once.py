@@ -71,6 +71,7 @@ def _accepted(app: App, fiscal_code: str) -> MessageRef:
         messages=app.messages,
         queue=_NoQueue(),
         idempotency=app.idempotency,
+        attachments=app.attachments,
         clock=app.clock,
     )
     return MessageRef(message_id=accepted.message.id, fiscal_code=fiscal_code)
@@ -82,7 +83,13 @@ class _NoQueue:
 
 
 def _process(app: App, ref: MessageRef, **ports: Any) -> MessageStatus | None:
-    chosen = {"messages": app.messages, "profiles": app.profiles, "clock": app.clock, **ports}
+    chosen = {
+        "messages": app.messages,
+        "profiles": app.profiles,
+        "attachments": app.attachments,
+        "clock": app.clock,
+        **ports,
+    }
     return process_message(ref, rejected_retention_seconds=RETENTION, **chosen)
 
 
@@ -281,6 +288,7 @@ def test_idempotency_records_carry_the_rejected_retention_as_their_ttl(local_sta
         messages=app.messages,
         queue=_NoQueue(),
         idempotency=app.idempotency,
+        attachments=app.attachments,
         clock=app.clock,
     )
     container = app.idempotency._container

@@ -17,6 +17,7 @@ import yaml
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
+from shared.domain.attachments import AttachmentInput
 from shared.domain.errors import ValidationError
 from shared.domain.fiscal_code import FISCAL_CODE_PATTERN
 from shared.domain.idempotency import MAX_KEY_LENGTH, check_idempotency_key
@@ -30,16 +31,20 @@ from shared.domain.message import (
     MessageContent,
     MessageStatus,
     NewMessage,
+    NewMessageContent,
     Payee,
     PaymentData,
     RejectionReason,
 )
-from shared.domain.message_rules import validate_new_message
+from shared.domain.message_rules import (
+    MAX_ENVELOPE_BYTES,
+    MAX_MESSAGE_BODY_BYTES,
+    validate_new_message,
+)
 from shared.domain.rate_limit import RateLimitDecision, current_window, decide
 from shared.domain.service import RateLimit
-from shared.entrypoints.institution_api import MAX_BODY_BYTES
 from shared.services.check_recipient import ProfileQuery
-from tests.builders import FISCAL_CODE
+from tests.builders import FISCAL_CODE, an_attachment
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "docs" / "openapi.yaml"
@@ -58,7 +63,16 @@ RATE_LIMIT_HEADERS = (
     "RateLimit-Reset",
     "RateLimit-Policy",
 )
-CONSTRAINT_KEYWORDS = ("minLength", "maxLength", "pattern", "minimum", "maximum", "format", "enum")
+CONSTRAINT_KEYWORDS = (
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minimum",
+    "maximum",
+    "format",
+    "enum",
+    "const",
+)
 
 
 @cache
@@ -308,7 +322,9 @@ def test_the_documented_patterns_and_limits_are_the_codes_constants():
     assert schemas["MessageStatusValue"]["enum"] == [status.value for status in MessageStatus]
     assert schemas["RejectionReason"]["enum"] == [reason.value for reason in RejectionReason]
     assert _component("parameters", "IdempotencyKey")["schema"]["maxLength"] == MAX_KEY_LENGTH
-    assert f"{MAX_BODY_BYTES} bytes" in _component("responses", "PayloadTooLarge")["description"]
+    too_large = _component("responses", "PayloadTooLarge")["description"]
+    assert f"{MAX_ENVELOPE_BYTES} bytes" in too_large
+    assert f"{MAX_MESSAGE_BODY_BYTES} bytes" in too_large
 
 
 def _constraints(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
@@ -330,6 +346,9 @@ CHECKED_OUTSIDE_THE_MODEL = {
     ("GetLimitedProfileByPOSTPayload", "fiscal_code"): {"pattern"},
     # A before-validator of MessageContent checks TIMESTAMP_PATTERN (tested below).
     ("MessageContent", "due_date"): {"pattern"},
+    ("NewMessageContent", "due_date"): {"pattern"},
+    # shared.domain.attachments.attachment_errors counts them, naming the limit.
+    ("NewMessageContent", "attachments"): {"maxItems"},
 }
 
 
@@ -339,6 +358,8 @@ def test_the_timestamp_pattern_is_the_codes():
 
 MODELS_OF_SCHEMAS: list[tuple[str, type[pydantic.BaseModel]]] = [
     ("NewMessage", NewMessage),
+    ("NewMessageContent", NewMessageContent),
+    ("Attachment", AttachmentInput),
     ("MessageContent", MessageContent),
     ("PaymentData", PaymentData),
     ("Payee", Payee),
@@ -388,6 +409,7 @@ def _message(**fields: Any) -> dict[str, Any]:
 
 
 PAYMENT = {"amount": 12050, "notice_number": "302001234567890123"}
+PDF_ATTACHMENT = an_attachment()
 DUE = "2026-06-30T23:59:59Z"
 
 
@@ -407,6 +429,11 @@ DUE = "2026-06-30T23:59:59Z"
         _message(time_to_live=MAX_TIME_TO_LIVE),
         _message(time_to_live=None),
         _message(feature_level_type="ADVANCED"),
+        _message(feature_level_type="ADVANCED", content={"attachments": [PDF_ATTACHMENT]}),
+        _message(content={"attachments": []}),
+        _message(content={"attachments": [{**PDF_ATTACHMENT, "content_type": "image/png"}]}),
+        _message(content={"attachments": [{**PDF_ATTACHMENT, "name": ""}]}),
+        _message(content={"attachments": [PDF_ATTACHMENT] * 6}),
         _message(unknown_field="ignored"),
         _message(content={"subject": "too short"}),
     ],

@@ -12,7 +12,7 @@ import pytest
 
 from shared.adapters.queues import poison_queue_name
 from shared.config import SettingName
-from shared.storage_layout import ContainerName, storage_layout
+from shared.storage_layout import BlobContainerName, ContainerName, storage_layout
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTING_REFERENCE = re.compile(r"%([A-Za-z0-9_]+)%")
@@ -49,10 +49,14 @@ def _referenced_settings() -> set[str]:
 
 def test_the_app_has_the_functions_of_the_design():
     assert [path.name for path in _function_dirs()] == [
+        "CitizenInbox",
+        "CitizenMessage",
+        "CitizenProfile",
         "CreateMessage",
         "GetMessageStatus",
         "GetProfile",
         "GetProfileByPost",
+        "PaymentEvents",
         "ProcessMessage",
         "ReminderTimer",
         "SweepAcceptedMessages",
@@ -108,6 +112,11 @@ def test_the_reminder_schedule_comes_from_its_setting():
 def test_container_names_in_code_are_the_layouts():
     in_code = {v for k, v in vars(ContainerName).items() if k.isupper()}
     assert in_code == {spec.name for spec in storage_layout().containers}
+
+
+def test_blob_container_names_in_code_are_the_layouts():
+    in_code = {v for k, v in vars(BlobContainerName).items() if k.isupper()}
+    assert in_code == set(storage_layout().blob_containers)
 
 
 def test_host_json_spells_out_the_queue_settings_and_a_timeout():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -19,7 +19,13 @@ from shared.domain.message_ref import MessageRef
 from shared.domain.service import Service, Tier
 from shared.services.create_message import RESERVATION_LEASE, Accepted, create_message
 from tests.builders import FISCAL_CODE, OTHER_FISCAL_CODE, a_service, message_body, message_json
-from tests.fakes import FakeClock, FakeIdempotencyStore, FakeMessageQueue, FakeMessageRepository
+from tests.fakes import (
+    FakeAttachmentStore,
+    FakeClock,
+    FakeIdempotencyStore,
+    FakeMessageQueue,
+    FakeMessageRepository,
+)
 
 
 @dataclass
@@ -28,6 +34,7 @@ class Ports:
     queue: FakeMessageQueue
     idempotency: FakeIdempotencyStore
     clock: FakeClock
+    attachments: FakeAttachmentStore = field(default_factory=FakeAttachmentStore)
 
     def create(
         self,
@@ -45,6 +52,7 @@ class Ports:
             messages=self.messages,
             queue=self.queue,
             idempotency=self.idempotency,
+            attachments=self.attachments,
             clock=self.clock,
         )
 

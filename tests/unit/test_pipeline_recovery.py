@@ -14,6 +14,7 @@ from shared.services.redrive import RedriveOutcome, redrive_poisoned
 from shared.services.sweep_accepted import sweep_accepted
 from tests.builders import FISCAL_CODE, a_message, a_service, message_json
 from tests.fakes import (
+    FakeAttachmentStore,
     FakeClock,
     FakeIdempotencyStore,
     FakeMessageQueue,
@@ -52,6 +53,7 @@ def _ref(message) -> MessageRef:
 
 def _sweep(messages, queue, clock, **overrides):
     options = {"grace_seconds": GRACE, "max_redeliveries": 2, **overrides}
+    options.setdefault("attachments", FakeAttachmentStore())
     return sweep_accepted(messages=messages, queue=queue, clock=clock, **options)
 
 
@@ -69,6 +71,7 @@ def test_a_failed_enqueue_withdraws_the_acceptance_and_its_key(messages, clock):
             messages=messages,
             queue=BrokenQueue(),
             idempotency=idempotency,
+            attachments=FakeAttachmentStore(),
             clock=clock,
         )
     assert messages.stored == {}
@@ -88,6 +91,7 @@ def test_a_record_that_cannot_be_withdrawn_is_left_for_the_sweeper(messages, clo
             messages=messages,
             queue=BrokenQueue(),
             idempotency=FakeIdempotencyStore(),
+            attachments=FakeAttachmentStore(),
             clock=clock,
         )
     (left,) = messages.stored.values()
@@ -113,6 +117,7 @@ def test_a_rejected_message_expires_after_the_retention_a_processed_one_is_kept(
             _ref(message),
             messages=messages,
             profiles=profiles,
+            attachments=FakeAttachmentStore(),
             clock=clock,
             rejected_retention_seconds=RETENTION,
         )
@@ -171,7 +176,11 @@ def test_the_sweeper_gives_up_after_the_redelivery_limit(messages, queue, clock)
 def test_fail_message_marks_an_undecided_message_failed(messages, clock):
     stored = messages.add(a_message())
     status = fail_message(
-        _ref(stored), FailureReason.RETRIES_EXHAUSTED, messages=messages, clock=clock
+        _ref(stored),
+        FailureReason.RETRIES_EXHAUSTED,
+        messages=messages,
+        attachments=FakeAttachmentStore(),
+        clock=clock,
     )
     assert status is MessageStatus.FAILED
     assert messages.get(FISCAL_CODE, stored.id).failure_reason is FailureReason.RETRIES_EXHAUSTED
@@ -181,7 +190,11 @@ def test_fail_message_leaves_a_decided_message_alone(messages, clock):
     stored = messages.add(a_message())
     messages.replace(stored.processed(clock.now()))
     status = fail_message(
-        _ref(stored), FailureReason.RETRIES_EXHAUSTED, messages=messages, clock=clock
+        _ref(stored),
+        FailureReason.RETRIES_EXHAUSTED,
+        messages=messages,
+        attachments=FakeAttachmentStore(),
+        clock=clock,
     )
     assert status is MessageStatus.PROCESSED
 
@@ -206,6 +219,7 @@ def test_redrive_puts_a_failed_message_back_and_it_then_ends_processed(messages,
         queue.sent[0],
         messages=messages,
         profiles=profiles,
+        attachments=FakeAttachmentStore(),
         clock=clock,
         rejected_retention_seconds=RETENTION,
     )

@@ -10,20 +10,19 @@ import pytest
 from shared.domain.errors import (
     AuthenticationError,
     ConcurrentUpdateError,
-    NotFoundError,
     ValidationError,
 )
 from shared.domain.message import MessageStatus, RejectionReason
 from shared.domain.message_ref import MessageRef
 from shared.domain.profile import Profile
 from shared.services.authenticate import authenticate
-from shared.services.get_message_status import get_message_status
 from shared.services.onboarding import create_service, register_citizen
 from shared.services.process_message import process_message
 from shared.services.service_directory import CachedServiceDirectory
-from tests.builders import FISCAL_CODE, a_message, a_service
+from tests.builders import FISCAL_CODE, a_message
 from tests.fakes import (
     FakeApiKeyRepository,
+    FakeAttachmentStore,
     FakeClock,
     FakeMessageRepository,
     FakeProfileRepository,
@@ -50,6 +49,7 @@ RETENTION = 94608000
 
 
 def _process(ref, **ports):
+    ports.setdefault("attachments", FakeAttachmentStore())
     return process_message(ref, rejected_retention_seconds=RETENTION, **ports)
 
 
@@ -199,25 +199,6 @@ def test_a_conflict_with_a_message_still_accepted_is_raised_for_a_retry(messages
 def test_reference_to_a_missing_message_is_dropped(messages, profiles, clock):
     ref = MessageRef(message_id="nope", fiscal_code=FISCAL_CODE)
     assert _process(ref, messages=messages, profiles=profiles, clock=clock) is None
-
-
-def test_sender_reads_its_message_status(messages):
-    stored = messages.add(a_message())
-    read = get_message_status(a_service(), FISCAL_CODE, stored.id, messages=messages)
-    assert read.id == stored.id
-
-
-def test_another_service_cannot_tell_the_message_exists(messages):
-    stored = messages.add(a_message())
-    with pytest.raises(NotFoundError):
-        get_message_status(a_service("svc-2"), FISCAL_CODE, stored.id, messages=messages)
-    with pytest.raises(NotFoundError):
-        get_message_status(a_service(), FISCAL_CODE, "unknown", messages=messages)
-
-
-def test_status_for_a_malformed_fiscal_code_is_a_validation_error(messages):
-    with pytest.raises(ValidationError):
-        get_message_status(a_service(), "NOTACODE", "x", messages=messages)
 
 
 def test_register_citizen_refuses_an_invalid_fiscal_code(profiles):

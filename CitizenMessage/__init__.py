@@ -1,0 +1,9 @@
+"""GET / PATCH /api/v1/citizens/{fiscal_code}/messages/{id}: open a message, mark it read."""
+
+import azure.functions as func
+
+from shared.entrypoints.citizen_messages import handle_citizen_message
+
+
+def main(req: func.HttpRequest) -> func.HttpResponse:
+    return handle_citizen_message(req)

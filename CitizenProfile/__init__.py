@@ -1,0 +1,9 @@
+"""GET / PUT /api/v1/citizens/{fiscal_code}/profile: the citizen app reads and writes a profile."""
+
+import azure.functions as func
+
+from shared.entrypoints.citizen_profile import handle_citizen_profile
+
+
+def main(req: func.HttpRequest) -> func.HttpResponse:
+    return handle_citizen_profile(req)

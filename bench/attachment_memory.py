@@ -1,0 +1,196 @@
+"""Memory of accepting the largest Premium request: two 10 MiB PDFs (20 MiB, the limit).
+
+Starts its own emulators (as `make run` does), then measures with tracemalloc the peak of
+new Python allocations while both attachments are decoded and stored in the attachments
+container, the request's text already parsed (the body is held by the caller either way):
+
+- store: BlobAttachmentStore.put, a slice of base64 at a time, one block per slice;
+- naive: b64decode of the whole text, then upload_blob of the whole bytes.
+
+Each peak is reported in MiB and as a ratio to the request body's size. Times, medians over
+`--repeat` runs of the same request in one process: the store's put, the naive way, and the
+bare SDK uploading bytes decoded beforehand (the floor). Target: the store's peak stays under
+8 MiB, whatever the number and size of the attachments.
+
+    .venv/bin/python -m bench.attachment_memory [--repeat 5] [--json-out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import gc
+import json
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from azure.storage.blob import ContainerClient, ContentSettings
+
+from bench.pipeline_stack import own_stack
+from infra.local.emulators import PROJECT_ROOT
+from shared.adapters.blob_attachments import (
+    SLICE_CHARS,
+    BlobAttachmentStore,
+    attachment_store,
+    blob_container_client,
+)
+from shared.domain.attachments import (
+    MAX_ATTACHMENT_BYTES,
+    PDF_CONTENT_TYPE,
+    attachment_blob_name,
+)
+from shared.storage_layout import BlobContainerName
+
+DEFAULT_LOG_DIR = PROJECT_ROOT / ".local" / "logs" / "bench-attachment-memory"
+ATTACHMENTS = 2
+# One slice of text and the bytes it decodes to: 4 + 3 MiB.
+TARGET_PEAK_MIB = 8
+MIB = 1024 * 1024
+
+
+def _pdf(size: int) -> bytes:
+    """A PDF-shaped file of exactly `size` bytes; random filler, like compressed streams."""
+    head, tail = b"%PDF-1.7\n", b"\n%%EOF\n"
+    return head + os.urandom(size - len(head) - len(tail)) + tail
+
+
+def request_body() -> bytes:
+    """The JSON body of a message with two attachments of the maximum size."""
+    attachments = [
+        {
+            "name": f"allegato-{index}.pdf",
+            "content_type": PDF_CONTENT_TYPE,
+            "content": base64.b64encode(_pdf(MAX_ATTACHMENT_BYTES)).decode("ascii"),
+        }
+        for index in range(ATTACHMENTS)
+    ]
+    content = {
+        "subject": "Avviso di pagamento TARI 2026",
+        "markdown": "Gentile cittadino, " + "trova in allegato l'avviso di pagamento. " * 5,
+        "attachments": attachments,
+    }
+    return json.dumps({"content": content}).encode()
+
+
+def _texts(body: bytes) -> list[str]:
+    return [item["content"] for item in json.loads(body)["content"]["attachments"]]
+
+
+def store_all(store: BlobAttachmentStore, texts: list[str], message_id: str) -> None:
+    for index, text in enumerate(texts):
+        store.put(attachment_blob_name(message_id, index), text)
+
+
+def naive_all(container: ContainerClient, texts: list[str], message_id: str) -> None:
+    for index, text in enumerate(texts):
+        data = base64.b64decode(text, validate=True)
+        _upload(container, attachment_blob_name(message_id, index), data)
+        del data
+
+
+def bare_all(container: ContainerClient, decoded: list[bytes], message_id: str) -> None:
+    for index, data in enumerate(decoded):
+        _upload(container, attachment_blob_name(message_id, index), data)
+
+
+def _upload(container: ContainerClient, name: str, data: bytes) -> None:
+    container.upload_blob(
+        name,
+        data,
+        overwrite=True,
+        content_settings=ContentSettings(content_type=PDF_CONTENT_TYPE),
+    )
+
+
+def traced_peak(action: Callable[[], None]) -> int:
+    """The peak bytes of Python allocations made by `action` (what existed before is not
+    counted)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        action()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _time_into(action: Callable[[], None], samples: list[float]) -> None:
+    started = time.perf_counter()
+    action()
+    samples.append(time.perf_counter() - started)
+
+
+def measure(connection_string: str, repeat: int) -> dict[str, Any]:
+    store = attachment_store(connection_string)
+    container = blob_container_client(connection_string, BlobContainerName.ATTACHMENTS)
+    body = request_body()
+    texts = _texts(body)
+    # Warm up: imports, connection pools and the SDK's lazy set-up are not the request's.
+    store_all(store, texts, "BENCHWARMUPSTORE")
+    naive_all(container, texts, "BENCHWARMUPNAIVE")
+    store_peak = traced_peak(lambda: store_all(store, texts, "BENCHSTORE"))
+    naive_peak = traced_peak(lambda: naive_all(container, texts, "BENCHNAIVE"))
+    decoded = [base64.b64decode(text) for text in texts]
+    timings: dict[str, list[float]] = {"store_put": [], "naive": [], "bare_sdk_upload": []}
+    # Interleaved, so the shared machine's noise falls on all three alike.
+    for _ in range(repeat):
+        _time_into(lambda: store_all(store, texts, "BENCHSTORE"), timings["store_put"])
+        _time_into(lambda: naive_all(container, texts, "BENCHNAIVE"), timings["naive"])
+        _time_into(lambda: bare_all(container, decoded, "BENCHBARE"), timings["bare_sdk_upload"])
+    medians = {name: statistics.median(samples) for name, samples in timings.items()}
+    return {
+        "benchmark": "attachment_memory",
+        "attachments": ATTACHMENTS,
+        "attachment_bytes": MAX_ATTACHMENT_BYTES,
+        "request_body_bytes": len(body),
+        "request_body_mib": round(len(body) / MIB, 2),
+        "slice_chars": SLICE_CHARS,
+        "store": {
+            "peak_mib": round(store_peak / MIB, 2),
+            "peak_to_body": round(store_peak / len(body), 3),
+        },
+        "naive": {
+            "peak_mib": round(naive_peak / MIB, 2),
+            "peak_to_body": round(naive_peak / len(body), 3),
+        },
+        "timing": {
+            "repeat": repeat,
+            "store_put_median_ms": round(medians["store_put"] * 1000, 1),
+            "naive_median_ms": round(medians["naive"] * 1000, 1),
+            "bare_sdk_upload_median_ms": round(medians["bare_sdk_upload"] * 1000, 1),
+            "store_put_to_bare_sdk": round(medians["store_put"] / medians["bare_sdk_upload"], 2),
+            "naive_to_bare_sdk": round(medians["naive"] / medians["bare_sdk_upload"], 2),
+        },
+        "target_peak_mib": TARGET_PEAK_MIB,
+        "python": sys.version.split()[0],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--log-dir", type=Path, default=DEFAULT_LOG_DIR)
+    parser.add_argument("--json-out", type=Path)
+    arguments = parser.parse_args(argv)
+    if arguments.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    with own_stack(arguments.log_dir) as stack:
+        result = measure(stack.settings.storage_connection, arguments.repeat)
+    text = json.dumps(result, indent=2)
+    print(text)
+    if arguments.json_out:
+        arguments.json_out.parent.mkdir(parents=True, exist_ok=True)
+        arguments.json_out.write_text(text + "\n", encoding="utf-8")
+    return 0 if result["store"]["peak_mib"] < TARGET_PEAK_MIB else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

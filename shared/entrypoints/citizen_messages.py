@@ -1,0 +1,117 @@
+"""HTTP entry points of the citizen app's messages (internal API, function key):
+CitizenInbox (GET /api/v1/citizens/{fiscal_code}/messages) and CitizenMessage
+(GET and PATCH /api/v1/citizens/{fiscal_code}/messages/{id})."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import azure.functions as func
+
+from shared import bootstrap
+from shared.domain.inbox_paging import page_request
+from shared.domain.read_mark import parse_read_mark
+from shared.domain.service import Service
+from shared.entrypoints.institution_api import json_body
+from shared.http import handle, json_response
+from shared.services.citizen_inbox import InboxItem, citizen_inbox
+from shared.services.citizen_message import OpenedMessage, mark_read, open_message
+
+
+def _timestamp(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def _sender_name(sender: Service | None) -> str | None:
+    return None if sender is None else sender.name
+
+
+def inbox_item_body(item: InboxItem) -> dict[str, Any]:
+    message = item.message
+    return {
+        "id": message.id,
+        "sender_service_id": message.sender_service_id,
+        "sender_service_name": _sender_name(item.sender),
+        "subject": message.content.subject,
+        "created_at": _timestamp(message.created_at),
+        "has_attachments": bool(message.attachments),
+        "has_payment": message.has_payment,
+        "due_date": _timestamp(message.content.due_date),
+        "is_read": message.is_read,
+    }
+
+
+def opened_message_body(opened: OpenedMessage) -> dict[str, Any]:
+    message = opened.message
+    payment = message.content.payment_data
+    return {
+        "id": message.id,
+        "sender_service_id": message.sender_service_id,
+        "sender_service_name": _sender_name(opened.sender),
+        "created_at": _timestamp(message.created_at),
+        "subject": message.content.subject,
+        "markdown": message.content.markdown,
+        "due_date": _timestamp(message.content.due_date),
+        "payment_data": None if payment is None else payment.model_dump(mode="json"),
+        "feature_level_type": message.feature_level_type,
+        "is_read": message.is_read,
+        "read_at": _timestamp(message.read_at),
+        "received_at": _timestamp(message.received_at),
+        "attachments": [
+            {
+                "id": link.attachment.id,
+                "name": link.attachment.name,
+                "content_type": link.attachment.content_type,
+                "size": link.attachment.size,
+                "sha256": link.attachment.sha256,
+                "download_url": link.url,
+                "download_url_expires_at": _timestamp(link.expires_at),
+            }
+            for link in opened.links
+        ],
+    }
+
+
+def _inbox(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
+    app = bootstrap.app()
+    page = page_request(req.params.get("page_size"), req.params.get("continuation_token"))
+    listed = citizen_inbox(
+        req.route_params["fiscal_code"],
+        page,
+        messages=app.messages,
+        directory=app.directory,
+        clock=app.clock,
+    )
+    body = {
+        "items": [inbox_item_body(item) for item in listed.items],
+        "continuation_token": listed.continuation_token,
+    }
+    return json_response(body, request_id=request_id)
+
+
+def _message(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
+    app = bootstrap.app()
+    if req.method.upper() == "PATCH":
+        parse_read_mark(json_body(req))
+        use_case = mark_read
+    else:
+        use_case = open_message
+    opened = use_case(
+        req.route_params["fiscal_code"],
+        req.route_params["id"],
+        messages=app.messages,
+        directory=app.directory,
+        attachments=app.attachments,
+        clock=app.clock,
+        link_lifetime=timedelta(seconds=app.settings.attachment_link_seconds),
+    )
+    return json_response(opened_message_body(opened), request_id=request_id)
+
+
+def handle_citizen_inbox(req: func.HttpRequest) -> func.HttpResponse:
+    return handle(req, _inbox)
+
+
+def handle_citizen_message(req: func.HttpRequest) -> func.HttpResponse:
+    return handle(req, _message)

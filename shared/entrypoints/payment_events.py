@@ -1,0 +1,21 @@
+"""HTTP entry point of PaymentEvents: POST /api/v1/payments, from the payment platform."""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from shared import bootstrap
+from shared.entrypoints.institution_api import json_body
+from shared.http import handle, json_response
+from shared.services.record_payment import record_payment
+
+
+def _record(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
+    app = bootstrap.app()
+    recorded = record_payment(json_body(req), payments=app.payments, clock=app.clock)
+    body = recorded.payment.model_dump(mode="json", exclude={"id"})
+    return json_response(body, status=201 if recorded.created else 200, request_id=request_id)
+
+
+def handle_payment_event(req: func.HttpRequest) -> func.HttpResponse:
+    return handle(req, _record)

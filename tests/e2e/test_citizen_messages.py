@@ -1,0 +1,171 @@
+"""The citizen app's side of a message over HTTP through the offline host: an institution
+sends messages, the citizen app's back end lists the inbox, opens one, marks it read."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import requests
+
+from shared.bootstrap import build_app
+from shared.domain.service import Tier
+from shared.services.onboarding import register_citizen
+from tests.builders import message_body, random_fiscal_code
+from tests.e2e.conftest import register_service
+
+INSTITUTION_KEY = "Ocp-Apim-Subscription-Key"
+FUNCTION_KEY = {"x-functions-key": "local-function-key"}
+PROBLEM = "application/problem+json"
+SETTLE_TIMEOUT_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class Delivered:
+    citizen: str
+    ids: list[str]  # oldest first
+    other_citizen: str
+    other_id: str
+
+
+def _send(host, key: str, fiscal_code: str, **overrides) -> str:
+    response = requests.post(
+        host.url(f"/api/v1/messages/{fiscal_code}"),
+        json=message_body(**overrides),
+        headers={INSTITUTION_KEY: key},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def _wait_processed(host, key: str, fiscal_code: str, message_id: str) -> None:
+    deadline = time.monotonic() + SETTLE_TIMEOUT_SECONDS
+    while True:
+        response = requests.get(
+            host.url(f"/api/v1/messages/{fiscal_code}/{message_id}"),
+            headers={INSTITUTION_KEY: key},
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        status = response.json()["status"]
+        if status != "ACCEPTED":
+            assert status == "PROCESSED"
+            return
+        assert time.monotonic() < deadline, f"message {message_id} still ACCEPTED"
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def delivered(local_stack, offline_host) -> Delivered:
+    """Three messages from a Premium service to a citizen, one to another, all PROCESSED."""
+    profiles = build_app(local_stack.settings).profiles
+    citizen, other = random_fiscal_code(), random_fiscal_code()
+    for fiscal_code in (citizen, other):
+        register_citizen(fiscal_code, profiles=profiles)
+    key = register_service(local_stack.settings, tier=Tier.PREMIUM)
+    ids = [
+        _send(offline_host, key, citizen),
+        _send(offline_host, key, citizen, feature_level_type="ADVANCED"),
+        _send(offline_host, key, citizen, time_to_live=7200),
+    ]
+    other_id = _send(offline_host, key, other)
+    for fiscal_code, message_id in [*((citizen, i) for i in ids), (other, other_id)]:
+        _wait_processed(offline_host, key, fiscal_code, message_id)
+    return Delivered(citizen, ids, other, other_id)
+
+
+def _inbox(host, citizen: str, headers=FUNCTION_KEY, **params: str) -> requests.Response:
+    return requests.get(
+        host.url(f"/api/v1/citizens/{citizen}/messages"),
+        params=params,
+        headers=headers,
+        timeout=10,
+    )
+
+
+def _message_url(host, citizen: str, message_id: str) -> str:
+    return str(host.url(f"/api/v1/citizens/{citizen}/messages/{message_id}"))
+
+
+def _problem(response: requests.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith(PROBLEM)
+    return dict(response.json())
+
+
+def test_the_citizen_pages_through_the_inbox_newest_first(offline_host, delivered):
+    # WHEN the citizen's app lists the inbox two at a time, following the token
+    first = _inbox(offline_host, delivered.citizen, page_size="2")
+    assert first.status_code == 200, first.text
+    token = first.json()["continuation_token"]
+    assert token
+    second = _inbox(offline_host, delivered.citizen, page_size="2", continuation_token=token)
+    assert second.status_code == 200, second.text
+    # THEN it sees its three messages newest first, and the last page ends the list
+    items = first.json()["items"] + second.json()["items"]
+    assert [item["id"] for item in items] == list(reversed(delivered.ids))
+    assert second.json()["continuation_token"] is None
+    assert {item["sender_service_name"] for item in items} == {"Tributi"}
+    assert not any(item["is_read"] for item in items)
+    # AND the default page holds them all
+    assert len(_inbox(offline_host, delivered.citizen).json()["items"]) == 3
+
+
+def test_the_citizen_opens_a_message_and_marks_it_read(offline_host, delivered):
+    url = _message_url(offline_host, delivered.citizen, delivered.ids[1])
+    # WHEN the citizen's app opens the ADVANCED message
+    opened = requests.get(url, headers=FUNCTION_KEY, timeout=10)
+    assert opened.status_code == 200, opened.text
+    body = opened.json()
+    # THEN it gets the whole message, received and not yet read
+    assert body["id"] == delivered.ids[1]
+    assert body["feature_level_type"] == "ADVANCED"
+    assert body["markdown"] == message_body()["content"]["markdown"]
+    assert body["received_at"] is not None
+    assert (body["is_read"], body["read_at"], body["attachments"]) == (False, None, [])
+    # WHEN it marks the message read, twice
+    read = requests.patch(url, json={"is_read": True}, headers=FUNCTION_KEY, timeout=10)
+    again = requests.patch(url, json={"is_read": True}, headers=FUNCTION_KEY, timeout=10)
+    # THEN the first time counts, and the inbox shows it read
+    assert read.status_code == again.status_code == 200, read.text
+    assert read.json()["is_read"] is True
+    assert read.json()["read_at"] == again.json()["read_at"] is not None
+    assert read.json()["received_at"] == body["received_at"]
+    listed = {
+        item["id"]: item["is_read"]
+        for item in _inbox(offline_host, delivered.citizen).json()["items"]
+    }
+    assert listed[delivered.ids[1]] is True
+    # AND reading cannot be undone
+    undo = requests.patch(url, json={"is_read": False}, headers=FUNCTION_KEY, timeout=10)
+    problem = _problem(undo, 400)
+    assert [error["pointer"] for error in problem["errors"]] == ["/is_read"]
+    assert requests.get(url, headers=FUNCTION_KEY, timeout=10).json()["is_read"] is True
+
+
+def test_another_citizens_message_is_not_found(offline_host, delivered):
+    url = _message_url(offline_host, delivered.citizen, delivered.other_id)
+    _problem(requests.get(url, headers=FUNCTION_KEY, timeout=10), 404)
+    patched = requests.patch(url, json={"is_read": True}, headers=FUNCTION_KEY, timeout=10)
+    _problem(patched, 404)
+    theirs = _message_url(offline_host, delivered.other_citizen, delivered.other_id)
+    assert requests.get(theirs, headers=FUNCTION_KEY, timeout=10).json()["is_read"] is False
+
+
+def test_a_bad_continuation_token_is_a_400_naming_it(offline_host, delivered):
+    problem = _problem(_inbox(offline_host, delivered.citizen, continuation_token="nonsense"), 400)
+    assert [error["pointer"] for error in problem["errors"]] == ["/query/continuation_token"]
+    too_big = _problem(_inbox(offline_host, delivered.citizen, page_size="101"), 400)
+    assert [error["pointer"] for error in too_big["errors"]] == ["/query/page_size"]
+
+
+@pytest.mark.parametrize("headers", [{}, {"x-functions-key": "wrong-key"}])
+def test_without_the_function_key_the_host_answers_401(offline_host, delivered, headers):
+    assert _inbox(offline_host, delivered.citizen, headers=headers).status_code == 401
+    url = _message_url(offline_host, delivered.citizen, delivered.ids[0])
+    assert requests.get(url, headers=headers, timeout=10).status_code == 401
+    patched = requests.patch(url, json={"is_read": True}, headers=headers, timeout=10)
+    assert patched.status_code == 401

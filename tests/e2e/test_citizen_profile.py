@@ -1,0 +1,181 @@
+"""The citizen app's profile API over HTTP through the offline host: the function key, the
+whole journey register / read / replace, every refusal, and what institutions then see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+
+from shared.bootstrap import build_app
+from shared.domain.api_keys import hash_api_key
+from tests.builders import random_fiscal_code
+from tests.e2e.conftest import register_service
+
+FUNCTION_KEY = {"x-functions-key": "local-function-key"}
+INSTITUTION_KEY = "Ocp-Apim-Subscription-Key"
+PROBLEM = "application/problem+json"
+
+
+def _path(fiscal_code: str) -> str:
+    return f"/api/v1/citizens/{fiscal_code}/profile"
+
+
+def _get(host, fiscal_code: str, headers: dict[str, str] = FUNCTION_KEY) -> requests.Response:
+    return requests.get(host.url(_path(fiscal_code)), headers=headers, timeout=10)
+
+
+def _put(host, fiscal_code: str, body: Any, **headers: str) -> requests.Response:
+    return requests.put(
+        host.url(_path(fiscal_code)), json=body, headers={**FUNCTION_KEY, **headers}, timeout=10
+    )
+
+
+def _problem(response: requests.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith(PROBLEM)
+    problem: dict[str, Any] = response.json()
+    assert problem["status"] == status
+    assert problem["instance"] == response.headers["X-Request-Id"]
+    return problem
+
+
+def test_register_read_and_replace_a_profile(offline_host):
+    # GIVEN a citizen nobody registered
+    fiscal_code = random_fiscal_code()
+    body = {
+        "preferred_languages": ["it_IT", "en_GB"],
+        "preference_mode": "MANUAL",
+        "service_preferences": {"svc-anagrafe": True},
+        "reminders": "ENABLED",
+        "push_installation_id": "inst-42",
+    }
+    # WHEN the citizen app PUTs their profile
+    created = _put(offline_host, fiscal_code, body)
+    # THEN they are registered (201) with the defaults for what was left out
+    assert created.status_code == 201, created.text
+    assert created.headers["Content-Type"].startswith("application/json")
+    stored = {
+        "fiscal_code": fiscal_code,
+        "is_inbox_enabled": True,
+        "blocked_services": [],
+        "share_read_status": True,
+        **body,
+    }
+    assert created.json() == stored
+    # AND a GET reads it back
+    read = _get(offline_host, fiscal_code)
+    assert (read.status_code, read.json()) == (200, stored)
+    # AND the document read, changed and PUT back replaces it (200)
+    replaced = _put(offline_host, fiscal_code, {**read.json(), "share_read_status": False})
+    assert replaced.status_code == 200, replaced.text
+    assert _get(offline_host, fiscal_code).json() == {**stored, "share_read_status": False}
+
+
+@pytest.mark.parametrize("headers", [{}, {"x-functions-key": "wrong-key"}])
+def test_without_the_function_key_the_host_answers_401(offline_host, headers):
+    fiscal_code = random_fiscal_code()
+    assert _get(offline_host, fiscal_code, headers=headers).status_code == 401
+    response = requests.put(
+        offline_host.url(_path(fiscal_code)), json={}, headers=headers, timeout=10
+    )
+    assert response.status_code == 401
+    # AND nothing was registered
+    _problem(_get(offline_host, fiscal_code), 404)
+
+
+def test_a_malformed_fiscal_code_is_400(offline_host):
+    for response in (
+        _get(offline_host, "RSSMRA80A01H501X"),
+        _put(offline_host, "not-a-fiscal-code", {}),
+    ):
+        problem = _problem(response, 400)
+        assert [error["pointer"] for error in problem["errors"]] == ["/fiscal_code"]
+
+
+def test_bad_fields_are_400_listing_each_pointer(offline_host):
+    fiscal_code = random_fiscal_code()
+    body = {
+        "is_inbox_enabled": "true",
+        "preferred_languages": ["it_IT", "EN"],
+        "preference_mode": "SOMETIMES",
+        "reminders": "ENABLED",
+        "share_read_status": None,
+        "push_installation_id": "has spaces",
+        "colour": "blue",
+    }
+    problem = _problem(_put(offline_host, fiscal_code, body), 400)
+    assert sorted(error["pointer"] for error in problem["errors"]) == [
+        "/colour",
+        "/is_inbox_enabled",
+        "/preference_mode",
+        "/preferred_languages/1",
+        "/push_installation_id",
+        "/share_read_status",
+    ]
+    _problem(_get(offline_host, fiscal_code), 404)
+
+
+def test_choices_for_the_wrong_mode_are_400_pointing_at_them(offline_host):
+    body = {"preference_mode": "LEGACY", "service_preferences": {"svc-1": False}}
+    problem = _problem(_put(offline_host, random_fiscal_code(), body), 400)
+    assert [(e["pointer"], e["code"]) for e in problem["errors"]] == [
+        ("/service_preferences", "not_in_mode")
+    ]
+
+
+def test_get_of_an_unknown_citizen_is_404(offline_host):
+    _problem(_get(offline_host, random_fiscal_code()), 404)
+
+
+def test_a_body_not_declared_as_json_is_415(offline_host):
+    response = requests.put(
+        offline_host.url(_path(random_fiscal_code())),
+        data="reminders=ENABLED",
+        headers={**FUNCTION_KEY, "Content-Type": "application/x-www-form-urlencoded"},
+        timeout=10,
+    )
+    _problem(response, 415)
+
+
+def test_a_body_over_256_kib_is_413(offline_host):
+    response = requests.put(
+        offline_host.url(_path(random_fiscal_code())),
+        data=b'{"x": "' + b"a" * (256 * 1024) + b'"}',
+        headers={**FUNCTION_KEY, "Content-Type": "application/json"},
+        timeout=10,
+    )
+    _problem(response, 413)
+
+
+def test_an_institution_sees_the_citizens_choice(offline_host, local_stack):
+    # GIVEN a service and a citizen who registered through the citizen app
+    key = register_service(local_stack.settings)
+    service_id = _service_id_of(local_stack, key)
+    fiscal_code = random_fiscal_code()
+    assert _put(offline_host, fiscal_code, {"preferred_languages": ["de_DE"]}).status_code == 201
+    assert _recipient_check(offline_host, key, fiscal_code) == {
+        "sender_allowed": True,
+        "preferred_languages": ["de_DE"],
+    }
+    # WHEN the citizen turns the service off
+    turned_off = {"preferred_languages": ["de_DE"], "service_preferences": {service_id: False}}
+    assert _put(offline_host, fiscal_code, turned_off).status_code == 200
+    # THEN the institution's recipient check says it may not write
+    assert _recipient_check(offline_host, key, fiscal_code)["sender_allowed"] is False
+
+
+def _recipient_check(host, key: str, fiscal_code: str) -> dict[str, Any]:
+    response = requests.get(
+        host.url(f"/api/v1/profiles/{fiscal_code}"), headers={INSTITUTION_KEY: key}, timeout=10
+    )
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def _service_id_of(local_stack, key: str) -> str:
+    record = build_app(local_stack.settings).api_keys.get(hash_api_key(key))
+    assert record is not None
+    return record.service_id

@@ -1,0 +1,85 @@
+"""POST /api/v1/payments over HTTP through the offline host, with its function key."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import pytest
+import requests
+
+FUNCTION_KEY = {"x-functions-key": "local-function-key"}
+JSON = {"Content-Type": "application/json"}
+PROBLEM = "application/problem+json"
+
+
+def _event(**overrides: Any) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "payee_fiscal_code": "01234567890",
+        # The emulator's store lives for the session: every test pays a notice of its own.
+        "notice_number": f"3{random.randrange(10**17):017d}",
+        "paid_at": "2026-11-22T10:00:00Z",
+    }
+    event.update(overrides)
+    return event
+
+
+def _post(host, body: bytes, headers: dict[str, str] | None = None) -> requests.Response:
+    return requests.post(
+        host.url("/api/v1/payments"),
+        data=body,
+        headers={**FUNCTION_KEY, **JSON} if headers is None else headers,
+        timeout=10,
+    )
+
+
+def _problem(response: requests.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith(PROBLEM)
+    problem: dict[str, Any] = response.json()
+    assert problem["status"] == status
+    assert problem["instance"] == response.headers["X-Request-Id"]
+    return problem
+
+
+def test_a_payment_is_recorded_once_and_a_repeat_gets_it_back(offline_host):
+    event = _event()
+    first = _post(offline_host, json.dumps(event).encode())
+    repeat = _post(offline_host, json.dumps({**event, "paid_at": "2026-11-22T09:00:00Z"}).encode())
+    assert first.status_code == 201, first.text
+    assert first.headers["Content-Type"].startswith("application/json")
+    assert first.json()["paid_at"] == "2026-11-22T10:00:00Z"
+    assert first.json()["notice_number"] == event["notice_number"]
+    assert repeat.status_code == 200, repeat.text
+    assert repeat.json() == first.json()
+
+
+def test_bad_fields_get_a_400_listing_their_pointers(offline_host):
+    body = _event(payee_fiscal_code="0123", notice_number="notice", paid_at="2026-11-22")
+    problem = _problem(_post(offline_host, json.dumps(body).encode()), 400)
+    assert sorted(error["pointer"] for error in problem["errors"]) == [
+        "/notice_number",
+        "/paid_at",
+        "/payee_fiscal_code",
+    ]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [JSON, {**JSON, "x-functions-key": "wrong-key"}],
+    ids=["missing key", "wrong key"],
+)
+def test_a_missing_or_wrong_function_key_gets_401_and_records_nothing(offline_host, headers):
+    body = json.dumps(_event()).encode()
+    assert _post(offline_host, body, headers=headers).status_code == 401
+    assert _post(offline_host, body).status_code == 201
+
+
+def test_a_body_not_declared_as_json_gets_415(offline_host):
+    response = _post(
+        offline_host,
+        json.dumps(_event()).encode(),
+        headers={**FUNCTION_KEY, "Content-Type": "text/plain"},
+    )
+    _problem(response, 415)
