@@ -16,7 +16,7 @@ from shared.domain.service import Service
 from shared.entrypoints.institution_api import json_body
 from shared.http import handle, json_response
 from shared.services.citizen_inbox import InboxItem, citizen_inbox
-from shared.services.citizen_message import OpenedMessage, mark_read, open_message
+from shared.services.citizen_message import OpenedMessage, open_message
 
 
 def _timestamp(value: datetime | None) -> str | None:
@@ -92,14 +92,13 @@ def _inbox(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
 
 def _message(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     app = bootstrap.app()
-    if req.method.upper() == "PATCH":
+    read = req.method.upper() == "PATCH"
+    if read:
         parse_read_mark(json_body(req))
-        use_case = mark_read
-    else:
-        use_case = open_message
-    opened = use_case(
+    opened = open_message(
         req.route_params["fiscal_code"],
         req.route_params["id"],
+        read=read,
         messages=app.messages,
         directory=app.directory,
         attachments=app.attachments,

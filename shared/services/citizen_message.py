@@ -72,6 +72,7 @@ def open_message(
     fiscal_code: str,
     message_id: str,
     *,
+    read: bool = False,
     messages: MessageRepository,
     directory: CachedServiceDirectory,
     attachments: AttachmentStore,
@@ -79,42 +80,22 @@ def open_message(
     link_lifetime: timedelta,
 ) -> OpenedMessage:
     """The citizen's message `message_id`, with links to its attachments that expire after
-    `link_lifetime`. Opening a message the app had never fetched makes it received.
+    `link_lifetime`. Opening a message the app had never fetched makes it received; with
+    `read`, it is also marked read: the first time counts, and reading cannot be undone.
 
     Raises ValidationError for a malformed fiscal code, NotFoundError when the message is
     not in this citizen's inbox (absent, or not PROCESSED), and StorageUnavailableError.
     """
     message = _inbox_message(fiscal_code, message_id, messages)
     now = clock.now()
-    received = store_mark(message, lambda m: m.received(now), messages=messages)
-    if message.received_at is None:
-        logger.info("message %s received", message.id)
+    if read:
+        stored = store_mark(message, lambda m: m.read(now), messages=messages)
+        news = "read" if message.read_at is None else None
+    else:
+        stored = store_mark(message, lambda m: m.received(now), messages=messages)
+        news = "received" if message.received_at is None else None
+    if news is not None:
+        logger.info("message %s %s", message.id, news)
     return _opened(
-        received, directory=directory, attachments=attachments, now=now, link_lifetime=link_lifetime
-    )
-
-
-def mark_read(
-    fiscal_code: str,
-    message_id: str,
-    *,
-    messages: MessageRepository,
-    directory: CachedServiceDirectory,
-    attachments: AttachmentStore,
-    clock: Clock,
-    link_lifetime: timedelta,
-) -> OpenedMessage:
-    """The citizen's message `message_id`, marked read (and received) unless it was
-    already: the first time counts, and reading cannot be undone.
-
-    Raises ValidationError for a malformed fiscal code, NotFoundError when the message is
-    not in this citizen's inbox, and StorageUnavailableError.
-    """
-    message = _inbox_message(fiscal_code, message_id, messages)
-    now = clock.now()
-    read = store_mark(message, lambda m: m.read(now), messages=messages)
-    if message.read_at is None:
-        logger.info("message %s read", message.id)
-    return _opened(
-        read, directory=directory, attachments=attachments, now=now, link_lifetime=link_lifetime
+        stored, directory=directory, attachments=attachments, now=now, link_lifetime=link_lifetime
     )

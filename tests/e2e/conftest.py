@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from infra.local.emulators import PROJECT_ROOT, free_port
 from infra.local.host_process import HostStartError, host_command, stop_host, wait_for_host
@@ -104,3 +105,14 @@ def register_service(settings, **fields: Any) -> str:
         ApiKeyRecord(id=hash_api_key(key), service_id=service.id, slot=KeySlot.PRIMARY)
     )
     return key
+
+
+def expect_problem(response: requests.Response, status: int) -> dict[str, Any]:
+    """The problem document of `response`, after checking it is one, with this status and
+    the request id as its instance."""
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    problem: dict[str, Any] = response.json()
+    assert problem["status"] == status
+    assert problem["instance"] == response.headers["X-Request-Id"]
+    return problem

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 import requests
@@ -14,11 +13,10 @@ from shared.bootstrap import build_app
 from shared.domain.service import Tier
 from shared.services.onboarding import register_citizen
 from tests.builders import message_body, random_fiscal_code
-from tests.e2e.conftest import register_service
+from tests.e2e.conftest import expect_problem, register_service
 
 INSTITUTION_KEY = "Ocp-Apim-Subscription-Key"
 FUNCTION_KEY = {"x-functions-key": "local-function-key"}
-PROBLEM = "application/problem+json"
 SETTLE_TIMEOUT_SECONDS = 15.0
 
 
@@ -90,12 +88,6 @@ def _message_url(host, citizen: str, message_id: str) -> str:
     return str(host.url(f"/api/v1/citizens/{citizen}/messages/{message_id}"))
 
 
-def _problem(response: requests.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith(PROBLEM)
-    return dict(response.json())
-
-
 def test_the_citizen_pages_through_the_inbox_newest_first(offline_host, delivered):
     # WHEN the citizen's app lists the inbox two at a time, following the token
     first = _inbox(offline_host, delivered.citizen, page_size="2")
@@ -141,24 +133,26 @@ def test_the_citizen_opens_a_message_and_marks_it_read(offline_host, delivered):
     assert listed[delivered.ids[1]] is True
     # AND reading cannot be undone
     undo = requests.patch(url, json={"is_read": False}, headers=FUNCTION_KEY, timeout=10)
-    problem = _problem(undo, 400)
+    problem = expect_problem(undo, 400)
     assert [error["pointer"] for error in problem["errors"]] == ["/is_read"]
     assert requests.get(url, headers=FUNCTION_KEY, timeout=10).json()["is_read"] is True
 
 
 def test_another_citizens_message_is_not_found(offline_host, delivered):
     url = _message_url(offline_host, delivered.citizen, delivered.other_id)
-    _problem(requests.get(url, headers=FUNCTION_KEY, timeout=10), 404)
+    expect_problem(requests.get(url, headers=FUNCTION_KEY, timeout=10), 404)
     patched = requests.patch(url, json={"is_read": True}, headers=FUNCTION_KEY, timeout=10)
-    _problem(patched, 404)
+    expect_problem(patched, 404)
     theirs = _message_url(offline_host, delivered.other_citizen, delivered.other_id)
     assert requests.get(theirs, headers=FUNCTION_KEY, timeout=10).json()["is_read"] is False
 
 
 def test_a_bad_continuation_token_is_a_400_naming_it(offline_host, delivered):
-    problem = _problem(_inbox(offline_host, delivered.citizen, continuation_token="nonsense"), 400)
+    problem = expect_problem(
+        _inbox(offline_host, delivered.citizen, continuation_token="nonsense"), 400
+    )
     assert [error["pointer"] for error in problem["errors"]] == ["/query/continuation_token"]
-    too_big = _problem(_inbox(offline_host, delivered.citizen, page_size="101"), 400)
+    too_big = expect_problem(_inbox(offline_host, delivered.citizen, page_size="101"), 400)
     assert [error["pointer"] for error in too_big["errors"]] == ["/query/page_size"]
 
 

@@ -11,11 +11,10 @@ import requests
 from shared.bootstrap import build_app
 from shared.domain.api_keys import hash_api_key
 from tests.builders import random_fiscal_code
-from tests.e2e.conftest import register_service
+from tests.e2e.conftest import expect_problem, register_service
 
 FUNCTION_KEY = {"x-functions-key": "local-function-key"}
 INSTITUTION_KEY = "Ocp-Apim-Subscription-Key"
-PROBLEM = "application/problem+json"
 
 
 def _path(fiscal_code: str) -> str:
@@ -30,15 +29,6 @@ def _put(host, fiscal_code: str, body: Any, **headers: str) -> requests.Response
     return requests.put(
         host.url(_path(fiscal_code)), json=body, headers={**FUNCTION_KEY, **headers}, timeout=10
     )
-
-
-def _problem(response: requests.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith(PROBLEM)
-    problem: dict[str, Any] = response.json()
-    assert problem["status"] == status
-    assert problem["instance"] == response.headers["X-Request-Id"]
-    return problem
 
 
 def test_register_read_and_replace_a_profile(offline_host):
@@ -82,7 +72,7 @@ def test_without_the_function_key_the_host_answers_401(offline_host, headers):
     )
     assert response.status_code == 401
     # AND nothing was registered
-    _problem(_get(offline_host, fiscal_code), 404)
+    expect_problem(_get(offline_host, fiscal_code), 404)
 
 
 def test_a_malformed_fiscal_code_is_400(offline_host):
@@ -90,7 +80,7 @@ def test_a_malformed_fiscal_code_is_400(offline_host):
         _get(offline_host, "RSSMRA80A01H501X"),
         _put(offline_host, "not-a-fiscal-code", {}),
     ):
-        problem = _problem(response, 400)
+        problem = expect_problem(response, 400)
         assert [error["pointer"] for error in problem["errors"]] == ["/fiscal_code"]
 
 
@@ -105,7 +95,7 @@ def test_bad_fields_are_400_listing_each_pointer(offline_host):
         "push_installation_id": "has spaces",
         "colour": "blue",
     }
-    problem = _problem(_put(offline_host, fiscal_code, body), 400)
+    problem = expect_problem(_put(offline_host, fiscal_code, body), 400)
     assert sorted(error["pointer"] for error in problem["errors"]) == [
         "/colour",
         "/is_inbox_enabled",
@@ -114,19 +104,19 @@ def test_bad_fields_are_400_listing_each_pointer(offline_host):
         "/push_installation_id",
         "/share_read_status",
     ]
-    _problem(_get(offline_host, fiscal_code), 404)
+    expect_problem(_get(offline_host, fiscal_code), 404)
 
 
 def test_choices_for_the_wrong_mode_are_400_pointing_at_them(offline_host):
     body = {"preference_mode": "LEGACY", "service_preferences": {"svc-1": False}}
-    problem = _problem(_put(offline_host, random_fiscal_code(), body), 400)
+    problem = expect_problem(_put(offline_host, random_fiscal_code(), body), 400)
     assert [(e["pointer"], e["code"]) for e in problem["errors"]] == [
         ("/service_preferences", "not_in_mode")
     ]
 
 
 def test_get_of_an_unknown_citizen_is_404(offline_host):
-    _problem(_get(offline_host, random_fiscal_code()), 404)
+    expect_problem(_get(offline_host, random_fiscal_code()), 404)
 
 
 def test_a_body_not_declared_as_json_is_415(offline_host):
@@ -136,7 +126,7 @@ def test_a_body_not_declared_as_json_is_415(offline_host):
         headers={**FUNCTION_KEY, "Content-Type": "application/x-www-form-urlencoded"},
         timeout=10,
     )
-    _problem(response, 415)
+    expect_problem(response, 415)
 
 
 def test_a_body_over_256_kib_is_413(offline_host):
@@ -146,7 +136,7 @@ def test_a_body_over_256_kib_is_413(offline_host):
         headers={**FUNCTION_KEY, "Content-Type": "application/json"},
         timeout=10,
     )
-    _problem(response, 413)
+    expect_problem(response, 413)
 
 
 def test_an_institution_sees_the_citizens_choice(offline_host, local_stack):

@@ -7,7 +7,6 @@ import json
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 import requests
@@ -17,10 +16,9 @@ from shared.domain.api_keys import hash_api_key
 from shared.domain.service import RateLimit, Tier
 from shared.services.onboarding import register_citizen
 from tests.builders import FISCAL_CODE, message_body, random_fiscal_code
-from tests.e2e.conftest import CACHE_TTL, register_service
+from tests.e2e.conftest import CACHE_TTL, expect_problem, register_service
 
 KEY = "Ocp-Apim-Subscription-Key"
-PROBLEM = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
@@ -41,15 +39,6 @@ def _post(host, key, body=None, path=f"/api/v1/messages/{FISCAL_CODE}", **header
         headers={KEY: key, "Content-Type": "application/json", **headers},
         timeout=10,
     )
-
-
-def _problem(response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith(PROBLEM)
-    problem = response.json()
-    assert problem["status"] == status
-    assert problem["instance"] == response.headers["X-Request-Id"]
-    return dict(problem)
 
 
 # --- recipient check ---------------------------------------------------------------------
@@ -80,7 +69,7 @@ def test_profile_check_of_an_unregistered_citizen_is_404(offline_host, key):
         headers={KEY: key},
         timeout=10,
     )
-    _problem(response, 404)
+    expect_problem(response, 404)
 
 
 def test_profile_check_of_a_closed_inbox_is_404(offline_host, local_stack, key):
@@ -91,7 +80,7 @@ def test_profile_check_of_a_closed_inbox_is_404(offline_host, local_stack, key):
     response = requests.get(
         offline_host.url(f"/api/v1/profiles/{fiscal_code}"), headers={KEY: key}, timeout=10
     )
-    _problem(response, 404)
+    expect_problem(response, 404)
 
 
 @pytest.mark.parametrize("body", [{"fiscal_code": "RSSMRA80A01H501X"}, {}, [], "x"])
@@ -99,19 +88,19 @@ def test_profile_check_with_a_bad_body_is_400(offline_host, key, body):
     response = requests.post(
         offline_host.url("/api/v1/profiles"), json=body, headers={KEY: key}, timeout=10
     )
-    _problem(response, 400)
+    expect_problem(response, 400)
 
 
 # --- where the fiscal code travels -----------------------------------------------------
 
 
 def test_fiscal_code_in_both_places_is_400(offline_host, citizen, key):
-    problem = _problem(_post(offline_host, key, message_body(fiscal_code=citizen)), 400)
+    problem = expect_problem(_post(offline_host, key, message_body(fiscal_code=citizen)), 400)
     assert problem["errors"][0]["pointer"] == "/fiscal_code"
 
 
 def test_fiscal_code_in_neither_place_is_400(offline_host, key):
-    problem = _problem(_post(offline_host, key, path="/api/v1/messages"), 400)
+    problem = expect_problem(_post(offline_host, key, path="/api/v1/messages"), 400)
     assert problem["errors"][0]["pointer"] == "/fiscal_code"
 
 
@@ -119,7 +108,9 @@ def test_fiscal_code_in_neither_place_is_400(offline_host, key):
 
 
 def test_basic_service_sending_advanced_is_403_saying_premium(offline_host, citizen, key):
-    problem = _problem(_post(offline_host, key, message_body(feature_level_type="ADVANCED")), 403)
+    problem = expect_problem(
+        _post(offline_host, key, message_body(feature_level_type="ADVANCED")), 403
+    )
     assert "Premium" in problem["detail"]
 
 
@@ -134,13 +125,13 @@ def test_payment_notice_from_a_service_without_a_cap_is_403(offline_host, citize
     body = message_body()
     body["content"]["due_date"] = "2026-12-31T00:00:00Z"
     body["content"]["payment_data"] = {"amount": 100, "notice_number": "302000000000000001"}
-    problem = _problem(_post(offline_host, key, body), 403)
+    problem = expect_problem(_post(offline_host, key, body), 403)
     assert "max_allowed_payment_amount" in problem["detail"]
 
 
 def test_limited_service_writing_outside_its_recipients_is_403(offline_host, citizen, local_stack):
     limited = register_service(local_stack.settings, is_limited=True)
-    _problem(_post(offline_host, limited), 403)
+    expect_problem(_post(offline_host, limited), 403)
 
 
 @pytest.mark.parametrize(("cidr", "status"), [("10.0.0.0/8", 403), ("127.0.0.0/8", 201)])
@@ -164,7 +155,7 @@ def test_same_idempotency_key_replays_the_first_message(offline_host, citizen, k
 
 def test_same_idempotency_key_with_another_body_is_422(offline_host, citizen, key):
     _post(offline_host, key, **{"Idempotency-Key": "k"})
-    _problem(
+    expect_problem(
         _post(offline_host, key, message_body(time_to_live=7200), **{"Idempotency-Key": "k"}), 422
     )
 
@@ -196,7 +187,7 @@ def test_over_the_rate_limit_is_429_with_retry_after(offline_host, citizen, loca
     assert [r.status_code for r in responses] == [201, 201, 201, 429]
     assert [r.headers["RateLimit-Remaining"] for r in responses[:3]] == ["2", "1", "0"]
     last = responses[3]
-    _problem(last, 429)
+    expect_problem(last, 429)
     assert 1 <= int(last.headers["Retry-After"]) <= 60
     assert last.headers["RateLimit-Policy"] == "3;w=60"
 
@@ -220,7 +211,7 @@ def test_a_revoked_key_stops_working_within_the_cache_ttl(offline_host, citizen,
 def test_a_body_over_the_limit_is_413(offline_host, key):
     body = message_body()
     body["padding"] = "x" * (300 * 1024)
-    _problem(_post(offline_host, key, body), 413)
+    expect_problem(_post(offline_host, key, body), 413)
 
 
 def test_a_form_post_is_415(offline_host, key):
@@ -230,7 +221,7 @@ def test_a_form_post_is_415(offline_host, key):
         headers={KEY: key},
         timeout=10,
     )
-    _problem(response, 415)
+    expect_problem(response, 415)
 
 
 @pytest.mark.parametrize("raw", [b"[" * 20000, b"[]", b'"text"', b"\xff\xfe", b'{"content": 1'])
@@ -242,13 +233,13 @@ def test_documents_that_are_not_messages_are_400_quickly(offline_host, key, raw)
         headers={KEY: key, "Content-Type": "application/json"},
         timeout=10,
     )
-    _problem(response, 400)
+    expect_problem(response, 400)
     assert time.monotonic() - started < 2
 
 
 def test_every_invalid_field_is_named_at_once(offline_host, key):
     body = {"time_to_live": 1, "content": {"subject": "x", "markdown": "y", "due_date": "soon"}}
-    problem = _problem(_post(offline_host, key, body), 400)
+    problem = expect_problem(_post(offline_host, key, body), 400)
     pointers = sorted(error["pointer"] for error in problem["errors"])
     assert pointers == [
         "/content/due_date",
@@ -262,7 +253,7 @@ def test_every_invalid_field_is_named_at_once(offline_host, key):
 def test_a_subject_carrying_someones_fiscal_code_is_400(offline_host, key):
     body = message_body()
     body["content"]["subject"] = "Pratica di MRARSS80A01H501T"
-    problem = _problem(_post(offline_host, key, body), 400)
+    problem = expect_problem(_post(offline_host, key, body), 400)
     assert [error["pointer"] for error in problem["errors"]] == ["/content/subject"]
     assert "MRARSS80A01H501T" not in json.dumps(problem)
 

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 import requests
 
+from tests.e2e.conftest import expect_problem
+
 FUNCTION_KEY = {"x-functions-key": "local-function-key"}
 JSON = {"Content-Type": "application/json"}
-PROBLEM = "application/problem+json"
 
 
 def _event(**overrides: Any) -> dict[str, Any]:
@@ -34,15 +35,6 @@ def _post(host, body: bytes, headers: dict[str, str] | None = None) -> requests.
     )
 
 
-def _problem(response: requests.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith(PROBLEM)
-    problem: dict[str, Any] = response.json()
-    assert problem["status"] == status
-    assert problem["instance"] == response.headers["X-Request-Id"]
-    return problem
-
-
 def test_a_payment_is_recorded_once_and_a_repeat_gets_it_back(offline_host):
     event = _event()
     first = _post(offline_host, json.dumps(event).encode())
@@ -57,7 +49,7 @@ def test_a_payment_is_recorded_once_and_a_repeat_gets_it_back(offline_host):
 
 def test_bad_fields_get_a_400_listing_their_pointers(offline_host):
     body = _event(payee_fiscal_code="0123", notice_number="notice", paid_at="2026-11-22")
-    problem = _problem(_post(offline_host, json.dumps(body).encode()), 400)
+    problem = expect_problem(_post(offline_host, json.dumps(body).encode()), 400)
     assert sorted(error["pointer"] for error in problem["errors"]) == [
         "/notice_number",
         "/paid_at",
@@ -82,4 +74,4 @@ def test_a_body_not_declared_as_json_gets_415(offline_host):
         json.dumps(_event()).encode(),
         headers={**FUNCTION_KEY, "Content-Type": "text/plain"},
     )
-    _problem(response, 415)
+    expect_problem(response, 415)

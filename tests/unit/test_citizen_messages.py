@@ -31,7 +31,7 @@ from shared.domain.message_id import new_message_id
 from shared.domain.read_mark import parse_read_mark
 from shared.services import citizen_marks
 from shared.services.citizen_inbox import citizen_inbox
-from shared.services.citizen_message import mark_read, open_message
+from shared.services.citizen_message import open_message
 from shared.services.service_directory import CachedServiceDirectory
 from tests.builders import (
     FISCAL_CODE,
@@ -154,9 +154,10 @@ def _open(message_id, messages, directory, attachments, clock):
 
 
 def _read(message_id, messages, directory, attachments, clock):
-    return mark_read(
+    return open_message(
         FISCAL_CODE,
         message_id,
+        read=True,
         messages=messages,
         directory=directory,
         attachments=attachments,
