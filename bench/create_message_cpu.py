@@ -23,18 +23,22 @@ from bench.noop_ports import (
     FirstCallCounter,
     FrozenClock,
     NoopAttachments,
+    NoopClaims,
     NoopIdempotency,
     NoopMessages,
     NoopPayments,
     NoopPoison,
     NoopProfiles,
+    NoopPush,
     NoopQueue,
+    NoopSchedule,
     OneKey,
     OneService,
 )
 from shared import bootstrap
 from shared.config import Settings
 from shared.domain.api_keys import hash_api_key
+from shared.domain.reminders import ReminderPolicy
 from shared.domain.service import Service, Tier
 from shared.entrypoints.create_message import handle_create_message
 from shared.services.rate_limiting import RateLimiter
@@ -75,6 +79,7 @@ def _app() -> bootstrap.App:
         cosmos_key="unused",
         cosmos_verify_tls=True,
         messages_queue="unused",
+        citizen_hash_key="unused",
     )
     return bootstrap.App(
         settings=settings,
@@ -93,6 +98,10 @@ def _app() -> bootstrap.App:
         ),
         clock=clock,
         attachments=NoopAttachments(),
+        push=NoopPush(),
+        schedule=NoopSchedule(),
+        claims=NoopClaims(),
+        reminder_policy=ReminderPolicy(),
     )
 
 

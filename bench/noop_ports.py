@@ -12,6 +12,8 @@ from shared.domain.message_ref import MessageRef
 from shared.domain.payment import Payment
 from shared.domain.poison import PoisonedMessage
 from shared.domain.profile import Profile
+from shared.domain.push import Push
+from shared.domain.reminder_schedule import ClaimState, ScheduleEntry, SlotClaim
 from shared.domain.service import Service
 
 
@@ -144,4 +146,37 @@ class NoopPoison:
         return []
 
     def delete(self, message: PoisonedMessage) -> None:
+        return None
+
+
+class NoopPush:
+    def send(self, push: Push) -> None:
+        return None
+
+
+class NoopSchedule:
+    def add(self, entry: ScheduleEntry) -> None:
+        return None
+
+    def move(self, old: ScheduleEntry, new: ScheduleEntry | None) -> None:
+        return None
+
+    def entries(self, hour: datetime) -> list[ScheduleEntry]:
+        return []
+
+    def cursor(self) -> datetime | None:
+        return None
+
+    def set_cursor(self, hour: datetime) -> None:
+        return None
+
+
+class NoopClaims:
+    def claim(self, message_id: str, slot_key: str, now: datetime) -> SlotClaim | None:
+        return None
+
+    def settle(self, claim: SlotClaim, state: ClaimState) -> None:
+        return None
+
+    def release(self, claim: SlotClaim) -> None:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
@@ -13,7 +14,10 @@ from shared.adapters.cosmos_messages import CosmosMessageRepository
 from shared.adapters.cosmos_payments import CosmosPaymentRepository
 from shared.adapters.cosmos_profiles import CosmosProfileRepository
 from shared.adapters.cosmos_rate_counter import CosmosWindowCounter
+from shared.adapters.cosmos_reminder_claims import CosmosReminderClaims
+from shared.adapters.cosmos_reminder_schedule import CosmosReminderSchedule
 from shared.adapters.cosmos_services import CosmosApiKeyRepository, CosmosServiceRepository
+from shared.adapters.push_selection import select_push_sender
 from shared.adapters.queues import (
     StorageMessageQueue,
     StoragePoisonQueue,
@@ -22,6 +26,8 @@ from shared.adapters.queues import (
 )
 from shared.adapters.system_clock import SystemClock
 from shared.config import Settings
+from shared.domain.reminders import ReminderPolicy
+from shared.reminder_settings import reminder_policy
 from shared.services.ports import (
     ApiKeyRepository,
     AttachmentStore,
@@ -32,10 +38,14 @@ from shared.services.ports import (
     PaymentRepository,
     PoisonQueue,
     ProfileRepository,
+    PushSender,
+    ReminderClaims,
+    ReminderSchedule,
     ServiceRepository,
     WindowCounter,
 )
 from shared.services.rate_limiting import RateLimiter
+from shared.services.send_reminders import ReminderPlanner, ReminderPorts
 from shared.services.service_directory import CachedServiceDirectory
 from shared.storage_layout import ContainerName, storage_layout
 
@@ -58,9 +68,29 @@ class App:
     directory: CachedServiceDirectory
     clock: Clock
     attachments: AttachmentStore
+    push: PushSender
+    schedule: ReminderSchedule
+    claims: ReminderClaims
+    reminder_policy: ReminderPolicy
+
+    def reminder_planner(self) -> ReminderPlanner:
+        return ReminderPlanner(schedule=self.schedule, policy=self.reminder_policy)
+
+    def reminder_ports(self) -> ReminderPorts:
+        return ReminderPorts(
+            schedule=self.schedule,
+            claims=self.claims,
+            messages=self.messages,
+            profiles=self.profiles,
+            payments=self.payments,
+            directory=self.directory,
+            push=self.push,
+            counter=self.rate_counter,
+            clock=self.clock,
+        )
 
 
-def build_app(settings: Settings) -> App:
+def build_app(settings: Settings, reminder_policy: ReminderPolicy | None = None) -> App:
     client = cosmos_client(
         settings.cosmos_endpoint, settings.cosmos_key, verify_tls=settings.cosmos_verify_tls
     )
@@ -97,10 +127,16 @@ def build_app(settings: Settings) -> App:
         ),
         clock=clock,
         attachments=attachment_store(settings.storage_connection),
+        push=select_push_sender(settings, clock=clock),
+        schedule=CosmosReminderSchedule(
+            database.get_container_client(ContainerName.REMINDER_SCHEDULE)
+        ),
+        claims=CosmosReminderClaims(database.get_container_client(ContainerName.REMINDER_CLAIMS)),
+        reminder_policy=reminder_policy or ReminderPolicy(),
     )
 
 
 @cache
 def app() -> App:
     """The process-wide App, built on first use from the environment's settings."""
-    return build_app(Settings.from_env())
+    return build_app(Settings.from_env(), reminder_policy(os.environ))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -23,6 +23,19 @@ class SettingName(StrEnum):
     MAX_REDELIVERIES = "MAX_REDELIVERIES"
     SWEEPER_SCHEDULE = "SWEEPER_SCHEDULE"
     ATTACHMENT_LINK_SECONDS = "ATTACHMENT_LINK_SECONDS"
+    CITIZEN_HASH_KEY = "CITIZEN_HASH_KEY"
+    PUSH_QUEUE = "PUSH_QUEUE"
+    NOTIFICATION_HUB_CONNECTION = "NOTIFICATION_HUB_CONNECTION"
+    NOTIFICATION_HUB_NAME = "NOTIFICATION_HUB_NAME"
+    REMINDER_UNREAD_AFTER_DAYS = "REMINDER_UNREAD_AFTER_DAYS"
+    REMINDER_UNREAD_EVERY_DAYS = "REMINDER_UNREAD_EVERY_DAYS"
+    REMINDER_UNREAD_MAX = "REMINDER_UNREAD_MAX"
+    REMINDER_PAYMENT_WINDOW_DAYS = "REMINDER_PAYMENT_WINDOW_DAYS"
+    REMINDER_PAYMENT_EVERY_DAYS = "REMINDER_PAYMENT_EVERY_DAYS"
+    REMINDER_PAYMENT_MAX = "REMINDER_PAYMENT_MAX"
+    REMINDER_QUIET_HOURS = "REMINDER_QUIET_HOURS"
+    REMINDER_TIME_ZONE = "REMINDER_TIME_ZONE"
+    REMINDER_DAILY_CAP = "REMINDER_DAILY_CAP"
 
 
 class MissingSettingError(RuntimeError):
@@ -81,6 +94,7 @@ DEFAULT_MAX_REDELIVERIES = 5
 # A citizen's download link to an attachment lives at most 15 minutes.
 MAX_ATTACHMENT_LINK_SECONDS = 15 * 60
 DEFAULT_ATTACHMENT_LINK_SECONDS = MAX_ATTACHMENT_LINK_SECONDS
+DEFAULT_PUSH_QUEUE = "push-notifications"
 
 
 def _link_seconds(env: Mapping[str, str]) -> int:
@@ -93,6 +107,18 @@ def _link_seconds(env: Mapping[str, str]) -> int:
     return value
 
 
+def _notification_hub(env: Mapping[str, str]) -> tuple[str, str]:
+    connection = env.get(SettingName.NOTIFICATION_HUB_CONNECTION, "").strip()
+    name = env.get(SettingName.NOTIFICATION_HUB_NAME, "").strip()
+    # Half a hub configuration would send every push to the local queue, unseen.
+    if bool(connection) != bool(name):
+        raise InvalidSettingError(
+            f"app settings {SettingName.NOTIFICATION_HUB_CONNECTION} and "
+            f"{SettingName.NOTIFICATION_HUB_NAME} must be set together, or neither"
+        )
+    return connection, name
+
+
 @dataclass(frozen=True)
 class Settings:
     storage_connection: str
@@ -100,6 +126,8 @@ class Settings:
     cosmos_key: str
     cosmos_verify_tls: bool
     messages_queue: str
+    # The key of the keyed hash that names citizens outside the store (push tags).
+    citizen_hash_key: str = field(repr=False)
     # How long a worker trusts a cached service look-up: a revoked key or a changed
     # service setting takes effect within this time.
     service_cache_ttl_seconds: float = DEFAULT_SERVICE_CACHE_TTL_SECONDS
@@ -111,6 +139,11 @@ class Settings:
     max_redeliveries: int = DEFAULT_MAX_REDELIVERIES
     # How long a download link to an attachment, handed to the citizen's app, stays valid.
     attachment_link_seconds: int = DEFAULT_ATTACHMENT_LINK_SECONDS
+    # Where pushes go when no notification hub is configured (read by the operator CLI).
+    push_queue: str = DEFAULT_PUSH_QUEUE
+    # Azure Notification Hubs: pushes go there when both are set.
+    notification_hub_connection: str = field(default="", repr=False)
+    notification_hub_name: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -119,6 +152,7 @@ class Settings:
         Raises MissingSettingError / InvalidSettingError naming the setting.
         """
         env = os.environ if env is None else env
+        hub_connection, hub_name = _notification_hub(env)
         return cls(
             storage_connection=_required(env, SettingName.STORAGE_CONNECTION),
             cosmos_endpoint=_required(env, SettingName.COSMOS_ENDPOINT),
@@ -126,6 +160,7 @@ class Settings:
             # TLS verification may only be turned off for the local emulator's certificate.
             cosmos_verify_tls=_flag(env, SettingName.COSMOS_VERIFY_TLS, default=True),
             messages_queue=_required(env, SettingName.MESSAGES_QUEUE),
+            citizen_hash_key=_required(env, SettingName.CITIZEN_HASH_KEY),
             service_cache_ttl_seconds=_seconds(
                 env,
                 SettingName.SERVICE_CACHE_TTL_SECONDS,
@@ -143,4 +178,7 @@ class Settings:
                 env, SettingName.MAX_REDELIVERIES, default=DEFAULT_MAX_REDELIVERIES
             ),
             attachment_link_seconds=_link_seconds(env),
+            push_queue=env.get(SettingName.PUSH_QUEUE, "").strip() or DEFAULT_PUSH_QUEUE,
+            notification_hub_connection=hub_connection,
+            notification_hub_name=hub_name or None,
         )

@@ -62,6 +62,8 @@ class ContainerName:
     IDEMPOTENCY = "idempotency"
     RATE_LIMITS = "rate-limits"
     PAYMENTS = "payments"
+    REMINDER_SCHEDULE = "reminder-schedule"
+    REMINDER_CLAIMS = "reminder-claims"
 
 
 class BlobContainerName:

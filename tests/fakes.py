@@ -15,13 +15,27 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from shared.domain.api_keys import ApiKeyRecord
 from shared.domain.attachments import StoredBytes
-from shared.domain.errors import AlreadyExistsError, ConcurrentUpdateError, NotFoundError
+from shared.domain.errors import (
+    AlreadyExistsError,
+    ConcurrentUpdateError,
+    NotFoundError,
+    PushDeliveryError,
+)
 from shared.domain.idempotency import IdempotencyRecord
 from shared.domain.message import Message, MessageStatus
 from shared.domain.message_ref import MalformedQueueMessageError, MessageRef
 from shared.domain.payment import Payment, payment_id
 from shared.domain.poison import PoisonedMessage
 from shared.domain.profile import Profile
+from shared.domain.push import Push
+from shared.domain.reminder_schedule import (
+    MAX_PUSH_ATTEMPTS,
+    ClaimState,
+    ScheduleEntry,
+    SlotClaim,
+    bucket_hour,
+    claim_id,
+)
 from shared.domain.service import Service
 
 
@@ -289,3 +303,92 @@ class FakePaymentRepository:
 
     def get(self, payee_fiscal_code: str, notice_number: str) -> Payment | None:
         return self.stored.get(payment_id(payee_fiscal_code, notice_number))
+
+
+class FakeReminderSchedule:
+    """Entries by the hour of their time, as the Cosmos buckets hold them."""
+
+    def __init__(self) -> None:
+        self.buckets: dict[datetime, dict[str, ScheduleEntry]] = {}
+        self.hour: datetime | None = None
+        self.reads = 0
+
+    def add(self, entry: ScheduleEntry) -> None:
+        self.buckets.setdefault(bucket_hour(entry.at), {})[entry.message_id] = entry
+
+    def move(self, old: ScheduleEntry, new: ScheduleEntry | None) -> None:
+        if new is not None:
+            self.add(new)
+        if new is None or bucket_hour(new.at) != bucket_hour(old.at):
+            self.buckets.get(bucket_hour(old.at), {}).pop(old.message_id, None)
+
+    def entries(self, hour: datetime) -> list[ScheduleEntry]:
+        self.reads += 1
+        return list(self.buckets.get(bucket_hour(hour), {}).values())
+
+    def cursor(self) -> datetime | None:
+        return self.hour
+
+    def set_cursor(self, hour: datetime) -> None:
+        self.hour = bucket_hour(hour)
+
+    def all_entries(self) -> list[ScheduleEntry]:
+        return [entry for bucket in self.buckets.values() for entry in bucket.values()]
+
+
+class FakeReminderClaims:
+    """Claims by id, with the same takeover rule as the Cosmos container."""
+
+    def __init__(self) -> None:
+        self.stored: dict[str, SlotClaim] = {}
+
+    def claim(self, message_id: str, slot_key: str, now: datetime) -> SlotClaim | None:
+        key = claim_id(message_id, slot_key)
+        current = self.stored.get(key)
+        if current is None:
+            attempts = 1
+        elif current.state is ClaimState.RETRY and current.attempts < MAX_PUSH_ATTEMPTS:
+            attempts = current.attempts + 1
+        else:
+            return None
+        claim = SlotClaim(
+            id=key,
+            state=ClaimState.CLAIMED,
+            attempts=attempts,
+            claimed_at=now,
+            version=uuid.uuid4().hex,
+        )
+        self.stored[key] = claim
+        return claim
+
+    def settle(self, claim: SlotClaim, state: ClaimState) -> None:
+        self.stored[claim.id] = claim.model_copy(update={"state": state})
+
+    def release(self, claim: SlotClaim) -> None:
+        if claim.attempts <= 1:
+            self.stored.pop(claim.id, None)
+        else:
+            self.stored[claim.id] = claim.model_copy(
+                update={"state": ClaimState.RETRY, "attempts": claim.attempts - 1}
+            )
+
+
+class FakePushSender:
+    """Records the pushes it is handed, in order. `fail_next(n, retryable=...)` makes the
+    next n sends raise PushDeliveryError, as a push service that refuses or is away."""
+
+    def __init__(self) -> None:
+        self.sent: list[Push] = []
+        self._failures: list[bool] = []
+
+    def fail_next(self, times: int = 1, *, retryable: bool = True) -> None:
+        self._failures += [retryable] * times
+
+    def send(self, push: Push) -> None:
+        if self._failures:
+            retryable = self._failures.pop(0)
+            raise PushDeliveryError("the push service refused the push", retryable=retryable)
+        self.sent.append(push)
+
+    def peek(self, limit: int) -> list[Push]:
+        return self.sent[: min(limit, 32)]

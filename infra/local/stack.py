@@ -19,7 +19,8 @@ def sample_values() -> dict[str, str]:
 
 def app_settings(endpoints: EmulatorEndpoints, base: Path | None = None) -> dict[str, str]:
     """Every app setting for a run against `endpoints`: the settings file's values, with
-    the emulator connection settings pointed at the ports actually in use."""
+    the emulator connection settings pointed at the ports actually in use. Settings the
+    sample gained after local.settings.json was copied from it come from the sample."""
     source = base or (LOCAL_SETTINGS if LOCAL_SETTINGS.exists() else SAMPLE_SETTINGS)
     values: dict[str, str] = json.loads(source.read_text(encoding="utf-8"))["Values"]
-    return {**values, **endpoints.app_settings()}
+    return {**sample_values(), **values, **endpoints.app_settings()}

@@ -26,6 +26,7 @@ from shared.admin.output import (
 )
 from shared.admin.parsing import CliParser, UsageError
 from shared.admin.poison_commands import add_poison_commands
+from shared.admin.push_commands import add_push_commands
 from shared.admin.service_commands import add_service_commands
 from shared.bootstrap import App, build_app
 from shared.config import InvalidSettingError, MissingSettingError, Settings
@@ -38,6 +39,7 @@ commands:
   citizen register|update|show      citizens' profiles and preferences
   message show                      a message's status history
   poison list|redrive               messages the host gave up on
+  push list                         reminder pushes on the push queue (no hub locally)
 Each has its own --help.
 
 output: text for people; with --json (anywhere on the line), one JSON document on stdout,
@@ -70,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         add_citizen_commands,
         add_message_commands,
         add_poison_commands,
+        add_push_commands,
     ):
         add_commands(commands)
     return parser

@@ -29,16 +29,15 @@ def _read_values(path: Path) -> dict[str, object]:
 
 def load_local_settings(path: Path | None) -> None:
     """Put the `Values` of `path` in the environment, without overriding what is there;
-    without `path`, those of the first of SETTINGS_FILES in the project, unless
+    without `path`, those of SETTINGS_FILES in the project, the first found first (the
+    sample fills in settings added after local.settings.json was copied), unless
     COSMOS_ENDPOINT is set. Raises SettingsFileError when `path` cannot be read."""
     if path is None:
         if os.environ.get(SettingName.COSMOS_ENDPOINT):
             return
-        path = next(
-            (PROJECT_ROOT / name for name in SETTINGS_FILES if (PROJECT_ROOT / name).exists()),
-            None,
-        )
-        if path is None:
-            return
-    for name, value in _read_values(path).items():
-        os.environ.setdefault(name, str(value))
+        paths = [PROJECT_ROOT / name for name in SETTINGS_FILES if (PROJECT_ROOT / name).exists()]
+    else:
+        paths = [path]
+    for each in paths:
+        for name, value in _read_values(each).items():
+            os.environ.setdefault(name, str(value))

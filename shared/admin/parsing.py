@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import re
 from typing import NoReturn, TypeAlias
+
+from shared.domain.errors import FieldError, ValidationError
 
 
 class UsageError(Exception):
@@ -18,3 +21,16 @@ class CliParser(argparse.ArgumentParser):
 
 
 Subcommands: TypeAlias = "argparse._SubParsersAction[CliParser]"
+
+MAX_LIMIT = 32  # the queue service's ceiling for one look
+
+
+def queue_limit(text: str) -> int:
+    """A --limit of messages to look at in a queue: 1 to MAX_LIMIT.
+
+    Raises ValidationError pointing at /limit.
+    """
+    if re.fullmatch(r"[0-9]{1,2}", text.strip()) and 1 <= int(text) <= MAX_LIMIT:
+        return int(text)
+    detail = f"{text!r} is not a whole number from 1 to {MAX_LIMIT}"
+    raise ValidationError([FieldError("out_of_range", detail, "/limit")])

@@ -7,24 +7,14 @@ decided meanwhile, or gone, are dropped from the poison queue; malformed ones st
 from __future__ import annotations
 
 import argparse
-import re
 from collections import Counter
 
 from shared.admin.output import Report, iso, table, when
-from shared.admin.parsing import Subcommands
+from shared.admin.parsing import MAX_LIMIT, Subcommands, queue_limit
 from shared.bootstrap import App
-from shared.domain.errors import FieldError, NotFoundError, ValidationError
+from shared.domain.errors import NotFoundError
 from shared.domain.poison import PoisonedMessage
 from shared.services.redrive import HOLD_SECONDS, RedriveOutcome, list_poisoned, redrive_poisoned
-
-MAX_LIMIT = 32  # the queue service's ceiling for one look
-
-
-def _limit(text: str) -> int:
-    if re.fullmatch(r"[0-9]{1,2}", text.strip()) and 1 <= int(text) <= MAX_LIMIT:
-        return int(text)
-    detail = f"{text!r} is not a whole number from 1 to {MAX_LIMIT}"
-    raise ValidationError([FieldError("out_of_range", detail, "/limit")])
 
 
 def _message_id(item: PoisonedMessage) -> str:
@@ -32,7 +22,7 @@ def _message_id(item: PoisonedMessage) -> str:
 
 
 def _list(args: argparse.Namespace, app: App) -> Report:
-    poisoned = list_poisoned(poison=app.poison, limit=_limit(args.limit))
+    poisoned = list_poisoned(poison=app.poison, limit=queue_limit(args.limit))
     items = [
         {
             "queue_message_id": item.queue_message_id,
@@ -58,7 +48,7 @@ def _list(args: argparse.Namespace, app: App) -> Report:
 
 
 def _redrive(args: argparse.Namespace, app: App) -> Report:
-    limit = _limit(args.limit)
+    limit = queue_limit(args.limit)
     results = redrive_poisoned(
         poison=app.poison,
         queue=app.queue,

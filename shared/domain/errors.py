@@ -87,3 +87,12 @@ class PayloadTooLargeError(PostinoError):
 
 class UnsupportedMediaTypeError(PostinoError):
     """The request body is not declared as JSON."""
+
+
+class PushDeliveryError(PostinoError):
+    """The push service refused or could not take a push; `retryable` says whether trying
+    again later may succeed."""
+
+    def __init__(self, detail: str, *, retryable: bool) -> None:
+        super().__init__(detail)
+        self.retryable = retryable

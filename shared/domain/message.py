@@ -55,9 +55,17 @@ TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[
 _TIMESTAMP = re.compile(TIMESTAMP_PATTERN)
 
 
-def _as_utc(value: datetime) -> datetime:
+def _as_utc(value: datetime, info: ValidationInfo) -> datetime:
     # IO clients send RFC 3339 timestamps; a timestamp without an offset is read as UTC.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01T00:00:00+01:00 is a valid RFC 3339 timestamp of no year Python has.
+        raise ValueError(
+            f"{info.field_name} is out of range: in UTC it is before year 1 or after 9999"
+        ) from None
 
 
 def _rfc3339(value: object, info: ValidationInfo) -> object:

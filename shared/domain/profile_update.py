@@ -13,7 +13,8 @@ enums, formats), then the rules below.
 - The preference mode says which of the two collections is in force: `blocked_services`
   in LEGACY, `service_preferences` in AUTO and MANUAL. The other one must be empty (or left
   out): a non-empty one is refused, pointing at it, rather than stored and never applied.
-- `fiscal_code` may be sent (a GET's document carries it) but must be the one in the path.
+- `fiscal_code` may be sent (a GET's document carries it) but must be the one in the path;
+  it may be left out, but not sent as `null` (only `push_installation_id` may be null).
 Unknown fields are refused: since a PUT replaces everything, a misspelled field would
 otherwise silently reset the real one to its default.
 """
@@ -22,7 +23,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from shared.domain.errors import FieldError
 from shared.domain.profile import (
@@ -58,6 +60,14 @@ class ProfileUpdate(BaseModel):
     reminders: ReminderConsent = ReminderConsent.DISABLED
     share_read_status: bool = True
     push_installation_id: PushInstallationId | None = None
+
+    @field_validator("fiscal_code")
+    @classmethod
+    def _fiscal_code_not_null(cls, value: str | None) -> str | None:
+        # Left out is None; sent, it must be a code: `null` is for push_installation_id only.
+        if value is None:
+            raise PydanticCustomError("string_type", "Input should be a valid string")
+        return value
 
     def rule_errors(self, fiscal_code: str) -> list[FieldError]:
         """What breaks the rules of the module's docstring, for the citizen `fiscal_code`."""

@@ -38,6 +38,7 @@ def handle_process_message(msg: func.QueueMessage) -> None:
             attachments=app.attachments,
             clock=app.clock,
             rejected_retention_seconds=app.settings.rejected_retention_seconds,
+            reminders=app.reminder_planner(),
         )
     except Exception:
         attempt = msg.dequeue_count or 1

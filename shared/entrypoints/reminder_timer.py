@@ -1,8 +1,4 @@
-"""Timer entry point of ReminderTimer.
-
-The reminder rules (Premium, consent, unread / unpaid) are not implemented yet: a run
-only records that it happened. The trigger, its schedule setting and its wiring are real.
-"""
+"""Timer entry point of ReminderTimer: one run of the Premium reminders."""
 
 from __future__ import annotations
 
@@ -10,8 +6,18 @@ import logging
 
 import azure.functions as func
 
+from shared import bootstrap
+from shared.services.send_reminders import send_reminders
+
 logger = logging.getLogger(__name__)
 
 
 def handle_reminder_timer(timer: func.TimerRequest) -> None:
-    logger.info("reminder run started (past_due=%s); no reminder rules yet", timer.past_due)
+    if timer.past_due:
+        logger.info("reminder run is late; it sends what fell due meanwhile")
+    app = bootstrap.app()
+    send_reminders(
+        ports=app.reminder_ports(),
+        policy=app.reminder_policy,
+        hash_key=app.settings.citizen_hash_key,
+    )

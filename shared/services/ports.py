@@ -13,6 +13,8 @@ from shared.domain.message_ref import MessageRef
 from shared.domain.payment import Payment
 from shared.domain.poison import PoisonedMessage
 from shared.domain.profile import Profile
+from shared.domain.push import Push
+from shared.domain.reminder_schedule import ClaimState, ScheduleEntry, SlotClaim
 from shared.domain.service import Service
 
 
@@ -210,4 +212,72 @@ class PoisonQueue(Protocol):
 
     def delete(self, message: PoisonedMessage) -> None:
         """Remove a message obtained with take()."""
+        ...
+
+
+class PushSender(Protocol):
+    def send(self, push: Push) -> None:
+        """Hand one push to the push service.
+
+        Raises PushDeliveryError (retryable or not).
+        """
+        ...
+
+
+class ReminderSchedule(Protocol):
+    """Entries in hourly buckets: when to look at a Premium message again."""
+
+    def add(self, entry: ScheduleEntry) -> None:
+        """Put `entry` in the bucket of its time, replacing the message's entry there.
+
+        Raises StorageUnavailableError.
+        """
+        ...
+
+    def move(self, old: ScheduleEntry, new: ScheduleEntry | None) -> None:
+        """Replace `old` by `new` (None: the message needs no more looking at).
+
+        Raises StorageUnavailableError.
+        """
+        ...
+
+    def entries(self, hour: datetime) -> list[ScheduleEntry]:
+        """Every entry in the bucket of `hour` (point reads, never a query).
+
+        Raises StorageUnavailableError.
+        """
+        ...
+
+    def cursor(self) -> datetime | None:
+        """The oldest hour that may still hold entries, as the last run left it."""
+        ...
+
+    def set_cursor(self, hour: datetime) -> None:
+        """Record that no bucket before `hour` holds entries any more."""
+        ...
+
+
+class ReminderClaims(Protocol):
+    """One claim per reminder slot, so that no reminder is ever sent twice."""
+
+    def claim(self, message_id: str, slot_key: str, now: datetime) -> SlotClaim | None:
+        """The caller's claim on the slot: a new one, or one left to RETRY that the caller
+        took over. None when another run holds it or it is settled.
+
+        Raises StorageUnavailableError.
+        """
+        ...
+
+    def settle(self, claim: SlotClaim, state: ClaimState) -> None:
+        """Record the outcome of a claim (SENT, RETRY, GAVE_UP); `claim` is as claimed.
+
+        Raises StorageUnavailableError.
+        """
+        ...
+
+    def release(self, claim: SlotClaim) -> None:
+        """Give the slot back unsent (it was held back), as if it had never been claimed.
+
+        Raises StorageUnavailableError.
+        """
         ...

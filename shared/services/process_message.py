@@ -9,6 +9,7 @@ from shared.domain.message import FailureReason, Message, MessageStatus, Rejecti
 from shared.domain.message_ref import MessageRef
 from shared.services.message_attachments import discard_attachments
 from shared.services.ports import AttachmentStore, Clock, MessageRepository, ProfileRepository
+from shared.services.send_reminders import ReminderPlanner
 
 logger = logging.getLogger(__name__)
 
@@ -37,15 +38,20 @@ def _settled_by_someone_else(ref: MessageRef, messages: MessageRepository) -> Me
     return current.status
 
 
-def _outcome(message: Message, *, attachments: AttachmentStore) -> MessageStatus:
-    """The final status of a decided message; a REJECTED or FAILED one loses its attachments.
+def _outcome(
+    message: Message, *, attachments: AttachmentStore, reminders: ReminderPlanner | None
+) -> MessageStatus:
+    """The final status of a decided message: a PROCESSED one goes on the reminder schedule
+    (Premium), a REJECTED or FAILED one loses its attachments.
 
-    Raises StorageUnavailableError when they could not be deleted, so that the queue
-    retries (the retry finds the message decided and deletes them again).
+    Raises StorageUnavailableError when either could not be done, so that the queue
+    retries (the retry finds the message decided and does it again).
     """
     deletes = message.status in _WITHOUT_ATTACHMENTS and bool(message.attachments)
     if deletes and not discard_attachments(message.id, attachments=attachments):
         raise StorageUnavailableError("attachments could not be deleted")
+    if message.status is MessageStatus.PROCESSED and reminders is not None:
+        reminders.plan(message)
     return message.status
 
 
@@ -57,9 +63,11 @@ def process_message(
     attachments: AttachmentStore,
     clock: Clock,
     rejected_retention_seconds: int,
+    reminders: ReminderPlanner | None = None,
 ) -> MessageStatus | None:
     """Move the referenced message from ACCEPTED to PROCESSED or REJECTED, exactly once;
-    the attachments of a REJECTED message are deleted.
+    a PROCESSED Premium message goes on the reminder schedule (with `reminders`), the
+    attachments of a REJECTED one are deleted.
 
     Returns the message's final status, or None when no such message is stored (nothing
     to retry). A redelivered reference to a message already decided changes nothing.
@@ -72,7 +80,7 @@ def process_message(
         return None
     if message.status.is_terminal:
         logger.info("message %s already %s, nothing to do", message.id, message.status)
-        return _outcome(message, attachments=attachments)
+        return _outcome(message, attachments=attachments, reminders=reminders)
     decided = _decide(
         message, profiles=profiles, clock=clock, retention_seconds=rejected_retention_seconds
     )
@@ -85,7 +93,7 @@ def process_message(
             raise
         return status
     logger.info("message %s %s", message.id, decided.status)
-    return _outcome(decided, attachments=attachments)
+    return _outcome(decided, attachments=attachments, reminders=reminders)
 
 
 def fail_message(

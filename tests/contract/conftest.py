@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
+from azure.cosmos import ContainerProxy, PartitionKey
 
 from shared.adapters.blob_attachments import (
     AccountKeySigner,
@@ -13,9 +15,13 @@ from shared.adapters.blob_attachments import (
     account_key_from_connection_string,
     blob_container_client,
 )
+from shared.adapters.cosmos_client import cosmos_client
+from shared.adapters.cosmos_reminder_claims import CosmosReminderClaims
+from shared.adapters.cosmos_reminder_schedule import CosmosReminderSchedule
 from shared.adapters.queues import StorageMessageQueue, StoragePoisonQueue, queue_client
 from shared.bootstrap import build_app
 from shared.domain.message_ref import MessageRef
+from shared.storage_layout import storage_layout
 from tests.fakes import (
     FakeApiKeyRepository,
     FakeAttachmentStore,
@@ -25,6 +31,8 @@ from tests.fakes import (
     FakePaymentRepository,
     FakePoisonQueue,
     FakeProfileRepository,
+    FakeReminderClaims,
+    FakeReminderSchedule,
     FakeServiceRepository,
     FakeWindowCounter,
 )
@@ -139,3 +147,39 @@ def attachment_store(implementation, request) -> Iterator[object]:
         container, signer=AccountKeySigner(account_key_from_connection_string(connection))
     )
     container.delete_container()
+
+
+@contextmanager
+def _fresh_container(stack) -> Iterator[ContainerProxy]:
+    """A Cosmos container of its own (partition key /id), deleted afterwards."""
+    client = cosmos_client(
+        stack.settings.cosmos_endpoint,
+        stack.settings.cosmos_key,
+        verify_tls=stack.settings.cosmos_verify_tls,
+    )
+    database = client.get_database_client(storage_layout().database)
+    name = f"contract-{uuid.uuid4().hex[:12]}"
+    container = database.create_container(id=name, partition_key=PartitionKey(path="/id"))
+    try:
+        yield container
+    finally:
+        database.delete_container(name)
+
+
+@pytest.fixture
+def reminder_schedule(implementation, request) -> Iterator[object]:
+    """The schedule port; the real one in a container of its own (it has one cursor)."""
+    if implementation == "fake":
+        yield FakeReminderSchedule()
+        return
+    with _fresh_container(request.getfixturevalue("local_stack")) as container:
+        yield CosmosReminderSchedule(container, shards=4)
+
+
+@pytest.fixture
+def reminder_claims(implementation, request) -> Iterator[object]:
+    if implementation == "fake":
+        yield FakeReminderClaims()
+        return
+    with _fresh_container(request.getfixturevalue("local_stack")) as container:
+        yield CosmosReminderClaims(container)

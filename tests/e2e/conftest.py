@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,9 +25,12 @@ from shared.bootstrap import build_app
 from shared.domain.api_keys import ApiKeyRecord, KeySlot, generate_api_key, hash_api_key
 from shared.domain.service import Service
 
+INSTITUTION_KEY_HEADER = "Ocp-Apim-Subscription-Key"
 CACHE_TTL = 2
 MAX_ATTEMPTS = 3
 SWEEP_GRACE = 2
+# How long a sent message may take to be delivered.
+SETTLE_TIMEOUT_SECONDS = 15.0
 # Download links expire fast enough for a test to see one refused.
 ATTACHMENT_LINK_SECONDS = 4
 # Settings of the e2e host that make slow paths fast enough to test.
@@ -40,6 +44,9 @@ E2E_SETTINGS = {
     "SWEEPER_SCHEDULE": "0 0 0 1 1 *",
     "ACCEPTED_GRACE_SECONDS": str(SWEEP_GRACE),
     "ATTACHMENT_LINK_SECONDS": str(ATTACHMENT_LINK_SECONDS),
+    # Reminders run only when a test calls ReminderTimer, and at any hour of the day.
+    "REMINDER_SCHEDULE": "0 0 0 1 1 *",
+    "REMINDER_QUIET_HOURS": "00:00-00:00",
 }
 
 
@@ -116,3 +123,33 @@ def expect_problem(response: requests.Response, status: int) -> dict[str, Any]:
     assert problem["status"] == status
     assert problem["instance"] == response.headers["X-Request-Id"]
     return problem
+
+
+def send_message(host: RunningHost, key: str, fiscal_code: str, body: dict[str, Any]) -> str:
+    """Send `body` to the citizen with the institution API; return the accepted id."""
+    response = requests.post(
+        host.url(f"/api/v1/messages/{fiscal_code}"),
+        json=body,
+        headers={INSTITUTION_KEY_HEADER: key},
+        timeout=60,
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def wait_processed(host: RunningHost, key: str, fiscal_code: str, message_id: str) -> None:
+    """Wait until the message is decided, and check it was delivered (PROCESSED)."""
+    deadline = time.monotonic() + SETTLE_TIMEOUT_SECONDS
+    while True:
+        response = requests.get(
+            host.url(f"/api/v1/messages/{fiscal_code}/{message_id}"),
+            headers={INSTITUTION_KEY_HEADER: key},
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        status = response.json()["status"]
+        if status != "ACCEPTED":
+            assert status == "PROCESSED"
+            return
+        assert time.monotonic() < deadline, f"message {message_id} still ACCEPTED"
+        time.sleep(0.2)

@@ -18,71 +18,23 @@ from typing import Any
 
 import pytest
 import schemathesis
-from schemathesis import Case, GenerationMode
+from schemathesis import Case
 
 from infra.local.emulators import PROJECT_ROOT
 from shared.adapters.queues import poison_queue_name, queue_client
 from shared.bootstrap import build_app
-from shared.domain.fiscal_code import FISCAL_CODE_PATTERN, check_character
 from shared.domain.service import RateLimit, Tier
 from shared.services.onboarding import create_service, register_citizen
 from tests.builders import FISCAL_CODE
+from tests.e2e.fuzzing import complete_fiscal_codes, fuzzing_schema
 
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 DOCUMENT = PROJECT_ROOT / "docs" / "openapi.yaml"
-SEED = 20261102
-# Per operation, in the fuzzing phase; the examples and coverage phases add their own.
 MAX_EXAMPLES = 50
 DRAIN_TIMEOUT_SECONDS = 60.0
-UNEXPECTED_METHODS = ["get", "put", "post", "delete", "patch", "options", "trace"]
-_FISCAL_CODE_SHAPE = re.compile(FISCAL_CODE_PATTERN)
 _LOCATION = re.compile(r"^/api/v1/messages/(?P<fiscal_code>[^/]+)/(?P<id>[^/]+)$")
 
-# What is checked on every answer. Left out: positive_data_acceptance (the document cannot
-# express every rule: the check character, personal data in the subject, entitlements,
-# Idempotency-Key reuse; so data valid by the document is rightly refused at times), and
-# unsupported_method / allow_header_conformance (a method no function accepts finds no
-# route: the Functions host answers 404, not 405). The stateful checks need links, and
-# missing_required_header has no required header to drop.
-CHECKS = (
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_headers_conformance",
-    "response_schema_conformance",
-    "negative_data_rejection",
-    "ignored_auth",
-)
-
-# Loaded at import, so that the pytest plugin makes one test per operation (loading it in
-# a fixture, with schemathesis.pytest.from_fixture, fails under pytest 9). The host's
-# address and the key are known only at run time: each call passes them.
-schema = schemathesis.openapi.from_path(
-    DOCUMENT,
-    config=schemathesis.Config.from_dict(
-        {
-            "seed": SEED,
-            "request-timeout": 30,
-            "generation": {
-                "mode": "all",
-                "max-examples": MAX_EXAMPLES,
-                "deterministic": True,
-                "database": "none",
-            },
-            "phases": {
-                "examples": {"enabled": True},
-                "coverage": {
-                    "enabled": True,
-                    # Each undocumented method must not be a 5xx. Not QUERY: the offline
-                    # host, on Python's http.server, answers methods it does not know
-                    # with 501 before any function runs.
-                    "unexpected-methods": UNEXPECTED_METHODS,
-                },
-            },
-            "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
-        }
-    ),
-)
+schema = fuzzing_schema(DOCUMENT, max_examples=MAX_EXAMPLES)
 
 
 @pytest.fixture(scope="module")
@@ -110,29 +62,6 @@ def created_messages() -> list[tuple[str, str]]:
     return []
 
 
-def _with_check_character(value: Any) -> Any:
-    if isinstance(value, str) and _FISCAL_CODE_SHAPE.fullmatch(value):
-        return value[:15] + check_character(value[:15])
-    return value
-
-
-def _complete_fiscal_codes(case: Case[Any]) -> None:
-    """Give the fiscal codes of valid cases their right check character.
-
-    The document cannot express the check character, so nearly every generated code would
-    be refused at once, and valid cases would never get past validation to the stores and
-    the queue. Invalid cases keep theirs.
-    """
-    if case.meta is None or case.meta.generation.mode is not GenerationMode.POSITIVE:
-        return
-    if case.path_parameters and "fiscal_code" in case.path_parameters:
-        case.path_parameters["fiscal_code"] = _with_check_character(
-            case.path_parameters["fiscal_code"]
-        )
-    if isinstance(case.body, dict) and "fiscal_code" in case.body:
-        case.body["fiscal_code"] = _with_check_character(case.body["fiscal_code"])
-
-
 def _wait_for_the_queue_to_drain(local_stack) -> None:
     queue = queue_client(
         local_stack.settings.storage_connection, local_stack.settings.messages_queue
@@ -148,7 +77,7 @@ def _wait_for_the_queue_to_drain(local_stack) -> None:
 def test_every_answer_is_documented_and_none_is_a_server_error(
     case: Case[Any], offline_host, fuzz_service_key, created_messages
 ) -> None:
-    _complete_fiscal_codes(case)
+    complete_fiscal_codes(case)
     response = case.call_and_validate(
         base_url=offline_host.url("/api"), headers={KEY_HEADER: fuzz_service_key}
     )

@@ -3,7 +3,6 @@ sends messages, the citizen app's back end lists the inbox, opens one, marks it 
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import pytest
@@ -13,11 +12,9 @@ from shared.bootstrap import build_app
 from shared.domain.service import Tier
 from shared.services.onboarding import register_citizen
 from tests.builders import message_body, random_fiscal_code
-from tests.e2e.conftest import expect_problem, register_service
+from tests.e2e.conftest import expect_problem, register_service, send_message, wait_processed
 
-INSTITUTION_KEY = "Ocp-Apim-Subscription-Key"
 FUNCTION_KEY = {"x-functions-key": "local-function-key"}
-SETTLE_TIMEOUT_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -26,34 +23,6 @@ class Delivered:
     ids: list[str]  # oldest first
     other_citizen: str
     other_id: str
-
-
-def _send(host, key: str, fiscal_code: str, **overrides) -> str:
-    response = requests.post(
-        host.url(f"/api/v1/messages/{fiscal_code}"),
-        json=message_body(**overrides),
-        headers={INSTITUTION_KEY: key},
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
-def _wait_processed(host, key: str, fiscal_code: str, message_id: str) -> None:
-    deadline = time.monotonic() + SETTLE_TIMEOUT_SECONDS
-    while True:
-        response = requests.get(
-            host.url(f"/api/v1/messages/{fiscal_code}/{message_id}"),
-            headers={INSTITUTION_KEY: key},
-            timeout=10,
-        )
-        assert response.status_code == 200, response.text
-        status = response.json()["status"]
-        if status != "ACCEPTED":
-            assert status == "PROCESSED"
-            return
-        assert time.monotonic() < deadline, f"message {message_id} still ACCEPTED"
-        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
@@ -65,13 +34,13 @@ def delivered(local_stack, offline_host) -> Delivered:
         register_citizen(fiscal_code, profiles=profiles)
     key = register_service(local_stack.settings, tier=Tier.PREMIUM)
     ids = [
-        _send(offline_host, key, citizen),
-        _send(offline_host, key, citizen, feature_level_type="ADVANCED"),
-        _send(offline_host, key, citizen, time_to_live=7200),
+        send_message(offline_host, key, citizen, message_body()),
+        send_message(offline_host, key, citizen, message_body(feature_level_type="ADVANCED")),
+        send_message(offline_host, key, citizen, message_body(time_to_live=7200)),
     ]
-    other_id = _send(offline_host, key, other)
+    other_id = send_message(offline_host, key, other, message_body())
     for fiscal_code, message_id in [*((citizen, i) for i in ids), (other, other_id)]:
-        _wait_processed(offline_host, key, fiscal_code, message_id)
+        wait_processed(offline_host, key, fiscal_code, message_id)
     return Delivered(citizen, ids, other, other_id)
 
 

@@ -147,10 +147,11 @@ def test_malformed_queue_message_raises_so_it_ends_in_the_poison_queue(local_sta
         ProcessMessage.main(QueueMessage(id="x", body=b"not json", dequeue_count=1))
 
 
-def test_reminder_timer_runs(local_stack, caplog):
+def test_reminder_timer_runs_over_the_schedule(local_stack, caplog):
     caplog.set_level("INFO")
     ReminderTimer.main(TimerRequest(past_due=True))
-    assert "reminder run started (past_due=True)" in caplog.text
+    assert "reminder run is late" in caplog.text
+    assert "reminder run: " in caplog.text
 
 
 def test_create_message_sample_event_is_a_valid_message():

@@ -11,13 +11,19 @@ from typing import Any
 import pytest
 
 from shared.adapters.queues import poison_queue_name
-from shared.config import SettingName
+from shared.admin.cli import main as admin_cli
+from shared.config import DEFAULT_PUSH_QUEUE, SettingName
 from shared.storage_layout import BlobContainerName, ContainerName, storage_layout
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTING_REFERENCE = re.compile(r"%([A-Za-z0-9_]+)%")
 # Settings the Functions runtime itself reads, not the app's code.
 RUNTIME_SETTINGS = {"FUNCTIONS_WORKER_RUNTIME"}
+# Provisioned queues no function triggers on, and what reads each of them instead.
+READ_OUTSIDE_THE_FUNCTIONS = {
+    DEFAULT_PUSH_QUEUE: "the operator CLI's `push list`: pushes wait there when no "
+    "notification hub is configured (make run), for a person or a forwarder to read",
+}
 
 
 def _function_dirs() -> list[Path]:
@@ -92,9 +98,19 @@ def test_every_provisioned_queue_has_a_consumer_or_is_a_poison_queue():
         SETTING_REFERENCE.sub(lambda m: values[m.group(1)], b["queueName"])
         for b in _bindings()
         if b["type"] == "queueTrigger"
-    }
+    } | set(READ_OUTSIDE_THE_FUNCTIONS)
     for queue in storage_layout().queues:
         assert queue in consumed or queue.removesuffix("-poison") in consumed, queue
+
+
+def test_the_push_queue_is_provisioned_named_by_its_setting_and_read_by_the_cli(capsys):
+    assert _sample_values()[SettingName.PUSH_QUEUE] == DEFAULT_PUSH_QUEUE
+    assert DEFAULT_PUSH_QUEUE in storage_layout().queues
+    # Its reader exists: the CLI knows `push list` (--help exits 0 without any storage).
+    with pytest.raises(SystemExit) as exited:
+        admin_cli(["push", "list", "--help"])
+    assert exited.value.code == 0
+    assert "--limit" in capsys.readouterr().out
 
 
 def test_the_messages_queue_setting_is_the_one_processmessage_listens_on():

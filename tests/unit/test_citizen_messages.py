@@ -55,6 +55,7 @@ SETTINGS = {
     "COSMOS_ENDPOINT": "https://cosmos.example:443/",
     "COSMOS_KEY": "a2V5",
     "MESSAGES_QUEUE": "messages-created",
+    "CITIZEN_HASH_KEY": "a-citizen-hash-key",
 }
 
 

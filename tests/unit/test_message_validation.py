@@ -132,6 +132,9 @@ def test_an_ordinary_administrative_subject_passes():
         "2026-12-31T00:00",
         "2026-12-31 10:00:00Z",
         "2026-13-31T00:00:00Z",
+        # Valid shapes whose time in UTC falls outside years 1 to 9999 (they were a 500).
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:59:59-01:00",
         1700000000,
     ],
 )

@@ -90,6 +90,9 @@ def test_paid_at_without_offset_is_read_as_utc():
         ("paid_at", "2026-11-22"),
         ("paid_at", "2026-11-22T10:00Z"),
         ("paid_at", "2026-13-22T10:00:00Z"),
+        # Valid shapes whose time in UTC falls outside years 1 to 9999 (they were a 500).
+        ("paid_at", "0001-01-01T00:00:00+14:00"),
+        ("paid_at", "9999-12-31T23:59:59-23:59"),
         ("paid_at", None),
     ],
 )

@@ -104,6 +104,7 @@ def test_wrong_types_are_named_each_by_pointer():
         ({"push_installation_id": "a" * 129}, "/push_installation_id"),
         ({"push_installation_id": "has space"}, "/push_installation_id"),
         ({"share_read_status": None}, "/share_read_status"),
+        ({"fiscal_code": None}, "/fiscal_code"),
         ({"is_inbox_enable": False}, "/is_inbox_enable"),
     ],
 )

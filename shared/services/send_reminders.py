@@ -1,0 +1,256 @@
+"""ReminderTimer's run: send the Premium reminder pushes that are due, each exactly once,
+only to consenting citizens, never in quiet hours, at most one per citizen per run and
+`daily_cap` per citizen per day; and keep the schedule pointing at what is due next."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from shared.domain.citizen_hash import citizen_hash, push_tag
+from shared.domain.errors import PushDeliveryError
+from shared.domain.message import FeatureLevel, Message, MessageStatus
+from shared.domain.profile import Profile, ReminderConsent
+from shared.domain.push import ReminderKind, reminder_push
+from shared.domain.reminder_schedule import (
+    HOUR,
+    MAX_PUSH_ATTEMPTS,
+    ClaimState,
+    ScheduleEntry,
+    bucket_hour,
+)
+from shared.domain.reminders import ReminderPolicy, ReminderSlot, next_check, open_slots
+from shared.domain.service import Tier
+from shared.services.payment_status import paid_at_of
+from shared.services.ports import (
+    Clock,
+    MessageRepository,
+    PaymentRepository,
+    ProfileRepository,
+    PushSender,
+    ReminderClaims,
+    ReminderSchedule,
+    WindowCounter,
+)
+from shared.services.service_directory import CachedServiceDirectory
+
+logger = logging.getLogger(__name__)
+
+# With no cursor yet (the first run), buckets this far back are read.
+FIRST_RUN_LOOKBACK = timedelta(days=2)
+# A push that failed retryably is tried again after this long.
+RETRY_DELAY = timedelta(minutes=15)
+# The daily counter outlives the day it counts, whatever the time zone.
+_DAY_COUNTER_TTL_SECONDS = 2 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class ReminderPorts:
+    schedule: ReminderSchedule
+    claims: ReminderClaims
+    messages: MessageRepository
+    profiles: ProfileRepository
+    payments: PaymentRepository
+    directory: CachedServiceDirectory
+    push: PushSender
+    counter: WindowCounter
+    clock: Clock
+
+
+@dataclass
+class ReminderReport:
+    """What a run did; `by_kind` counts the pushes sent."""
+
+    looked_at: int = 0
+    sent: int = 0
+    by_kind: dict[ReminderKind, int] = field(default_factory=dict)
+    deferred: int = 0
+    skipped: int = 0
+    failed: int = 0
+    dropped: int = 0
+
+
+@dataclass
+class _Run:
+    now: datetime
+    ports: ReminderPorts
+    policy: ReminderPolicy
+    hash_key: str
+    report: ReminderReport = field(default_factory=ReminderReport)
+    pushed_citizens: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class ReminderPlanner:
+    """Puts messages on the reminder schedule when they reach the inbox."""
+
+    schedule: ReminderSchedule
+    policy: ReminderPolicy
+
+    def plan(self, message: Message) -> datetime | None:
+        """Schedule a PROCESSED Premium (ADVANCED) message that has a reminder ahead, and
+        say when it will be looked at; None when it never needs one.
+
+        Raises StorageUnavailableError.
+        """
+        if message.feature_level_type is not FeatureLevel.ADVANCED or message.processed_at is None:
+            return None
+        at = next_check(
+            message, done=frozenset(), paid=False, now=message.processed_at, policy=self.policy
+        )
+        if at is not None:
+            entry = ScheduleEntry(message_id=message.id, fiscal_code=message.fiscal_code, at=at)
+            self.schedule.add(entry)
+        return at
+
+
+def send_reminders(
+    *, ports: ReminderPorts, policy: ReminderPolicy, hash_key: str
+) -> ReminderReport:
+    """One run over the due part of the schedule.
+
+    Raises StorageUnavailableError (what was done stays done; the next run goes on).
+    """
+    run = _Run(now=ports.clock.now(), ports=ports, policy=policy, hash_key=hash_key)
+    current = bucket_hour(run.now)
+    hour = ports.schedule.cursor() or bucket_hour(run.now - FIRST_RUN_LOOKBACK)
+    cursor = hour
+    while hour <= current:
+        entries = ports.schedule.entries(hour)
+        left = False
+        for entry in sorted(entries, key=lambda item: item.at):
+            if entry.at > run.now:
+                left = True
+                continue
+            _handle(entry, run)
+        if hour == cursor and hour < current and not left:
+            cursor = hour + HOUR
+        hour += HOUR
+    if cursor != ports.schedule.cursor():
+        ports.schedule.set_cursor(cursor)
+    report = run.report
+    logger.info(
+        "reminder run: %d looked at, %d sent, %d deferred, %d skipped, %d failed, %d dropped",
+        report.looked_at,
+        report.sent,
+        report.deferred,
+        report.skipped,
+        report.failed,
+        report.dropped,
+    )
+    return report
+
+
+def _handle(entry: ScheduleEntry, run: _Run) -> None:
+    ports = run.ports
+    run.report.looked_at += 1
+    message = ports.messages.get(entry.fiscal_code, entry.message_id)
+    sender = None if message is None else ports.directory.service(message.sender_service_id)
+    if (
+        message is None
+        or message.status is not MessageStatus.PROCESSED
+        or message.feature_level_type is not FeatureLevel.ADVANCED
+        or sender is None
+        or sender.tier is not Tier.PREMIUM
+    ):
+        # Gone, or no longer a Premium message: nothing will ever be due.
+        ports.schedule.move(entry, None)
+        run.report.dropped += 1
+        return
+    paid = message.has_payment and paid_at_of(message, payments=ports.payments) is not None
+    done = frozenset(entry.done)
+    slots = open_slots(message, done=done, paid=paid, now=run.now, policy=run.policy)
+    if slots:
+        outcome = _remind(entry, message, slots, sender.id, run)
+        if outcome is None:  # held back: look again when it may go
+            return
+        done |= outcome
+    _reschedule(entry, message, done, paid, run)
+
+
+def _reschedule(
+    entry: ScheduleEntry, message: Message, done: frozenset[str], paid: bool, run: _Run
+) -> None:
+    at = next_check(message, done=done, paid=paid, now=run.now, policy=run.policy)
+    run.ports.schedule.move(entry, None if at is None else entry.moved(at, done))
+
+
+def _defer(entry: ScheduleEntry, until: datetime, run: _Run) -> None:
+    run.ports.schedule.move(entry, entry.moved(until, frozenset(entry.done)))
+    run.report.deferred += 1
+
+
+def _consents(profile: Profile | None, service_id: str) -> bool:
+    return (
+        profile is not None
+        and profile.reminders is ReminderConsent.ENABLED
+        and profile.refusal_reason(service_id) is None
+    )
+
+
+def _remind(
+    entry: ScheduleEntry,
+    message: Message,
+    slots: list[ReminderSlot],
+    service_id: str,
+    run: _Run,
+) -> frozenset[str] | None:
+    """Send the first of `slots` if the citizen may get it now. Returns the slot keys now
+    settled (one push covers every open slot), or None when the reminder was held back
+    (its entry is moved already)."""
+    covered = frozenset(slot.key for slot in slots)
+    # Consent and blocks are checked now, not when the message arrived.
+    profile = run.ports.profiles.get(message.fiscal_code)
+    if profile is None or not _consents(profile, service_id):
+        run.report.skipped += 1
+        return covered
+    if run.policy.is_quiet(run.now):
+        _defer(entry, run.policy.quiet_ends(run.now), run)
+        return None
+    if citizen_hash(message.fiscal_code, run.hash_key) in run.pushed_citizens:
+        _defer(entry, run.now + timedelta(minutes=1), run)  # the next run
+        return None
+    sent = _push(message, slots[0], profile, entry, run)
+    return covered if sent else None
+
+
+def _push(
+    message: Message, slot: ReminderSlot, profile: Profile, entry: ScheduleEntry, run: _Run
+) -> bool:
+    """Claim the slot, count it against the daily cap, send it. False when held back."""
+    ports, policy, now = run.ports, run.policy, run.now
+    claim = ports.claims.claim(message.id, slot.key, now)
+    if claim is None:  # another run has it, or it is settled
+        return True
+    citizen = citizen_hash(message.fiscal_code, run.hash_key)
+    day_key = f"pushes:{citizen}:{policy.local_day(now)}"
+    if ports.counter.increment(day_key, _DAY_COUNTER_TTL_SECONDS) > policy.daily_cap:
+        ports.claims.release(claim)
+        _defer(entry, policy.next_local_day(now), run)
+        return False
+    push = reminder_push(
+        tag=push_tag(message.fiscal_code, run.hash_key),
+        kind=slot.kind,
+        preferred_languages=profile.preferred_languages,
+        message_id=message.id,
+        expires_at=None if slot.kind is ReminderKind.UNREAD else message.content.due_date,
+    )
+    try:
+        ports.push.send(push)
+    except PushDeliveryError as error:
+        run.report.failed += 1
+        if error.retryable and claim.attempts < MAX_PUSH_ATTEMPTS:
+            ports.claims.settle(claim, ClaimState.RETRY)
+            logger.warning("message %s: %s reminder failed, will retry", message.id, slot.kind)
+            _defer(entry, now + RETRY_DELAY, run)
+            return False
+        ports.claims.settle(claim, ClaimState.GAVE_UP)
+        logger.error("message %s: %s reminder given up: %s", message.id, slot.kind, error)
+        return True
+    ports.claims.settle(claim, ClaimState.SENT)
+    run.pushed_citizens.add(citizen)
+    run.report.sent += 1
+    run.report.by_kind[slot.kind] = run.report.by_kind.get(slot.kind, 0) + 1
+    logger.info("message %s: %s reminder %d sent", message.id, slot.kind, slot.ordinal)
+    return True

@@ -1,0 +1,88 @@
+"""ReminderTimer through the offline host: `POST /admin/functions/ReminderTimer` fires a
+run, and a Premium message unread for three days gets its one reminder push, on the
+local push queue, with no personal data in it."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import timedelta
+
+import requests
+
+from shared.adapters.push_queue import queue_push_sender
+from shared.adapters.queues import queue_client
+from shared.bootstrap import build_app
+from shared.domain.message import FeatureLevel, Message, MessageContent
+from shared.domain.message_id import new_message_id
+from shared.domain.profile import Profile, ReminderConsent
+from shared.domain.push import Push, ReminderKind
+from shared.domain.reminders import ReminderPolicy
+from shared.domain.service import Tier
+from shared.services.send_reminders import ReminderPlanner
+from tests.builders import MARKDOWN, SUBJECT, a_service, random_fiscal_code
+
+WAIT_SECONDS = 20.0
+
+
+def _fire(offline_host) -> None:
+    response = requests.post(
+        offline_host.url("/admin/functions/ReminderTimer"), json={}, timeout=10
+    )
+    assert response.status_code == 202, response.text
+
+
+def _pushes_for(queue, message_id: str) -> list[Push]:
+    return [push for push in queue.peek(32) if push.message_id == message_id]
+
+
+def test_a_reminder_run_fired_through_the_host_pushes_once(offline_host, local_stack):
+    # GIVEN a consenting citizen whose Premium message was delivered three days ago, unread
+    app = build_app(local_stack.settings)
+    service = a_service(f"svc-{uuid.uuid4().hex[:8]}", tier=Tier.PREMIUM)
+    app.services.add(service)
+    fiscal_code = random_fiscal_code()
+    app.profiles.save(
+        Profile(
+            fiscal_code=fiscal_code,
+            reminders=ReminderConsent.ENABLED,
+            preferred_languages=("en_GB",),
+        )
+    )
+    delivered_at = app.clock.now() - timedelta(days=3, minutes=1)
+    accepted = Message.accepted(
+        id=new_message_id(delivered_at),
+        fiscal_code=fiscal_code,
+        sender_service_id=service.id,
+        now=delivered_at,
+        time_to_live=3600,
+        content=MessageContent(subject=SUBJECT, markdown=MARKDOWN),
+        feature_level_type=FeatureLevel.ADVANCED,
+    )
+    message = app.messages.add(accepted.processed(delivered_at))
+    ReminderPlanner(schedule=app.schedule, policy=ReminderPolicy()).plan(message)
+    # The push queue starts empty, so what is peeked is this test's.
+    queue_client(local_stack.settings.storage_connection, app.settings.push_queue).clear_messages()
+    queue = queue_push_sender(local_stack.settings.storage_connection, app.settings.push_queue)
+
+    # WHEN the operator fires ReminderTimer through the host's admin API
+    _fire(offline_host)
+
+    # THEN one push for that message lands on the local push queue
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not (pushes := _pushes_for(queue, message.id)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(pushes) == 1, offline_host.log.read_text()[-3000:]
+    (push,) = pushes
+    assert (push.kind, push.language, push.body) == (
+        ReminderKind.UNREAD,
+        "en",
+        "You have an unread message",
+    )
+    assert fiscal_code not in push.tag
+    assert SUBJECT not in push.body
+
+    # AND firing it again sends nothing more for it
+    _fire(offline_host)
+    time.sleep(2.0)
+    assert len(_pushes_for(queue, message.id)) == 1
