@@ -40,6 +40,7 @@ bench: install
 	$(PY) -m bench.pipeline --accept-only --repeat 3 --json-out bench/results/pipeline-accept-$$(date +%Y-%m-%d).json
 	$(PY) -m bench.pipeline --repeat 3 --json-out bench/results/pipeline-$$(date +%Y-%m-%d).json
 	$(PY) -m bench.attachment_memory --json-out bench/results/attachment_memory-$$(date +%Y-%m-%d).json
+	$(PY) -m bench.reminders --json-out bench/results/reminders-$$(date +%Y-%m-%d).json
 
 clean:
 	rm -rf $(VENV) node_modules .local .pytest_cache .mypy_cache .ruff_cache

@@ -1,37 +1,42 @@
 """A reminder run reads what is due, not what is stored; and pushes/s through the queue.
 
-For each size in `--stored` (10,000 then 100,000), on a stack of its own (emulators started
-on free ports, storage provisioned, as `make run` does):
+Each size in `--stored` (10,000 and 100,000) gets a stack of its own (emulators started on
+free ports, storage provisioned, as `make run` does), all kept running to the end:
 
 - fill: a Premium service, citizens (`--per-citizen` messages each, all consenting to
   reminders), and N Premium (ADVANCED) PROCESSED messages, each put on the reminder schedule
-  by the real ReminderPlanner, written from `--fill-concurrency` threads. `--due` of them
-  (one per citizen) were processed 3 days before the run, so their first unread reminder is
-  due; all the others were processed within the last 2 days, so theirs is 1 to 3 days
-  ahead: what a run must not read. The schedule and the claims are containers of the
-  benchmark's own (the layout's settings), so no other run's cursor or entries mix in;
+  by the real ReminderPlanner, written by `--fill-processes` processes of `--fill-threads`
+  threads (the client's CPU is the limit: threads share one GIL, processes do not).
+  `--due` of them (one per citizen) were processed 3 days before the run, so their first
+  unread reminder is due; all the others were processed within the last 2 days, so theirs
+  is 1 to 3 days ahead: what a run must not read. The schedule and the claims are
+  containers of the benchmark's own (the layout's settings), so no other cursor or entries
+  mix in;
 - the cursor is set where the previous run of a timer running every few minutes would have
   left it: the hour of the due entries (without it, a first run looks 2 days back, some
   1,500 more point reads of empty buckets);
 - runs: send_reminders with a clock fixed at RUN_AT (11:45 in Rome: no quiet hours) and
-  the real adapters (pushes go to a push queue of the benchmark's own through
-  QueuePushSender). A warm-up run, then `--repeat` measured runs, the due set restored
-  before each (its entries planned again, its claims and daily counters deleted: not
-  timed). Each run must send exactly one push per due message. During each run every
-  Cosmos call (ContainerProxy read_item / query_items and the items they return, and the
-  writes) and every Storage queue call is counted.
+  the real adapters (pushes go through QueuePushSender to a queue of the benchmark's own).
+  A warm-up run of each size, then `--repeat` measured runs of each, the sizes alternately
+  so the shared machine's noise falls on all alike, the due set restored before each (its
+  entries planned again, its claims and daily counters deleted: not timed). Each run must
+  push exactly once per due message. During each run every Cosmos call is counted by
+  wrapping ContainerProxy: documents read (point reads that found one, plus the items
+  queries returned), point reads that found nothing, queries, writes by method; and every
+  Storage queue call by method.
 
-Then the ratio of the largest size to the smallest, for the median run time (target: at
-most 1.5) and for the documents read; and, on the first stack, pushes/s: `--pushes`
+Then the ratios of the largest size to the smallest, of the median run time (target: at
+most 1.5) and of the documents read per run; and, on the first stack, pushes/s: `--pushes`
 pushes sent one after another through QueuePushSender, against the same payloads sent with
 the bare SDK's QueueClient.send_message (base64, as every queue here), alternately for
 `--push-rounds` rounds (medians).
 
     .venv/bin/python -m bench.reminders [--stored 10000,100000] [--due 1000] [--repeat 3]
-        [--fill-concurrency 8] [--pushes 1000] [--push-rounds 3] [--json-out FILE]
+        [--per-citizen 10] [--fill-processes 2] [--fill-threads 1] [--pushes 1000]
+        [--push-rounds 3] [--json-out FILE]
 
 Prints the JSON summary on stdout, progress and a short table on stderr. Exit code 1 if the
-time ratio is above 1.5, or a run did not send exactly the due reminders.
+time ratio is above 1.5, or a run did not push exactly the due reminders.
 """
 
 from __future__ import annotations
@@ -88,6 +93,7 @@ from shared.services.send_reminders import (
     ReminderReport,
     send_reminders,
 )
+from shared.services.service_directory import CachedServiceDirectory
 from shared.storage_layout import ContainerName, storage_layout
 
 DEFAULT_LOG_DIR = PROJECT_ROOT / ".local" / "logs" / "bench-reminders"
@@ -102,11 +108,12 @@ HASH_KEY = "bench-reminders-hash-key"
 POLICY = ReminderPolicy()
 SUBJECT = "Avviso di pagamento TARI 2026"
 MARKDOWN = "Gentile cittadino, trova nell'app l'avviso di pagamento della tassa sui rifiuti. " * 2
-# Filling is bound by this client's CPU (the SDK's work per request, under one GIL): more
-# threads in one process do not help (3,000 messages: 254/s with 1 thread, 236/s with 8,
-# 164/s with 16), more processes do.
+# Filling is bound by the client's CPU (the SDK's work per request, under one GIL). Measured
+# on the shared 2-core machine, 3,000-4,000 messages: one process 187-254/s whatever its
+# threads (1, 2, 4, 8), 164/s with 16; two processes of one thread 408/s, of two 261/s;
+# three or four processes no better than two.
 DEFAULT_FILL_PROCESSES = 2
-DEFAULT_FILL_THREADS = 2
+DEFAULT_FILL_THREADS = 1
 # Restoring the due set between runs (not timed).
 RESTORE_THREADS = 4
 
@@ -356,16 +363,25 @@ class Scenario:
     due: list[Message] = field(default_factory=list)
 
     def ports(self, push: PushSender) -> ReminderPorts:
+        """The run's ports: the app's adapters, the fixed clock, and a service cache of the
+        run's own on that clock (so every run reads the service once, however long it takes)."""
+        clock = FixedClock(RUN_AT)
+        directory = CachedServiceDirectory(
+            api_keys=self.app.api_keys,
+            services=self.app.services,
+            clock=clock,
+            ttl=timedelta(seconds=self.stack.settings.service_cache_ttl_seconds),
+        )
         return ReminderPorts(
             schedule=self.schedule,
             claims=CosmosReminderClaims(self.claims_container),
             messages=self.app.messages,
             profiles=self.app.profiles,
             payments=self.app.payments,
-            directory=self.app.directory,
+            directory=directory,
             push=push,
             counter=self.app.rate_counter,
-            clock=FixedClock(RUN_AT),
+            clock=clock,
         )
 
 

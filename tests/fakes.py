@@ -335,6 +335,9 @@ class FakeReminderSchedule:
     def all_entries(self) -> list[ScheduleEntry]:
         return [entry for bucket in self.buckets.values() for entry in bucket.values()]
 
+    def all_entries_of(self, message_id: str) -> list[ScheduleEntry]:
+        return [entry for entry in self.all_entries() if entry.message_id == message_id]
+
 
 class FakeReminderClaims:
     """Claims by id, with the same takeover rule as the Cosmos container."""

@@ -9,7 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from shared.domain.citizen_hash import citizen_hash, push_tag
-from shared.domain.errors import PushDeliveryError
+from shared.domain.errors import (
+    ConcurrentUpdateError,
+    PushDeliveryError,
+    StorageUnavailableError,
+)
 from shared.domain.message import FeatureLevel, Message, MessageStatus
 from shared.domain.profile import Profile, ReminderConsent
 from shared.domain.push import ReminderKind, reminder_push
@@ -41,6 +45,8 @@ logger = logging.getLogger(__name__)
 FIRST_RUN_LOOKBACK = timedelta(days=2)
 # A push that failed retryably is tried again after this long.
 RETRY_DELAY = timedelta(minutes=15)
+# An entry whose handling failed unexpectedly is looked at again after this long.
+FAILED_ENTRY_DELAY = timedelta(hours=1)
 # The daily counter outlives the day it counts, whatever the time zone.
 _DAY_COUNTER_TTL_SECONDS = 2 * 24 * 3600
 
@@ -114,7 +120,8 @@ def send_reminders(
     """
     run = _Run(now=ports.clock.now(), ports=ports, policy=policy, hash_key=hash_key)
     current = bucket_hour(run.now)
-    hour = ports.schedule.cursor() or bucket_hour(run.now - FIRST_RUN_LOOKBACK)
+    stored_cursor = ports.schedule.cursor()
+    hour = stored_cursor or bucket_hour(run.now - FIRST_RUN_LOOKBACK)
     cursor = hour
     while hour <= current:
         entries = ports.schedule.entries(hour)
@@ -123,11 +130,11 @@ def send_reminders(
             if entry.at > run.now:
                 left = True
                 continue
-            _handle(entry, run)
+            _handle_alone(entry, run)
         if hour == cursor and hour < current and not left:
             cursor = hour + HOUR
         hour += HOUR
-    if cursor != ports.schedule.cursor():
+    if cursor != stored_cursor:
         ports.schedule.set_cursor(cursor)
     report = run.report
     logger.info(
@@ -140,6 +147,19 @@ def send_reminders(
         report.dropped,
     )
     return report
+
+
+def _handle_alone(entry: ScheduleEntry, run: _Run) -> None:
+    """Handle one entry; one that fails unexpectedly is put off, not left to stop every
+    run (storage being away does stop the run: the next one goes on)."""
+    try:
+        _handle(entry, run)
+    except (StorageUnavailableError, ConcurrentUpdateError):
+        raise
+    except Exception:
+        logger.exception("message %s: reminder handling failed; put off", entry.message_id)
+        run.report.failed += 1
+        _defer(entry, run.now + FAILED_ENTRY_DELAY, run)
 
 
 def _handle(entry: ScheduleEntry, run: _Run) -> None:

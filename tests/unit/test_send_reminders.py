@@ -405,3 +405,25 @@ def test_process_message_schedules_premium_messages_only(world, level, scheduled
     )
     entries = world.schedule.all_entries()
     assert [entry.at for entry in entries] == ([PROCESSED + 3 * DAY] if scheduled else [])
+
+
+def test_an_entry_that_fails_unexpectedly_is_put_off_and_does_not_stop_the_others(world):
+    # GIVEN two citizens' due reminders, the first of which cannot be handled
+    world.citizen()
+    world.citizen(OTHER_FISCAL_CODE)
+    broken = world.deliver()
+    world.deliver(fiscal_code=OTHER_FISCAL_CODE)
+    real_get = world.messages.get
+
+    def get(fiscal_code, message_id):
+        if message_id == broken.id:
+            raise ValueError("a stored document the code cannot read")
+        return real_get(fiscal_code, message_id)
+
+    world.messages.get = get
+    # WHEN a run goes over both
+    report = world.run(PROCESSED + 3 * DAY)
+    # THEN the other citizen got the reminder, and the broken entry waits an hour
+    assert (report.sent, report.failed) == (1, 1)
+    (waiting,) = world.schedule.all_entries_of(broken.id)
+    assert waiting.at == PROCESSED + 3 * DAY + timedelta(hours=1)
