@@ -36,6 +36,7 @@ from typing import Any
 import azure.functions as func
 from azure.storage.blob import ContainerClient, ContentSettings
 
+from bench.output import report_result
 from bench.pipeline_stack import (
     BenchStack,
     new_fiscal_code,
@@ -232,12 +233,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--repeat must be at least 1")
     with own_stack(arguments.log_dir) as stack:
         result = measure(stack, arguments.repeat)
-    text = json.dumps(result, indent=2)
-    print(text)
-    if arguments.json_out:
-        arguments.json_out.parent.mkdir(parents=True, exist_ok=True)
-        arguments.json_out.write_text(text + "\n", encoding="utf-8")
-    return 0 if result["store"]["peak_mib"] < TARGET_PEAK_MIB else 1
+    return report_result(
+        result, ok=result["store"]["peak_mib"] < TARGET_PEAK_MIB, json_out=arguments.json_out
+    )
 
 
 if __name__ == "__main__":

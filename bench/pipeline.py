@@ -37,7 +37,6 @@ PROCESSED in time, a floor operation that raised.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -50,6 +49,7 @@ from bench.azurite_sweeps import wait_for_sweep
 from bench.cpu_usage import cpu_ms_per_message, cpu_snapshot
 from bench.create_message_cpu import BODY
 from bench.http_load import CLIENTS, CREATED, HTTP_CLIENT, MessagePoster
+from bench.output import report_result
 from bench.pipeline_stack import (
     BenchStack,
     Sender,
@@ -412,13 +412,9 @@ def main(argv: list[str] | None = None) -> int:
         summary = benchmark_on(stack, options, log_dir=log_dir, host_profile=arguments.host_profile)
     summary["total_seconds"] = round(time.monotonic() - started, 1)
     summary["options"] = asdict(options)
-    text = json.dumps(summary, indent=2)
-    print(text)
-    print(render_table(summary), file=sys.stderr)
-    if arguments.json_out:
-        arguments.json_out.parent.mkdir(parents=True, exist_ok=True)
-        arguments.json_out.write_text(text + "\n", encoding="utf-8")
-    return 0 if summary["ok"] else 1
+    return report_result(
+        summary, ok=summary["ok"], json_out=arguments.json_out, table=render_table(summary)
+    )
 
 
 if __name__ == "__main__":

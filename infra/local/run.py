@@ -11,12 +11,14 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping
 
 from infra.local.emulators import (
     PROJECT_ROOT,
+    EmulatorEndpoints,
     EmulatorStartError,
     default_endpoints,
     port_is_open,
@@ -54,9 +56,9 @@ def _seed_demo(settings: Settings) -> str:
     return created.primary_key
 
 
-def _print_welcome(api_key: str, host: str) -> None:
-    base = f"http://127.0.0.1:{HOST_PORT}/api/v1/messages"
-    citizens = f"http://127.0.0.1:{HOST_PORT}/api/v1/citizens"
+def _print_welcome(api_key: str, host: str, host_port: int) -> None:
+    base = f"http://127.0.0.1:{host_port}/api/v1/messages"
+    citizens = f"http://127.0.0.1:{host_port}/api/v1/citizens"
     body = json.dumps(
         {
             "content": {
@@ -93,26 +95,41 @@ Press Ctrl-C to stop everything.
     )
 
 
-def run(use_func: bool) -> int:
-    if port_is_open(HOST_PORT):
-        print(f"error: port {HOST_PORT} is in use; stop what listens there", file=sys.stderr)
+def stop_on_termination() -> None:
+    """Make SIGTERM and SIGHUP (a `kill`, a closed terminal) stop everything as Ctrl-C does,
+    instead of leaving the emulators and the host running."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupt)
+
+
+def run(
+    use_func: bool, *, endpoints: EmulatorEndpoints | None = None, host_port: int = HOST_PORT
+) -> int:
+    """Start the emulators, provision, seed the demo, run the host until interrupted; then
+    stop everything it started."""
+    if port_is_open(host_port):
+        print(f"error: port {host_port} is in use; stop what listens there", file=sys.stderr)
         return 1
     if not LOCAL_SETTINGS.exists():
         # Core Tools reads local.settings.json; it is git-ignored, so start from the sample.
         shutil.copyfile(SAMPLE_SETTINGS, LOCAL_SETTINGS)
-    with running_emulators(default_endpoints(), log_dir=LOG_DIR) as endpoints:
-        values = app_settings(endpoints)
+    with running_emulators(endpoints or default_endpoints(), log_dir=LOG_DIR) as running:
+        values = app_settings(running)
         settings = Settings.from_env(values)
         provision(settings)
         api_key = _seed_demo(settings)
         env: Mapping[str, str] = {**os.environ, **values}
         host = "func start" if use_func else "offline host"
         process = subprocess.Popen(
-            host_command(HOST_PORT, use_func=use_func), cwd=PROJECT_ROOT, env=dict(env)
+            host_command(host_port, use_func=use_func), cwd=PROJECT_ROOT, env=dict(env)
         )
         try:
-            wait_for_host(process, HOST_PORT)
-            _print_welcome(api_key, host)
+            wait_for_host(process, host_port)
+            _print_welcome(api_key, host, host_port)
             process.wait()
         except KeyboardInterrupt:
             pass
@@ -130,8 +147,11 @@ def main() -> int:
     )
     args = parser.parse_args()
     use_func = shutil.which("func") is not None and not args.offline_host
+    stop_on_termination()
     try:
         return run(use_func)
+    except KeyboardInterrupt:
+        return 0  # interrupted while starting: everything started is stopped
     except (EmulatorStartError, HostStartError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -9,7 +9,10 @@ from __future__ import annotations
 import pytest
 
 from bench.pipeline_stack import BenchStack
-from bench.reminders import Options, push_rates, render_table, run_scenarios, summarize
+from bench.push_rates import push_rates
+from bench.reminder_runs import run_scenarios
+from bench.reminder_scenario import Options
+from bench.reminder_summary import render_table, summarize
 from shared.adapters.cosmos_reminder_schedule import DEFAULT_SHARDS
 
 pytestmark = pytest.mark.emulators
