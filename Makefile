@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CODE := shared infra tests bench CitizenInbox CitizenMessage CitizenProfile CreateMessage GetMessageStatus GetProfile GetProfileByPost PaymentEvents ProcessMessage ReminderTimer SweepAcceptedMessages
 
-.PHONY: install run test lint typecheck pytest bench clean
+.PHONY: install run test lint typecheck pytest checkov bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required")'
@@ -19,6 +19,14 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 install: $(VENV)/.installed node_modules/.installed
+
+# checkov has its own virtualenv: its many dependencies never meet the app's pinned ones.
+CHECKOV_VENV := .venv-checkov
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required")'
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	@touch $@
 
 run: install
 	$(PY) -m infra.local.run
@@ -33,7 +41,11 @@ typecheck: install
 pytest: install
 	$(PY) -m pytest
 
-test: lint typecheck pytest
+# Scans infra/azure (Bicep): fails on a failed check, a parsing error, a skip without a reason.
+checkov: $(CHECKOV_VENV)/.installed install
+	$(PY) infra/azure/scan.py --checkov $(CHECKOV_VENV)/bin/checkov
+
+test: lint typecheck checkov pytest
 
 bench: install
 	$(PY) -m bench.create_message_cpu --json-out bench/results/create_message_cpu-$$(date +%Y-%m-%d).json
@@ -41,6 +53,7 @@ bench: install
 	$(PY) -m bench.pipeline --repeat 3 --json-out bench/results/pipeline-$$(date +%Y-%m-%d).json
 	$(PY) -m bench.attachment_memory --json-out bench/results/attachment_memory-$$(date +%Y-%m-%d).json
 	$(PY) -m bench.reminders --json-out bench/results/reminders-$$(date +%Y-%m-%d).json
+	$(PY) -m bench.document_sizes --json-out bench/results/document_sizes-$$(date +%Y-%m-%d).json
 
 clean:
-	rm -rf $(VENV) node_modules .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules .local .pytest_cache .mypy_cache .ruff_cache

@@ -169,9 +169,8 @@ def whole_request_peak(stack: BenchStack, body: bytes) -> int:
 def measure(
     stack: BenchStack, repeat: int, attachment_bytes: int = MAX_ATTACHMENT_BYTES
 ) -> dict[str, Any]:
-    connection_string = stack.settings.storage_connection
-    store = attachment_store(connection_string)
-    container = blob_container_client(connection_string, BlobContainerName.ATTACHMENTS)
+    store = attachment_store(stack.settings.storage)
+    container = blob_container_client(stack.settings.storage, BlobContainerName.ATTACHMENTS)
     body = request_body(attachment_bytes)
     texts = _texts(body)
     # Warm up: imports, connection pools and the SDK's lazy set-up are not the request's.

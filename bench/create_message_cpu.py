@@ -36,7 +36,7 @@ from bench.noop_ports import (
     OneService,
 )
 from shared import bootstrap
-from shared.config import Settings
+from shared.config import Settings, StorageConnectionString
 from shared.domain.api_keys import hash_api_key
 from shared.domain.reminders import ReminderPolicy
 from shared.domain.service import Service, Tier
@@ -74,7 +74,7 @@ def _app() -> bootstrap.App:
     api_keys = OneKey(services.record)
     clock = FrozenClock()
     settings = Settings(
-        storage_connection="unused",
+        storage=StorageConnectionString("unused"),
         cosmos_endpoint="unused",
         cosmos_key="unused",
         cosmos_verify_tls=True,

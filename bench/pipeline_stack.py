@@ -65,12 +65,12 @@ def own_stack(log_dir: Path) -> Iterator[BenchStack]:
 def fresh_queue(stack: BenchStack, prefix: str) -> str:
     """Create a queue no one else uses and return its name."""
     name = f"{prefix}-{uuid.uuid4().hex[:12]}"
-    queue_client(stack.settings.storage_connection, name).create_queue()
+    queue_client(stack.settings.storage, name).create_queue()
     return name
 
 
 def delete_queue(stack: BenchStack, name: str) -> None:
-    queue_client(stack.settings.storage_connection, name).delete_queue()
+    queue_client(stack.settings.storage, name).delete_queue()
 
 
 def register_sender(stack: BenchStack) -> Sender:

@@ -13,6 +13,7 @@ from azure.storage.queue import QueueClient, TextBase64EncodePolicy
 from bench.pipeline_stack import BenchStack, delete_queue, fresh_queue, new_fiscal_code
 from bench.reminder_scenario import HASH_KEY, RUN_AT, Options
 from shared.adapters.push_queue import push_to_json, queue_push_sender
+from shared.config import SettingName
 from shared.domain.citizen_hash import push_tag
 from shared.domain.message_id import new_message_id
 from shared.domain.push import Push, ReminderKind, reminder_push
@@ -40,12 +41,14 @@ def _rate(action: Callable[[], None], count: int) -> float:
 def push_rates(stack: BenchStack, options: Options) -> dict[str, Any]:
     """Pushes/s through QueuePushSender against the bare SDK sending the same payloads,
     one after another, alternately, medians over `options.push_rounds`."""
-    connection = stack.settings.storage_connection
+    # The bare SDK's floor is built from the emulator's connection string, as the SDK's own
+    # samples do; the adapter from the app's settings.
+    connection = stack.app_settings[SettingName.STORAGE_CONNECTION]
     pushes = _pushes(options.pushes)
     payloads = [push_to_json(push) for push in pushes]
     adapter_queue, floor_queue = fresh_queue(stack, "bench-push"), fresh_queue(stack, "bench-bare")
     try:
-        sender = queue_push_sender(connection, adapter_queue)
+        sender = queue_push_sender(stack.settings.storage, adapter_queue)
         bare = QueueClient.from_connection_string(
             connection, floor_queue, message_encode_policy=TextBase64EncodePolicy()
         )

@@ -12,14 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from azure.storage.queue import QueueClient
-
 from bench.cpu_usage import cpu_ms_per_message, cpu_snapshot
 from bench.pipeline_stack import BenchStack
 from bench.reminder_fill import fill, restore_due
 from bench.reminder_scenario import HASH_KEY, POLICY, Options, Scenario, scenario_stores
 from bench.storage_call_counts import counting_calls
 from shared.adapters.push_queue import queue_push_sender
+from shared.adapters.queues import queue_client
 from shared.domain.push import Push
 from shared.services.ports import PushSender
 from shared.services.send_reminders import ReminderReport, send_reminders
@@ -59,7 +58,7 @@ def _report_dict(report: ReminderReport) -> dict[str, Any]:
 def one_run(scenario: Scenario, failures: list[str], label: str) -> dict[str, Any]:
     """One reminder run over the due set, timed and counted; checks what it sent."""
     settings = scenario.stack.settings
-    push = RecordingPush(queue_push_sender(settings.storage_connection, scenario.push_queue))
+    push = RecordingPush(queue_push_sender(settings.storage, scenario.push_queue))
     ports = scenario.ports(push)
     cpu_before = cpu_snapshot()
     with counting_calls() as counts:
@@ -88,7 +87,7 @@ def one_run(scenario: Scenario, failures: list[str], label: str) -> dict[str, An
 
 
 def _queue_length(stack: BenchStack, name: str) -> int:
-    client = QueueClient.from_connection_string(stack.settings.storage_connection, name)
+    client = queue_client(stack.settings.storage, name)
     return client.get_queue_properties().approximate_message_count or 0
 
 

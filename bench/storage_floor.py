@@ -126,7 +126,7 @@ class StorageFloor:
         self._clients = [
             _Clients(
                 container=_database(settings).get_container_client(FLOOR_CONTAINER),
-                queue=queue_client(settings.storage_connection, queue_name),
+                queue=queue_client(settings.storage, queue_name),
             )
             for _ in range(concurrency + 1)  # one more for the receiving loop
         ]

@@ -105,11 +105,9 @@ def build_app(settings: Settings, reminder_policy: ReminderPolicy | None = None)
         profiles=CosmosProfileRepository(database.get_container_client(ContainerName.PROFILES)),
         services=services,
         api_keys=api_keys,
-        queue=StorageMessageQueue(
-            queue_client(settings.storage_connection, settings.messages_queue)
-        ),
+        queue=StorageMessageQueue(queue_client(settings.storage, settings.messages_queue)),
         poison=StoragePoisonQueue(
-            queue_client(settings.storage_connection, poison_queue_name(settings.messages_queue))
+            queue_client(settings.storage, poison_queue_name(settings.messages_queue))
         ),
         idempotency=CosmosIdempotencyStore(
             database.get_container_client(ContainerName.IDEMPOTENCY),
@@ -126,7 +124,7 @@ def build_app(settings: Settings, reminder_policy: ReminderPolicy | None = None)
             ttl=timedelta(seconds=settings.service_cache_ttl_seconds),
         ),
         clock=clock,
-        attachments=attachment_store(settings.storage_connection),
+        attachments=attachment_store(settings.storage),
         push=select_push_sender(settings, clock=clock),
         schedule=CosmosReminderSchedule(
             database.get_container_client(ContainerName.REMINDER_SCHEDULE)

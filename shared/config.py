@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeAlias
 
 
 class SettingName(StrEnum):
@@ -36,6 +37,18 @@ class SettingName(StrEnum):
     REMINDER_QUIET_HOURS = "REMINDER_QUIET_HOURS"
     REMINDER_TIME_ZONE = "REMINDER_TIME_ZONE"
     REMINDER_DAILY_CAP = "REMINDER_DAILY_CAP"
+    # In Azure, storage is reached with the app's managed identity at these service URIs
+    # (the Functions host reads the same identity-based connection for its triggers).
+    STORAGE_BLOB_URI = "AzureWebJobsStorage__blobServiceUri"
+    STORAGE_QUEUE_URI = "AzureWebJobsStorage__queueServiceUri"
+
+
+# The emulators' connection string and keys exist only locally; in Azure the managed identity
+# reaches storage at its service URIs and Cosmos DB at its endpoint, and no secret is set.
+LOCAL_ONLY_SETTINGS = frozenset(
+    {SettingName.STORAGE_CONNECTION, SettingName.COSMOS_KEY, SettingName.COSMOS_VERIFY_TLS}
+)
+AZURE_ONLY_SETTINGS = frozenset({SettingName.STORAGE_BLOB_URI, SettingName.STORAGE_QUEUE_URI})
 
 
 class MissingSettingError(RuntimeError):
@@ -44,6 +57,21 @@ class MissingSettingError(RuntimeError):
 
 class InvalidSettingError(RuntimeError):
     """A setting has a value the app cannot use; the message names it."""
+
+
+# What App Service leaves in a setting whose Key Vault reference it could not resolve.
+_KEY_VAULT_REFERENCE = "@Microsoft.KeyVault("
+
+
+def _refuse_unresolved_references(env: Mapping[str, str]) -> None:
+    """A Key Vault reference App Service could not resolve stays as its own text, which the
+    app would otherwise take for the secret (a hash key, a connection string)."""
+    for name in SettingName:
+        if env.get(name, "").strip().startswith(_KEY_VAULT_REFERENCE):
+            raise InvalidSettingError(
+                f"app setting {name} is a Key Vault reference the platform could not resolve; "
+                "check the secret exists and the app's identity may read it"
+            )
 
 
 def _required(env: Mapping[str, str], name: SettingName) -> str:
@@ -120,10 +148,81 @@ def _notification_hub(env: Mapping[str, str]) -> tuple[str, str]:
 
 
 @dataclass(frozen=True)
+class StorageConnectionString:
+    """Storage reached with a connection string: locally, Azurite's, with its well-known key.
+    The string holds the account key: it is never shown."""
+
+    connection_string: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class StorageIdentity:
+    """Storage reached with the app's identity (the managed identity in Azure, `az login`
+    for an operator) at the account's service URIs; no key anywhere."""
+
+    blob_service_uri: str
+    queue_service_uri: str
+
+
+# How the app reaches its storage account. The adapters' client factories take it, so only
+# they ask which form it is.
+StorageAccess: TypeAlias = StorageConnectionString | StorageIdentity
+
+
+_STORAGE_URIS = (SettingName.STORAGE_BLOB_URI, SettingName.STORAGE_QUEUE_URI)
+
+
+def _storage_access(env: Mapping[str, str]) -> StorageAccess:
+    """The one decision between the two forms of storage access. Messages name settings,
+    never a value: a connection string holds the account key."""
+    connection = env.get(SettingName.STORAGE_CONNECTION, "").strip()
+    uris = {name: env.get(name, "").strip() for name in _STORAGE_URIS}
+    given = [name for name, uri in uris.items() if uri]
+    if connection and given:
+        raise InvalidSettingError(
+            f"app setting {SettingName.STORAGE_CONNECTION} is set together with "
+            f"{' and '.join(given)}: give storage either as a connection string (locally) or "
+            "as service URIs reached with the managed identity (in Azure), not both"
+        )
+    if connection:
+        return StorageConnectionString(connection)
+    if not given:
+        raise MissingSettingError(
+            f"storage is not configured: set app setting {SettingName.STORAGE_CONNECTION} "
+            f"(a connection string, locally) or {' and '.join(_STORAGE_URIS)} "
+            "(the managed identity, in Azure)"
+        )
+    missing = [name for name in _STORAGE_URIS if not uris[name]]
+    if missing:
+        raise MissingSettingError(f"required app setting {missing[0]} is not set")
+    for name, uri in uris.items():
+        # The SDK refuses to send a bearer token over plain HTTP.
+        if not uri.lower().startswith("https://"):
+            raise InvalidSettingError(f"app setting {name} must be an https:// URI")
+    return StorageIdentity(
+        blob_service_uri=uris[SettingName.STORAGE_BLOB_URI],
+        queue_service_uri=uris[SettingName.STORAGE_QUEUE_URI],
+    )
+
+
+def _cosmos_verify_tls(env: Mapping[str, str], *, with_key: bool) -> bool:
+    verify = _flag(env, SettingName.COSMOS_VERIFY_TLS, default=True)
+    # Only the local emulator, reached with its key, has a certificate to put up with.
+    if not verify and not with_key:
+        raise InvalidSettingError(
+            f"app setting {SettingName.COSMOS_VERIFY_TLS} may be false only for the local "
+            f"emulator, reached with {SettingName.COSMOS_KEY}"
+        )
+    return verify
+
+
+@dataclass(frozen=True)
 class Settings:
-    storage_connection: str
+    storage: StorageAccess
     cosmos_endpoint: str
-    cosmos_key: str
+    # The account key (locally, the emulator's); None in Azure, where the managed identity
+    # signs in to Cosmos DB.
+    cosmos_key: str | None = field(repr=False)
     cosmos_verify_tls: bool
     messages_queue: str
     # The key of the keyed hash that names citizens outside the store (push tags).
@@ -152,13 +251,14 @@ class Settings:
         Raises MissingSettingError / InvalidSettingError naming the setting.
         """
         env = os.environ if env is None else env
+        _refuse_unresolved_references(env)
         hub_connection, hub_name = _notification_hub(env)
+        cosmos_key = env.get(SettingName.COSMOS_KEY, "").strip() or None
         return cls(
-            storage_connection=_required(env, SettingName.STORAGE_CONNECTION),
+            storage=_storage_access(env),
             cosmos_endpoint=_required(env, SettingName.COSMOS_ENDPOINT),
-            cosmos_key=_required(env, SettingName.COSMOS_KEY),
-            # TLS verification may only be turned off for the local emulator's certificate.
-            cosmos_verify_tls=_flag(env, SettingName.COSMOS_VERIFY_TLS, default=True),
+            cosmos_key=cosmos_key,
+            cosmos_verify_tls=_cosmos_verify_tls(env, with_key=cosmos_key is not None),
             messages_queue=_required(env, SettingName.MESSAGES_QUEUE),
             citizen_hash_key=_required(env, SettingName.CITIZEN_HASH_KEY),
             service_cache_ttl_seconds=_seconds(

@@ -17,7 +17,7 @@ from infra.local.emulators import EmulatorEndpoints, endpoints_on_free_ports, ru
 from infra.local.stack import app_settings
 from shared import bootstrap
 from shared.adapters.provisioning import provision
-from shared.config import Settings
+from shared.config import Settings, StorageConnectionString
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,11 @@ class LocalStack:
     @property
     def storage_connection_string(self) -> str:
         return self.endpoints.storage_connection_string
+
+    @property
+    def storage(self) -> StorageConnectionString:
+        """Azurite, as the client factories take it."""
+        return StorageConnectionString(self.storage_connection_string)
 
 
 @pytest.fixture(scope="session")

@@ -9,25 +9,35 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from azure.core.exceptions import AzureError, ResourceNotFoundError
 from azure.storage.blob import (
     BlobBlock,
     BlobSasPermissions,
+    BlobServiceClient,
     ContainerClient,
     ContentSettings,
     StorageErrorCode,
+    UserDelegationKey,
     generate_blob_sas,
 )
 
+from shared.adapters.identity import app_credential
+from shared.adapters.system_clock import SystemClock
+from shared.config import StorageAccess, StorageConnectionString
 from shared.domain.attachments import PDF_CONTENT_TYPE, StoredBytes
 from shared.domain.errors import StorageUnavailableError
+from shared.services.ports import Clock
 from shared.storage_layout import BlobContainerName
+
+logger = logging.getLogger(__name__)
 
 # About 4 MiB of text a slice; a multiple of 4 so each slice decodes on its own (3 MiB).
 SLICE_CHARS = 4 * 1024 * 1024
@@ -71,11 +81,7 @@ class LinkSigner(Protocol):
 
 
 class AccountKeySigner:
-    """Signs links with the account's shared key (Azurite, and Azure until issue 6/7).
-
-    In Azure, issue 6/7 replaces it with a signer that asks Entra ID for a user delegation
-    key, so the app no longer needs the account key; BlobAttachmentStore does not change.
-    """
+    """Signs links with the account's shared key: locally, Azurite's well-known key."""
 
     def __init__(self, account: AccountKey) -> None:
         self._account = account
@@ -92,17 +98,135 @@ class AccountKeySigner:
         )
 
 
-def blob_container_client(connection_string: str, container_name: str) -> ContainerClient:
-    """A client for one Blob container: the one place blob clients are built."""
-    return ContainerClient.from_connection_string(connection_string, container_name)
+class DelegationKeySource(Protocol):
+    """Where user delegation keys come from: BlobServiceClient, signed in with an identity."""
+
+    def get_user_delegation_key(
+        self, key_start_time: datetime, key_expiry_time: datetime
+    ) -> UserDelegationKey: ...
 
 
-def attachment_store(connection_string: str) -> BlobAttachmentStore:
-    """The attachment store of the app, in the layout's attachments container."""
+# A key is asked for this long, and renewed once less than RENEW_BEFORE of it is left. Links
+# live at most 15 minutes (shared.config), so a link signed with a key that is not yet due
+# for renewal always expires before the key does.
+DELEGATION_KEY_LIFETIME = timedelta(hours=1)
+DELEGATION_KEY_RENEW_BEFORE = timedelta(minutes=20)
+# The key's validity starts a little in the past: a server clock slightly behind ours would
+# refuse a key (and every link it signs) that starts "now".
+_DELEGATION_KEY_BACKDATE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class _HeldKey:
+    key: UserDelegationKey
+    expires_at: datetime
+
+
+def _whole_seconds(moment: datetime) -> datetime:
+    # The service and the SAS carry whole seconds; comparing in whole seconds keeps
+    # "the link expires no later than its key" true on the wire.
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+class UserDelegationSigner:
+    """Signs links with a user delegation key (in Azure: the app asks Entra ID, as its managed
+    identity, for a short-lived key; no account key exists in the app).
+
+    One key serves every link until it is due for renewal; a link never outlives the key that
+    signed it. Raises StorageUnavailableError when no key can be had.
+    """
+
+    def __init__(
+        self,
+        keys: DelegationKeySource,
+        *,
+        account_name: str,
+        clock: Clock,
+        key_lifetime: timedelta = DELEGATION_KEY_LIFETIME,
+        renew_before: timedelta = DELEGATION_KEY_RENEW_BEFORE,
+    ) -> None:
+        if renew_before >= key_lifetime:
+            raise ValueError("a delegation key must be renewed before the end of its lifetime")
+        self._keys = keys
+        self._account_name = account_name
+        self._clock = clock
+        self._key_lifetime = key_lifetime
+        self._renew_before = renew_before
+        self._held: _HeldKey | None = None
+        # Worker threads share the signer: one of them renews, the others wait for its key.
+        self._lock = threading.Lock()
+
+    def read_sas(self, container_name: str, blob_name: str, expires_at: datetime) -> str:
+        return generate_blob_sas(
+            account_name=self._account_name,
+            container_name=container_name,
+            blob_name=blob_name,
+            user_delegation_key=self._key_for(_whole_seconds(expires_at)),
+            permission=BlobSasPermissions(read=True),
+            expiry=expires_at,
+        )
+
+    def _key_for(self, link_expires_at: datetime) -> UserDelegationKey:
+        with self._lock:
+            now = self._clock.now()
+            held = self._held
+            if held is None or not self._still_good(held, now, link_expires_at):
+                held = self._held = self._fresh_key(now)
+            if link_expires_at > held.expires_at:
+                raise ValueError("a download link may not outlive the key that signs it")
+            return held.key
+
+    def _still_good(self, held: _HeldKey, now: datetime, link_expires_at: datetime) -> bool:
+        return held.expires_at - now >= self._renew_before and link_expires_at <= held.expires_at
+
+    def _fresh_key(self, now: datetime) -> _HeldKey:
+        starts_at = _whole_seconds(now - _DELEGATION_KEY_BACKDATE)
+        expires_at = _whole_seconds(now + self._key_lifetime)
+        try:
+            key = self._keys.get_user_delegation_key(starts_at, expires_at)
+        except AzureError as exc:
+            raise StorageUnavailableError(
+                "no user delegation key to sign attachment links with"
+            ) from exc
+        logger.info("new user delegation key for attachment links, valid until %s", expires_at)
+        return _HeldKey(key=key, expires_at=expires_at)
+
+
+def blob_service_client(storage: StorageAccess) -> BlobServiceClient:
+    """The account's Blob service: the one place blob clients are built, signed with the
+    connection string's key or with the app's identity at the blob URI."""
+    if isinstance(storage, StorageConnectionString):
+        return BlobServiceClient.from_connection_string(storage.connection_string)
+    return BlobServiceClient(storage.blob_service_uri, credential=app_credential())
+
+
+def blob_container_client(storage: StorageAccess, container_name: str) -> ContainerClient:
+    """A client for one Blob container."""
+    return blob_service_client(storage).get_container_client(container_name)
+
+
+def attachment_store(storage: StorageAccess) -> BlobAttachmentStore:
+    """The attachment store of the app, in the layout's attachments container; its links
+    signed with the account key (a connection string) or a user delegation key (identity)."""
+    service = blob_service_client(storage)
+    signer: LinkSigner
+    if isinstance(storage, StorageConnectionString):
+        signer = AccountKeySigner(account_key_from_connection_string(storage.connection_string))
+    else:
+        signer = UserDelegationSigner(
+            service, account_name=_account_name(service), clock=SystemClock()
+        )
     return BlobAttachmentStore(
-        blob_container_client(connection_string, BlobContainerName.ATTACHMENTS),
-        signer=AccountKeySigner(account_key_from_connection_string(connection_string)),
+        service.get_container_client(BlobContainerName.ATTACHMENTS), signer=signer
     )
+
+
+def _account_name(service: BlobServiceClient) -> str:
+    # The SDK reads the account name from the URI's host (`<account>.blob.core.windows.net`).
+    name: str | None = service.account_name
+    if not name:
+        raise ValueError("the blob service URI names no storage account")
+    return name
 
 
 @contextmanager

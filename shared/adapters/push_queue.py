@@ -17,6 +17,7 @@ from azure.storage.queue import QueueClient
 
 from shared.adapters.push_payload import TEMPLATE_PROPERTIES, template_properties
 from shared.adapters.queues import MAX_MESSAGES_PER_CALL, queue_client
+from shared.config import StorageAccess
 from shared.domain.errors import PushDeliveryError, StorageUnavailableError
 from shared.domain.push import Push, ReminderKind
 
@@ -96,6 +97,6 @@ class QueuePushSender:
         return pushes
 
 
-def queue_push_sender(connection_string: str, queue_name: str) -> QueuePushSender:
+def queue_push_sender(storage: StorageAccess, queue_name: str) -> QueuePushSender:
     """The push queue `queue_name`, base64-encoded like every other queue."""
-    return QueuePushSender(queue_client(connection_string, queue_name))
+    return QueuePushSender(queue_client(storage, queue_name))

@@ -19,4 +19,4 @@ def select_push_sender(settings: Settings, *, clock: Clock) -> PushSender:
             settings.notification_hub_name,
             clock=clock,
         )
-    return queue_push_sender(settings.storage_connection, settings.push_queue)
+    return queue_push_sender(settings.storage, settings.push_queue)

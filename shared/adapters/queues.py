@@ -15,18 +15,30 @@ from azure.storage.queue import (
     TextBase64EncodePolicy,
 )
 
+from shared.adapters.identity import app_credential
+from shared.config import StorageAccess, StorageConnectionString
 from shared.domain.errors import StorageUnavailableError
 from shared.domain.message_ref import MalformedQueueMessageError, MessageRef
 from shared.domain.poison import PoisonedMessage
 
 
-def queue_client(connection_string: str, queue_name: str) -> QueueClient:
-    """A client for `queue_name` that encodes and decodes messages as base64, as the host does."""
-    return QueueClient.from_connection_string(
-        connection_string,
+def queue_client(storage: StorageAccess, queue_name: str) -> QueueClient:
+    """A client for `queue_name` that encodes and decodes messages as base64, as the host does;
+    signed with the connection string's key, or with the app's identity at the queue URI."""
+    encode, decode = TextBase64EncodePolicy(), TextBase64DecodePolicy()
+    if isinstance(storage, StorageConnectionString):
+        return QueueClient.from_connection_string(
+            storage.connection_string,
+            queue_name,
+            message_encode_policy=encode,
+            message_decode_policy=decode,
+        )
+    return QueueClient(
+        storage.queue_service_uri,
         queue_name,
-        message_encode_policy=TextBase64EncodePolicy(),
-        message_decode_policy=TextBase64DecodePolicy(),
+        credential=app_credential(),
+        message_encode_policy=encode,
+        message_decode_policy=decode,
     )
 
 

@@ -2,6 +2,9 @@
 
 Settings come from the environment; when COSMOS_ENDPOINT is not set they are read from
 local.settings.json (or the committed sample), as the local host does, or from --settings.
+Against Azure, give the storage service URIs (AzureWebJobsStorage__blobServiceUri and
+__queueServiceUri) and COSMOS_ENDPOINT without keys: the CLI then signs in as the Azure CLI
+user (`az login`), who needs the same data roles as the app.
 """
 
 from __future__ import annotations

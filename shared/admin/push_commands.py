@@ -17,7 +17,7 @@ from shared.bootstrap import App
 
 def _list(args: argparse.Namespace, app: App) -> Report:
     limit = queue_limit(args.limit)
-    queue = queue_push_sender(app.settings.storage_connection, app.settings.push_queue)
+    queue = queue_push_sender(app.settings.storage, app.settings.push_queue)
     pushes = queue.peek(limit)
     items = [
         {

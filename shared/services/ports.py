@@ -90,7 +90,10 @@ class AttachmentStore(Protocol):
         ...
 
     def download_url(self, blob_name: str, *, expires_at: datetime) -> str:
-        """A read-only link to this one blob, good until `expires_at`."""
+        """A read-only link to this one blob, good until `expires_at`.
+
+        Raises StorageUnavailableError when the signing key cannot be had (identity only).
+        """
         ...
 
 

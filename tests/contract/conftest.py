@@ -88,7 +88,7 @@ def message_queue_and_reader(
         yield fake, drain_fake
         return
     stack = request.getfixturevalue("local_stack")
-    client = queue_client(stack.storage_connection_string, f"contract-{uuid.uuid4().hex[:12]}")
+    client = queue_client(stack.storage, f"contract-{uuid.uuid4().hex[:12]}")
     client.create_queue()
 
     def drain_real() -> list[MessageRef]:
@@ -127,7 +127,7 @@ def poison_queue_and_writer(
         yield fake, fake.put
         return
     stack = request.getfixturevalue("local_stack")
-    client = queue_client(stack.storage_connection_string, f"poison-{uuid.uuid4().hex[:12]}")
+    client = queue_client(stack.storage, f"poison-{uuid.uuid4().hex[:12]}")
     client.create_queue()
     yield StoragePoisonQueue(client), client.send_message
     client.delete_queue()
@@ -140,12 +140,10 @@ def attachment_store(implementation, request) -> Iterator[object]:
         yield FakeAttachmentStore()
         return
     stack = request.getfixturevalue("local_stack")
-    connection = stack.storage_connection_string
-    container = blob_container_client(connection, f"contract-{uuid.uuid4().hex[:12]}")
+    container = blob_container_client(stack.storage, f"contract-{uuid.uuid4().hex[:12]}")
     container.create_container()
-    yield BlobAttachmentStore(
-        container, signer=AccountKeySigner(account_key_from_connection_string(connection))
-    )
+    account = account_key_from_connection_string(stack.storage_connection_string)
+    yield BlobAttachmentStore(container, signer=AccountKeySigner(account))
     container.delete_container()
 
 

@@ -48,7 +48,7 @@ def push_sender(implementation, request) -> Iterator[object]:
         yield FakePushSender()
         return
     stack = request.getfixturevalue("local_stack")
-    client = queue_client(stack.storage_connection_string, f"push-{uuid.uuid4().hex[:12]}")
+    client = queue_client(stack.storage, f"push-{uuid.uuid4().hex[:12]}")
     client.create_queue()
     yield QueuePushSender(client)
     client.delete_queue()
@@ -64,7 +64,7 @@ def failing_push_sender(implementation, request) -> Callable[[], object]:
             fake.fail_next(retryable=True)
             return fake
         stack = request.getfixturevalue("local_stack")
-        return queue_push_sender(stack.storage_connection_string, f"absent-{uuid.uuid4().hex}")
+        return queue_push_sender(stack.storage, f"absent-{uuid.uuid4().hex}")
 
     return make
 

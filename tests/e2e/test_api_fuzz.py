@@ -63,9 +63,7 @@ def created_messages() -> list[tuple[str, str]]:
 
 
 def _wait_for_the_queue_to_drain(local_stack) -> None:
-    queue = queue_client(
-        local_stack.settings.storage_connection, local_stack.settings.messages_queue
-    )
+    queue = queue_client(local_stack.settings.storage, local_stack.settings.messages_queue)
     deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
     # The count includes messages being processed (invisible): 0 means all are done.
     while queue.get_queue_properties().approximate_message_count != 0:
@@ -90,7 +88,7 @@ def test_every_answer_is_documented_and_none_is_a_server_error(
 def test_the_messages_fuzzing_sent_are_processed_without_failures(offline_host, local_stack):
     _wait_for_the_queue_to_drain(local_stack)
     poison = queue_client(
-        local_stack.settings.storage_connection,
+        local_stack.settings.storage,
         poison_queue_name(local_stack.settings.messages_queue),
     )
     assert poison.get_queue_properties().approximate_message_count == 0

@@ -67,7 +67,7 @@ def test_a_message_that_keeps_failing_is_failed_poisoned_then_redriven_to_proces
     attempts = offline_host.log.read_text().count(f"message {message_id}: ")
     assert attempts >= MAX_ATTEMPTS
     poison = queue_client(
-        local_stack.storage_connection_string,
+        local_stack.storage,
         poison_queue_name(local_stack.settings.messages_queue),
     )
     deadline = time.monotonic() + WAIT_SECONDS

@@ -62,8 +62,8 @@ def test_a_reminder_run_fired_through_the_host_pushes_once(offline_host, local_s
     message = app.messages.add(accepted.processed(delivered_at))
     ReminderPlanner(schedule=app.schedule, policy=ReminderPolicy()).plan(message)
     # The push queue starts empty, so what is peeked is this test's.
-    queue_client(local_stack.settings.storage_connection, app.settings.push_queue).clear_messages()
-    queue = queue_push_sender(local_stack.settings.storage_connection, app.settings.push_queue)
+    queue_client(local_stack.settings.storage, app.settings.push_queue).clear_messages()
+    queue = queue_push_sender(local_stack.settings.storage, app.settings.push_queue)
 
     # WHEN the operator fires ReminderTimer through the host's admin API
     _fire(offline_host)

@@ -45,9 +45,7 @@ def _get(key: str, message_id: str, fiscal_code: str = FISCAL_CODE) -> func.Http
 
 def _take_from_queue(local_stack, message_id: str) -> QueueMessage:
     """Receive the queue message that references `message_id`, as the host would pass it."""
-    client = queue_client(
-        local_stack.storage_connection_string, local_stack.settings.messages_queue
-    )
+    client = queue_client(local_stack.storage, local_stack.settings.messages_queue)
     for received in client.receive_messages(max_messages=32, visibility_timeout=1):
         if json.loads(received.content)["message_id"] == message_id:
             client.delete_message(received)

@@ -398,8 +398,7 @@ def queues(local_stack, monkeypatch):
     name = f"cli-{uuid.uuid4().hex[:12]}"
     monkeypatch.setenv("MESSAGES_QUEUE", name)
     clients = [
-        queue_client(local_stack.storage_connection_string, queue)
-        for queue in (name, poison_queue_name(name))
+        queue_client(local_stack.storage, queue) for queue in (name, poison_queue_name(name))
     ]
     for client in clients:
         client.create_queue()

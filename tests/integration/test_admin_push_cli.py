@@ -37,7 +37,7 @@ def push_queue(local_stack, monkeypatch) -> Any:
     """A push queue of this test's own, named by PUSH_QUEUE for the CLI and the app."""
     name = f"cli-push-{uuid.uuid4().hex[:12]}"
     monkeypatch.setenv("PUSH_QUEUE", name)
-    client = queue_client(local_stack.storage_connection_string, name)
+    client = queue_client(local_stack.storage, name)
     client.create_queue()
     yield name
     client.delete_queue()
@@ -123,7 +123,7 @@ def test_an_empty_push_queue_is_said_so(push_queue, capsys):
 
 
 def test_entries_that_are_not_pushes_are_left_out(local_stack, push_queue, capsys):
-    queue_client(local_stack.storage_connection_string, push_queue).send_message("not a push")
+    queue_client(local_stack.storage, push_queue).send_message("not a push")
     _send_two(local_stack, push_queue)
     code, output = _json(capsys, "push", "list")
     assert code == 0

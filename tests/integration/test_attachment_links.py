@@ -33,7 +33,7 @@ TIMEOUT_SECONDS = 10
 @pytest.fixture
 def store(local_stack) -> AttachmentStore:
     """The app's store, in the provisioned attachments container."""
-    return attachment_store(local_stack.storage_connection_string)
+    return attachment_store(local_stack.storage)
 
 
 @pytest.fixture
@@ -46,9 +46,7 @@ def _in(minutes: float) -> datetime:
 
 
 def test_the_attachments_container_is_provisioned_private(local_stack):
-    container = blob_container_client(
-        local_stack.storage_connection_string, BlobContainerName.ATTACHMENTS
-    )
+    container = blob_container_client(local_stack.storage, BlobContainerName.ATTACHMENTS)
     assert container.get_container_properties().public_access is None
 
 
@@ -123,7 +121,7 @@ def test_a_large_attachment_is_stored_as_one_block_per_slice(local_stack, store,
     store.put(name, base64.b64encode(data).decode("ascii"))
     # THEN it was uploaded a slice at a time, and is served as a PDF
     blob = blob_container_client(
-        local_stack.storage_connection_string, BlobContainerName.ATTACHMENTS
+        local_stack.storage, BlobContainerName.ATTACHMENTS
     ).get_blob_client(name)
     committed, _ = blob.get_block_list("committed")
     assert [block.size for block in committed] == [

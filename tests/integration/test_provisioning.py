@@ -24,7 +24,5 @@ def test_provisioning_twice_leaves_every_container_with_its_partition_key(local_
 
 def test_provisioning_creates_every_queue_of_the_layout(local_stack):
     for name in storage_layout().queues:
-        properties = queue_client(
-            local_stack.storage_connection_string, name
-        ).get_queue_properties()
+        properties = queue_client(local_stack.storage, name).get_queue_properties()
         assert properties.name == name

@@ -2,15 +2,37 @@ from __future__ import annotations
 
 import pytest
 
-from shared.config import InvalidSettingError, MissingSettingError, Settings
+from shared.config import (
+    AZURE_ONLY_SETTINGS,
+    LOCAL_ONLY_SETTINGS,
+    InvalidSettingError,
+    MissingSettingError,
+    Settings,
+    StorageConnectionString,
+    StorageIdentity,
+)
 
+ACCOUNT_KEY = "c2VjcmV0LWFjY291bnQta2V5"
+CONNECTION_STRING = (
+    f"DefaultEndpointsProtocol=https;AccountName=postino;AccountKey={ACCOUNT_KEY};"
+    "EndpointSuffix=core.windows.net"
+)
+BLOB_URI = "https://postino.blob.core.windows.net"
+QUEUE_URI = "https://postino.queue.core.windows.net"
 COMPLETE = {
-    "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+    "AzureWebJobsStorage": CONNECTION_STRING,
     "COSMOS_ENDPOINT": "https://cosmos.example:443/",
     "COSMOS_KEY": "a2V5",
     "MESSAGES_QUEUE": "messages-created",
     "CITIZEN_HASH_KEY": "a-citizen-hash-key",
 }
+# As the app settings are in Azure: no connection string, no key, the service URIs.
+IN_AZURE = {
+    **{name: value for name, value in COMPLETE.items() if name not in LOCAL_ONLY_SETTINGS},
+    "AzureWebJobsStorage__blobServiceUri": BLOB_URI,
+    "AzureWebJobsStorage__queueServiceUri": QUEUE_URI,
+}
+REQUIRED = sorted(set(COMPLETE) - {"COSMOS_KEY"})
 
 
 def test_tls_verification_is_on_unless_turned_off():
@@ -18,7 +40,7 @@ def test_tls_verification_is_on_unless_turned_off():
     assert Settings.from_env({**COMPLETE, "COSMOS_VERIFY_TLS": "false"}).cosmos_verify_tls is False
 
 
-@pytest.mark.parametrize("name", sorted(COMPLETE))
+@pytest.mark.parametrize("name", REQUIRED)
 def test_a_missing_setting_fails_naming_it(name):
     env = {key: value for key, value in COMPLETE.items() if key != name}
     with pytest.raises(MissingSettingError, match=name):
@@ -28,3 +50,92 @@ def test_a_missing_setting_fails_naming_it(name):
 def test_a_flag_that_is_not_a_boolean_fails_naming_it():
     with pytest.raises(InvalidSettingError, match="COSMOS_VERIFY_TLS"):
         Settings.from_env({**COMPLETE, "COSMOS_VERIFY_TLS": "maybe"})
+
+
+def test_a_connection_string_reaches_storage_with_its_key():
+    settings = Settings.from_env(COMPLETE)
+    assert settings.storage == StorageConnectionString(CONNECTION_STRING)
+
+
+def test_the_service_uris_reach_storage_with_the_identity():
+    settings = Settings.from_env(IN_AZURE)
+    assert settings.storage == StorageIdentity(
+        blob_service_uri=BLOB_URI, queue_service_uri=QUEUE_URI
+    )
+
+
+def test_the_azure_only_settings_are_the_storage_uris():
+    assert {name.value for name in AZURE_ONLY_SETTINGS} == {
+        "AzureWebJobsStorage__blobServiceUri",
+        "AzureWebJobsStorage__queueServiceUri",
+    }
+
+
+def test_both_forms_of_storage_fail_naming_the_settings_without_the_key():
+    # GIVEN a connection string AND a service URI
+    env = {**COMPLETE, "AzureWebJobsStorage__blobServiceUri": BLOB_URI}
+    # WHEN the settings are read THEN the error names both, and shows no value
+    with pytest.raises(InvalidSettingError) as raised:
+        Settings.from_env(env)
+    message = str(raised.value)
+    assert "AzureWebJobsStorage " in message
+    assert "AzureWebJobsStorage__blobServiceUri" in message
+    assert ACCOUNT_KEY not in message
+    assert BLOB_URI not in message
+
+
+def test_neither_form_of_storage_fails_naming_every_storage_setting():
+    env = {name: value for name, value in COMPLETE.items() if name != "AzureWebJobsStorage"}
+    with pytest.raises(MissingSettingError) as raised:
+        Settings.from_env(env)
+    message = str(raised.value)
+    for name in (
+        "AzureWebJobsStorage ",
+        "AzureWebJobsStorage__blobServiceUri",
+        "AzureWebJobsStorage__queueServiceUri",
+    ):
+        assert name in message
+
+
+@pytest.mark.parametrize("missing", sorted(AZURE_ONLY_SETTINGS))
+def test_half_the_service_uris_fails_naming_the_other(missing):
+    env = {name: value for name, value in IN_AZURE.items() if name != missing}
+    with pytest.raises(MissingSettingError, match=missing):
+        Settings.from_env(env)
+
+
+def test_a_service_uri_must_be_https_for_the_identity_token():
+    env = {**IN_AZURE, "AzureWebJobsStorage__queueServiceUri": "http://postino.example"}
+    with pytest.raises(InvalidSettingError, match="AzureWebJobsStorage__queueServiceUri"):
+        Settings.from_env(env)
+
+
+def test_a_cosmos_key_is_used_when_given_and_the_identity_otherwise():
+    assert Settings.from_env(COMPLETE).cosmos_key == "a2V5"
+    assert Settings.from_env(IN_AZURE).cosmos_key is None
+    assert Settings.from_env({**IN_AZURE, "COSMOS_KEY": "  "}).cosmos_key is None
+
+
+def test_tls_verification_may_be_off_only_for_the_emulator_reached_with_its_key():
+    env = {**IN_AZURE, "COSMOS_VERIFY_TLS": "false"}
+    with pytest.raises(InvalidSettingError, match="COSMOS_VERIFY_TLS"):
+        Settings.from_env(env)
+
+
+def test_the_settings_never_show_a_key():
+    text = repr(Settings.from_env(COMPLETE))
+    assert ACCOUNT_KEY not in text
+    assert "a2V5" not in text
+    assert "a-citizen-hash-key" not in text
+
+
+def test_an_unresolved_key_vault_reference_is_refused_naming_the_setting():
+    # GIVEN App Service left a Key Vault reference it could not resolve as the setting's text
+    env = {
+        **IN_AZURE,
+        "CITIZEN_HASH_KEY": "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/h)",
+    }
+    # WHEN the settings are read THEN the app refuses to take it for the key
+    with pytest.raises(InvalidSettingError, match="CITIZEN_HASH_KEY") as refused:
+        Settings.from_env(env)
+    assert "vault.azure.net" not in str(refused.value)

@@ -1,0 +1,34 @@
+// Logs and metrics: a Log Analytics workspace and the Application Insights component the
+// Functions host writes to (APPLICATIONINSIGHTS_CONNECTION_STRING).
+
+param location string
+param tags object
+param workspaceName string
+param appInsightsName string
+param retentionInDays int
+
+resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: workspaceName
+  location: location
+  tags: tags
+  properties: {
+    sku: {
+      name: 'PerGB2018'
+    }
+    retentionInDays: retentionInDays
+  }
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: appInsightsName
+  location: location
+  tags: tags
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: workspace.id
+  }
+}
+
+output appInsightsName string = appInsights.name
+output connectionString string = appInsights.properties.ConnectionString
