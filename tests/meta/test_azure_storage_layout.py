@@ -57,3 +57,14 @@ def test_no_layout_name_is_written_again_in_the_templates():
     for path in [MAIN, *MODULES.glob("*.bicep")]:
         quoted = set(re.findall(r"'([^'$]*)'", _text(path)))
         assert not quoted & names, f"{path.name} writes {sorted(quoted & names)} again"
+
+
+def test_the_messages_container_indexes_what_its_queries_filter_and_sort_on():
+    # The inbox filters on status and sorts on id (descending); the sweeper filters on
+    # status and compares _ts. Composite indexes make both cheap in Cosmos DB.
+    policy = storage_layout().container("messages").indexing_policy
+    composites = [
+        [(part["path"], part["order"]) for part in index] for index in policy["compositeIndexes"]
+    ]
+    assert [("/status", "ascending"), ("/id", "descending")] in composites
+    assert [("/status", "ascending"), ("/_ts", "ascending")] in composites
