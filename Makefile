@@ -4,7 +4,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-CODE := shared infra tests bench CitizenInbox CitizenMessage CitizenProfile CreateMessage GetMessageStatus GetProfile GetProfileByPost PaymentEvents ProcessMessage ReminderTimer SweepAcceptedMessages
+CODE := shared infra tests bench clients/postino-send CitizenInbox CitizenMessage CitizenProfile CreateMessage GetMessageStatus GetProfile GetProfileByPost PaymentEvents ProcessMessage ReminderTimer SweepAcceptedMessages
 
 .PHONY: install run test lint typecheck pytest checkov bench clean
 
@@ -14,11 +14,18 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
+# The bulk sender (clients/postino-send), installed in the same virtualenv for its tests.
+# --no-deps: its pins are the app's (a test checks they agree), never a reason to change them.
+POSTINO_SEND := clients/postino-send
+$(VENV)/.postino-send-installed: $(VENV)/.installed $(POSTINO_SEND)/pyproject.toml $(wildcard shared/domain/*.py)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e $(POSTINO_SEND)
+	@touch $@
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: $(VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed $(VENV)/.postino-send-installed node_modules/.installed
 
 # checkov has its own virtualenv: its many dependencies never meet the app's pinned ones.
 CHECKOV_VENV := .venv-checkov
@@ -40,6 +47,7 @@ typecheck: install
 
 pytest: install
 	$(PY) -m pytest
+	$(PY) -m pytest $(POSTINO_SEND)/tests
 
 # Scans infra/azure (Bicep): fails on a failed check, a parsing error, a skip without a reason.
 checkov: $(CHECKOV_VENV)/.installed install
@@ -47,13 +55,10 @@ checkov: $(CHECKOV_VENV)/.installed install
 
 test: lint typecheck checkov pytest
 
+# Every benchmark on the local stack, one after another (about 21 minutes): one report,
+# bench/results/<date>.json and its chart <date>.png; `$(PY) -m bench.report --quick`: tiny sizes.
 bench: install
-	$(PY) -m bench.create_message_cpu --json-out bench/results/create_message_cpu-$$(date +%Y-%m-%d).json
-	$(PY) -m bench.pipeline --accept-only --repeat 3 --json-out bench/results/pipeline-accept-$$(date +%Y-%m-%d).json
-	$(PY) -m bench.pipeline --repeat 3 --json-out bench/results/pipeline-$$(date +%Y-%m-%d).json
-	$(PY) -m bench.attachment_memory --json-out bench/results/attachment_memory-$$(date +%Y-%m-%d).json
-	$(PY) -m bench.reminders --json-out bench/results/reminders-$$(date +%Y-%m-%d).json
-	$(PY) -m bench.document_sizes --json-out bench/results/document_sizes-$$(date +%Y-%m-%d).json
+	$(PY) -m bench.report
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) node_modules .local .pytest_cache .mypy_cache .ruff_cache

@@ -5,5 +5,5 @@ import azure.functions as func
 from shared.entrypoints.citizen_messages import handle_citizen_inbox
 
 
-def main(req: func.HttpRequest) -> func.HttpResponse:
-    return handle_citizen_inbox(req)
+def main(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+    return handle_citizen_inbox(req, context)

@@ -5,5 +5,5 @@ import azure.functions as func
 from shared.entrypoints.citizen_profile import handle_citizen_profile
 
 
-def main(req: func.HttpRequest) -> func.HttpResponse:
-    return handle_citizen_profile(req)
+def main(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+    return handle_citizen_profile(req, context)

@@ -5,5 +5,5 @@ import azure.functions as func
 from shared.entrypoints.create_message import handle_create_message
 
 
-def main(req: func.HttpRequest) -> func.HttpResponse:
-    return handle_create_message(req)
+def main(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+    return handle_create_message(req, context)

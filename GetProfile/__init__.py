@@ -5,5 +5,5 @@ import azure.functions as func
 from shared.entrypoints.get_profile import handle_get_profile
 
 
-def main(req: func.HttpRequest) -> func.HttpResponse:
-    return handle_get_profile(req)
+def main(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+    return handle_get_profile(req, context)

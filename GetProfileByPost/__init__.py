@@ -5,5 +5,5 @@ import azure.functions as func
 from shared.entrypoints.get_profile import handle_get_profile_by_post
 
 
-def main(req: func.HttpRequest) -> func.HttpResponse:
-    return handle_get_profile_by_post(req)
+def main(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+    return handle_get_profile_by_post(req, context)

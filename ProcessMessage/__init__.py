@@ -5,5 +5,5 @@ import azure.functions as func
 from shared.entrypoints.process_message import handle_process_message
 
 
-def main(msg: func.QueueMessage) -> None:
-    handle_process_message(msg)
+def main(msg: func.QueueMessage, context: func.Context) -> None:
+    handle_process_message(msg, context)

@@ -5,5 +5,5 @@ import azure.functions as func
 from shared.entrypoints.reminder_timer import handle_reminder_timer
 
 
-def main(timer: func.TimerRequest) -> None:
-    handle_reminder_timer(timer)
+def main(timer: func.TimerRequest, context: func.Context) -> None:
+    handle_reminder_timer(timer, context)

@@ -5,5 +5,5 @@ import azure.functions as func
 from shared.entrypoints.sweep_accepted import handle_sweep
 
 
-def main(timer: func.TimerRequest) -> None:
-    handle_sweep(timer)
+def main(timer: func.TimerRequest, context: func.Context) -> None:
+    handle_sweep(timer, context)

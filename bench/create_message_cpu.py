@@ -4,18 +4,22 @@ Authentication with a warm service cache, validation, entitlement checks, idempo
 bookkeeping and response building: everything CreateMessage does except storage I/O.
 Reports the median and tail in microseconds per request. Target: median under 300 µs.
 
-    .venv/bin/python -m bench.create_message_cpu [--requests 5000] [--json-out FILE]
+    .venv/bin/python -m bench.create_message_cpu [--requests 5000] [--warmup 500]
+        [--json-out FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import azure.functions as func
 
@@ -35,6 +39,7 @@ from bench.noop_ports import (
     OneKey,
     OneService,
 )
+from bench.output import report_result
 from shared import bootstrap
 from shared.config import Settings, StorageConnectionString
 from shared.domain.api_keys import hash_api_key
@@ -45,6 +50,8 @@ from shared.services.rate_limiting import RateLimiter
 from shared.services.service_directory import CachedServiceDirectory
 
 TARGET_MEDIAN_MICROSECONDS = 300
+DEFAULT_REQUESTS = 5000
+DEFAULT_WARMUP = 500
 API_KEY = "0123456789abcdef0123456789abcdef"
 FISCAL_CODE = "RSSMRA80A01H501U"
 BODY = json.dumps(
@@ -144,28 +151,47 @@ def _summary(samples: list[float]) -> dict[str, float]:
     }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=5000)
-    parser.add_argument("--json-out", type=Path)
-    args = parser.parse_args()
+@contextlib.contextmanager
+def _noop_app() -> Iterator[None]:
+    """CreateMessage served by the no-op app for the duration; the real one restored after."""
     app = _app()
+    real = bootstrap.app
     bootstrap.app = lambda: app  # type: ignore[assignment]
-    measure(500, idempotency=False)  # warm up: imports, caches, pydantic schemas
-    plain = _summary(measure(args.requests, idempotency=False))
-    keyed = _summary(measure(args.requests, idempotency=True))
-    result = {
+    try:
+        yield
+    finally:
+        bootstrap.app = real
+
+
+def run(requests: int = DEFAULT_REQUESTS, *, warmup: int = DEFAULT_WARMUP) -> dict[str, Any]:
+    """Measure `requests` requests without and with an Idempotency-Key, after `warmup`
+    untimed ones; return the result (medians and tails in microseconds)."""
+    with _noop_app():
+        measure(warmup, idempotency=False)  # warm up: imports, caches, pydantic schemas
+        plain = _summary(measure(requests, idempotency=False))
+        keyed = _summary(measure(requests, idempotency=True))
+    return {
         "benchmark": "create_message_cpu",
-        "requests": args.requests,
+        "requests": requests,
+        "warmup": warmup,
         "without_idempotency_key": plain,
         "with_idempotency_key": keyed,
         "target_median_us": TARGET_MEDIAN_MICROSECONDS,
+        "met": plain["median_us"] < TARGET_MEDIAN_MICROSECONDS,
         "python": sys.version.split()[0],
     }
-    print(json.dumps(result, indent=2))
-    if args.json_out:
-        args.json_out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return 0 if plain["median_us"] < TARGET_MEDIAN_MICROSECONDS else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=DEFAULT_REQUESTS)
+    parser.add_argument("--warmup", type=int, default=DEFAULT_WARMUP)
+    parser.add_argument("--json-out", type=Path)
+    args = parser.parse_args(argv)
+    if args.requests < 1 or args.warmup < 0:
+        parser.error("--requests must be at least 1, --warmup at least 0")
+    result = run(args.requests, warmup=args.warmup)
+    return report_result(result, ok=result["met"], json_out=args.json_out)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from infra.local.emulators import PROJECT_ROOT
 from shared.adapters.cosmos_reminder_schedule import CosmosReminderSchedule
 from shared.bootstrap import App, build_app
 from shared.domain.message import FeatureLevel
+from shared.domain.message_id import new_message_id
 from shared.domain.message_ref import MessageRef
 from shared.domain.reminder_schedule import ClaimState, ScheduleEntry
 from shared.domain.service import Service, Tier
@@ -194,7 +195,9 @@ def measure(stack: BenchStack, *, entries: int = 200) -> dict[str, Any]:
     result["rate_counter"] = _size(
         _raw(app.rate_counter, f"rate:{sender.id}:0", f"rate:{sender.id}:0")
     )
-    claim = app.claims.claim("01JCZ0000000000000000000AA", "UNREAD-1", app.clock.now())
+    # A message id of its own: a claim is made once, and the stack may be measured again.
+    claimed_message = new_message_id(app.clock.now())
+    claim = app.claims.claim(claimed_message, "UNREAD-1", app.clock.now())
     if claim is None:
         raise RuntimeError("the reminder claim was not created")
     app.claims.settle(claim, ClaimState.SENT)

@@ -316,6 +316,19 @@ def benchmark_on(
     return summary
 
 
+def run(
+    options: Options, *, log_dir: Path = DEFAULT_LOG_DIR, host_profile: Path | None = None
+) -> dict[str, Any]:
+    """The benchmark on emulators of its own (started, then stopped): its summary, with the
+    options and the total time."""
+    started = time.monotonic()
+    with own_stack(log_dir) as stack:
+        summary = benchmark_on(stack, options, log_dir=log_dir, host_profile=host_profile)
+    summary["total_seconds"] = round(time.monotonic() - started, 1)
+    summary["options"] = asdict(options)
+    return summary
+
+
 def render_table(summary: dict[str, Any]) -> str:
     """A few lines for people: medians, ratios, the target."""
     pipeline, floor, ratios = summary["pipeline"], summary["floor"], summary["ratios"]
@@ -406,12 +419,7 @@ def main(argv: list[str] | None = None) -> int:
         http_client=arguments.http_client,
         after_azurite_sweep=not arguments.no_sweep_sync,
     )
-    log_dir: Path = arguments.log_dir
-    started = time.monotonic()
-    with own_stack(log_dir) as stack:
-        summary = benchmark_on(stack, options, log_dir=log_dir, host_profile=arguments.host_profile)
-    summary["total_seconds"] = round(time.monotonic() - started, 1)
-    summary["options"] = asdict(options)
+    summary = run(options, log_dir=arguments.log_dir, host_profile=arguments.host_profile)
     return report_result(
         summary, ok=summary["ok"], json_out=arguments.json_out, table=render_table(summary)
     )

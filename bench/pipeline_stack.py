@@ -9,8 +9,8 @@ import secrets
 import string
 import subprocess
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +60,20 @@ def own_stack(log_dir: Path) -> Iterator[BenchStack]:
         settings = Settings.from_env(values)
         provision(settings)
         yield BenchStack(settings=settings, app_settings=values)
+
+
+# A benchmark's stacks: called with a name (a log folder), it gives a stack for a `with`.
+StackFactory = Callable[[str], AbstractContextManager[BenchStack]]
+
+
+def own_stacks(log_dir: Path) -> StackFactory:
+    """Each stack asked for started anew (emulators of its own), logging under `log_dir`."""
+    return lambda name: own_stack(log_dir / name)
+
+
+def one_stack(stack: BenchStack) -> StackFactory:
+    """Every stack asked for is `stack`, already running (a test session's), left running."""
+    return lambda _name: nullcontext(stack)
 
 
 def fresh_queue(stack: BenchStack, prefix: str) -> str:

@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.output import report_result
-from bench.pipeline_stack import own_stack
+from bench.pipeline_stack import StackFactory, own_stacks
 from bench.push_rates import push_rates
 from bench.reminder_runs import progress, run_scenarios
 from bench.reminder_scenario import Options
@@ -58,11 +58,15 @@ from infra.local.emulators import PROJECT_ROOT
 DEFAULT_LOG_DIR = PROJECT_ROOT / ".local" / "logs" / "bench-reminders"
 
 
-def benchmark(options: Options, log_dir: Path) -> dict[str, Any]:
-    """Each size on a stack of its own, all running until the end; pushes/s on the first."""
-    with contextlib.ExitStack() as stacks:
+def benchmark(
+    options: Options, log_dir: Path = DEFAULT_LOG_DIR, *, stacks: StackFactory | None = None
+) -> dict[str, Any]:
+    """Each size on a stack of its own, all running until the end; pushes/s on the first.
+    `stacks` gives the stacks (by default each started anew, logging under `log_dir`)."""
+    stack_for = stacks or own_stacks(log_dir)
+    with contextlib.ExitStack() as running:
         sizes = [
-            (stacks.enter_context(own_stack(log_dir / f"stored-{stored}-{index}")), stored)
+            (running.enter_context(stack_for(f"stored-{stored}-{index}")), stored)
             for index, stored in enumerate(options.stored)
         ]
         scenarios = run_scenarios(sizes, options)

@@ -39,6 +39,7 @@ from shared.services.ports import (
     PoisonQueue,
     ProfileRepository,
     PushSender,
+    QueueDepth,
     ReminderClaims,
     ReminderSchedule,
     ServiceRepository,
@@ -72,6 +73,8 @@ class App:
     schedule: ReminderSchedule
     claims: ReminderClaims
     reminder_policy: ReminderPolicy
+    # The poison queue's size, for the metrics (None: not measured).
+    poison_depth: QueueDepth | None = None
 
     def reminder_planner(self) -> ReminderPlanner:
         return ReminderPlanner(schedule=self.schedule, policy=self.reminder_policy)
@@ -99,6 +102,9 @@ def build_app(settings: Settings, reminder_policy: ReminderPolicy | None = None)
     rate_counter = CosmosWindowCounter(database.get_container_client(ContainerName.RATE_LIMITS))
     services = CosmosServiceRepository(database.get_container_client(ContainerName.SERVICES))
     api_keys = CosmosApiKeyRepository(database.get_container_client(ContainerName.API_KEYS))
+    poison = StoragePoisonQueue(
+        queue_client(settings.storage, poison_queue_name(settings.messages_queue))
+    )
     return App(
         settings=settings,
         messages=CosmosMessageRepository(database.get_container_client(ContainerName.MESSAGES)),
@@ -106,9 +112,7 @@ def build_app(settings: Settings, reminder_policy: ReminderPolicy | None = None)
         services=services,
         api_keys=api_keys,
         queue=StorageMessageQueue(queue_client(settings.storage, settings.messages_queue)),
-        poison=StoragePoisonQueue(
-            queue_client(settings.storage, poison_queue_name(settings.messages_queue))
-        ),
+        poison=poison,
         idempotency=CosmosIdempotencyStore(
             database.get_container_client(ContainerName.IDEMPOTENCY),
             # At least as long as the shortest-lived message (a rejected one) is kept.
@@ -131,6 +135,7 @@ def build_app(settings: Settings, reminder_policy: ReminderPolicy | None = None)
         ),
         claims=CosmosReminderClaims(database.get_container_client(ContainerName.REMINDER_CLAIMS)),
         reminder_policy=reminder_policy or ReminderPolicy(),
+        poison_depth=poison,
     )
 
 

@@ -41,6 +41,8 @@ class SettingName(StrEnum):
     # (the Functions host reads the same identity-based connection for its triggers).
     STORAGE_BLOB_URI = "AzureWebJobsStorage__blobServiceUri"
     STORAGE_QUEUE_URI = "AzureWebJobsStorage__queueServiceUri"
+    # Application Insights: with it, traces and metrics are exported (shared/observability).
+    APPLICATIONINSIGHTS_CONNECTION_STRING = "APPLICATIONINSIGHTS_CONNECTION_STRING"
 
 
 # The emulators' connection string and keys exist only locally; in Azure the managed identity
@@ -282,3 +284,13 @@ class Settings:
             notification_hub_connection=hub_connection,
             notification_hub_name=hub_name or None,
         )
+
+
+def telemetry_connection_string(env: Mapping[str, str] | None = None) -> str | None:
+    """The Application Insights connection string, or None when telemetry stays local.
+
+    Read apart from Settings: logging is set up before (and whether or not) the other
+    settings are valid, so that a missing setting is itself logged.
+    """
+    env = os.environ if env is None else env
+    return env.get(SettingName.APPLICATIONINSIGHTS_CONNECTION_STRING, "").strip() or None

@@ -27,6 +27,7 @@ from shared.domain.errors import (
     UnsupportedMediaTypeError,
     ValidationError,
 )
+from shared.observability.log_context import bind, note_status
 
 logger = logging.getLogger(__name__)
 
@@ -148,17 +149,20 @@ def handle(
     """Run `handler` with a new request id; map domain errors to problems, and anything
     unexpected to a 500 problem without internals (the traceback goes to the log)."""
     request_id = uuid.uuid4().hex
+    bind(request_id=request_id)
     try:
         response = handler(req, request_id)
-        # Successes are traced by the use cases' own lines; a line per answer costs
-        # measurable CPU on the hot path.
-        logger.debug("request %s answered %s", request_id, response.status_code)
+        # Successes are traced by the use cases' own lines and the invocation's
+        # "finished" line, which carries the status.
+        note_status(response.status_code)
         return response
     except PostinoError as error:
         problem = problem_type_of(error)
+        note_status(problem.status)
         logger.info("request %s answered %s: %s", request_id, problem.status, problem.slug)
         return error_response(error, request_id=request_id)
     except Exception:
+        note_status(INTERNAL.status)
         logger.exception("request %s failed unexpectedly", request_id)
         return problem_response(
             INTERNAL, "an unexpected error occurred; quote the instance id", request_id=request_id

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
 import azure.functions as func
+
+from infra.local.offline_host.invocation_context import InvocationContext
 
 EVENTS = Path(__file__).with_name("events")
 
@@ -39,3 +42,8 @@ def http_request(
         route_params=resolved["route_params"],
         body=b"" if event["body"] is None and body is None else raw_body,
     )
+
+
+def function_context(function_name: str) -> func.Context:
+    """The `context` argument the host passes a function: a new invocation id, the name."""
+    return InvocationContext(str(uuid.uuid4()), function_name, function_name)

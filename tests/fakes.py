@@ -249,6 +249,9 @@ class FakePoisonQueue:
         self.texts.pop(message.queue_message_id, None)
         self._taken.discard(message.queue_message_id)
 
+    def approximate_count(self) -> int:
+        return len(self.texts)
+
 
 class FakeAttachmentStore:
     """Attachments in a dict. Its links name the blob and their expiry; `fetch` plays the

@@ -114,3 +114,12 @@ class StoragePoisonQueue:
             self._client.delete_message(message.queue_message_id, message.receipt)
         except AzureError as exc:
             raise StorageUnavailableError("the poison queue is unreachable") from exc
+
+    def approximate_count(self) -> int:
+        try:
+            properties = self._client.get_queue_properties()
+        except ResourceNotFoundError:
+            return 0
+        except AzureError as exc:
+            raise StorageUnavailableError("the poison queue is unreachable") from exc
+        return int(properties.approximate_message_count or 0)

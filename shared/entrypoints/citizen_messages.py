@@ -14,7 +14,9 @@ from shared.domain.inbox_paging import page_request
 from shared.domain.read_mark import parse_read_mark
 from shared.domain.service import Service
 from shared.entrypoints.institution_api import json_body
+from shared.entrypoints.invocations import invoked
 from shared.http import handle, json_response
+from shared.observability.log_context import bind
 from shared.services.citizen_inbox import InboxItem, citizen_inbox
 from shared.services.citizen_message import OpenedMessage, open_message
 
@@ -105,12 +107,19 @@ def _message(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
         clock=app.clock,
         link_lifetime=timedelta(seconds=app.settings.attachment_link_seconds),
     )
+    bind(message_id=opened.message.id)  # the stored id, never what the caller typed
     return json_response(opened_message_body(opened), request_id=request_id)
 
 
-def handle_citizen_inbox(req: func.HttpRequest) -> func.HttpResponse:
-    return handle(req, _inbox)
+def handle_citizen_inbox(
+    req: func.HttpRequest, context: func.Context | None = None
+) -> func.HttpResponse:
+    with invoked("CitizenInbox", context):
+        return handle(req, _inbox)
 
 
-def handle_citizen_message(req: func.HttpRequest) -> func.HttpResponse:
-    return handle(req, _message)
+def handle_citizen_message(
+    req: func.HttpRequest, context: func.Context | None = None
+) -> func.HttpResponse:
+    with invoked("CitizenMessage", context):
+        return handle(req, _message)

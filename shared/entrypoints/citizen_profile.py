@@ -9,6 +9,7 @@ from shared import bootstrap
 from shared.domain.profile_update import ProfileUpdate, profile_document
 from shared.domain.validation import parse_json_model
 from shared.entrypoints.institution_api import json_body
+from shared.entrypoints.invocations import invoked
 from shared.http import handle, json_response
 from shared.services.citizen_profile import get_citizen_profile, put_citizen_profile
 
@@ -31,5 +32,8 @@ def _put(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     return json_response(profile_document(saved.profile), request_id=request_id, status=status)
 
 
-def handle_citizen_profile(req: func.HttpRequest) -> func.HttpResponse:
-    return handle(req, _put if req.method.upper() == "PUT" else _get)
+def handle_citizen_profile(
+    req: func.HttpRequest, context: func.Context | None = None
+) -> func.HttpResponse:
+    with invoked("CitizenProfile", context):
+        return handle(req, _put if req.method.upper() == "PUT" else _get)

@@ -11,7 +11,9 @@ from shared import bootstrap
 from shared.domain.message import Message
 from shared.domain.message_tracking import Tracking
 from shared.entrypoints.institution_api import open_call
+from shared.entrypoints.invocations import invoked
 from shared.http import handle, json_response
+from shared.observability.log_context import bind
 from shared.services.get_message_status import MessageStatusReport, get_message_status
 
 
@@ -75,8 +77,12 @@ def _get(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
         profiles=app.profiles,
         payments=app.payments,
     )
+    bind(message_id=report.message.id)  # the stored id, never what the caller typed
     return json_response(status_report_body(report), request_id=request_id, headers=call.headers())
 
 
-def handle_get_message_status(req: func.HttpRequest) -> func.HttpResponse:
-    return handle(req, _get)
+def handle_get_message_status(
+    req: func.HttpRequest, context: func.Context | None = None
+) -> func.HttpResponse:
+    with invoked("GetMessageStatus", context):
+        return handle(req, _get)

@@ -7,6 +7,7 @@ import azure.functions as func
 
 from shared import bootstrap
 from shared.entrypoints.institution_api import InstitutionCall, json_body, open_call
+from shared.entrypoints.invocations import invoked
 from shared.http import handle, json_response
 from shared.services.check_recipient import check_recipient, fiscal_code_from_body
 
@@ -30,9 +31,15 @@ def _by_body(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     return _answer(call, fiscal_code_from_body(json_body(req)), request_id)
 
 
-def handle_get_profile(req: func.HttpRequest) -> func.HttpResponse:
-    return handle(req, _by_path)
+def handle_get_profile(
+    req: func.HttpRequest, context: func.Context | None = None
+) -> func.HttpResponse:
+    with invoked("GetProfile", context):
+        return handle(req, _by_path)
 
 
-def handle_get_profile_by_post(req: func.HttpRequest) -> func.HttpResponse:
-    return handle(req, _by_body)
+def handle_get_profile_by_post(
+    req: func.HttpRequest, context: func.Context | None = None
+) -> func.HttpResponse:
+    with invoked("GetProfileByPost", context):
+        return handle(req, _by_body)

@@ -14,6 +14,7 @@ from shared.domain.entitlements import check_caller_address
 from shared.domain.errors import PayloadTooLargeError, UnsupportedMediaTypeError
 from shared.domain.rate_limit import RateLimitDecision
 from shared.domain.service import Service
+from shared.observability.log_context import bind
 from shared.services.authenticate import authenticate
 
 API_KEY_HEADER = "Ocp-Apim-Subscription-Key"
@@ -59,6 +60,7 @@ def open_call(req: func.HttpRequest, app: App) -> InstitutionCall:
     Raises AuthenticationError, ForbiddenError, RateLimitedError, StorageUnavailableError.
     """
     service = authenticate(req.headers.get(API_KEY_HEADER), directory=app.directory)
+    bind(service_id=service.id)
     check_caller_address(service, client_ip(req.headers))
     decision = app.rate_limiter.enforce(service)
     return InstitutionCall(service, decision)

@@ -6,6 +6,7 @@ import azure.functions as func
 
 from shared import bootstrap
 from shared.entrypoints.institution_api import json_body
+from shared.entrypoints.invocations import invoked
 from shared.http import handle, json_response
 from shared.services.record_payment import record_payment
 
@@ -17,5 +18,8 @@ def _record(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     return json_response(body, status=201 if recorded.created else 200, request_id=request_id)
 
 
-def handle_payment_event(req: func.HttpRequest) -> func.HttpResponse:
-    return handle(req, _record)
+def handle_payment_event(
+    req: func.HttpRequest, context: func.Context | None = None
+) -> func.HttpResponse:
+    with invoked("PaymentEvents", context):
+        return handle(req, _record)

@@ -10,18 +10,25 @@ from shared import bootstrap
 from shared.domain.errors import PostinoError
 from shared.domain.message import FailureReason
 from shared.domain.message_ref import MalformedQueueMessageError, MessageRef
+from shared.entrypoints.invocations import invoked
 from shared.host_settings import max_dequeue_count
+from shared.observability.log_context import bind, note_status
 from shared.services.process_message import fail_message, process_message
 
 logger = logging.getLogger(__name__)
 
 
-def handle_process_message(msg: func.QueueMessage) -> None:
+def handle_process_message(msg: func.QueueMessage, context: func.Context | None = None) -> None:
     """Process the referenced message; raise so the host retries, then poisons it.
 
     On the last attempt the host allows (host.json maxDequeueCount), a message that still
     cannot be processed is marked FAILED before the reference goes to the poison queue.
     """
+    with invoked("ProcessMessage", context):
+        _process(msg)
+
+
+def _process(msg: func.QueueMessage) -> None:
     try:
         ref = MessageRef.from_json(msg.get_body())
     except MalformedQueueMessageError:
@@ -29,9 +36,10 @@ def handle_process_message(msg: func.QueueMessage) -> None:
         # operator sees it, rather than dropping it silently.
         logger.error("queue message %s is not a message reference", msg.id)
         raise
+    bind(message_id=ref.message_id)
     app = bootstrap.app()
     try:
-        process_message(
+        status = process_message(
             ref,
             messages=app.messages,
             profiles=app.profiles,
@@ -40,6 +48,7 @@ def handle_process_message(msg: func.QueueMessage) -> None:
             rejected_retention_seconds=app.settings.rejected_retention_seconds,
             reminders=app.reminder_planner(),
         )
+        note_status(status or "DROPPED")
     except Exception:
         attempt = msg.dequeue_count or 1
         if attempt < max_dequeue_count():
@@ -47,13 +56,14 @@ def handle_process_message(msg: func.QueueMessage) -> None:
             raise
         logger.exception("message %s: last attempt %d failed", ref.message_id, attempt)
         try:
-            fail_message(
+            final = fail_message(
                 ref,
                 FailureReason.RETRIES_EXHAUSTED,
                 messages=app.messages,
                 attachments=app.attachments,
                 clock=app.clock,
             )
+            note_status(final or "DROPPED")
         except PostinoError:
             # Still ACCEPTED: the sweeper will send it again later; nothing is lost.
             logger.error("message %s: could not be marked FAILED either", ref.message_id)

@@ -7,19 +7,36 @@ import logging
 import azure.functions as func
 
 from shared import bootstrap
+from shared.domain.errors import StorageUnavailableError
+from shared.entrypoints.invocations import invoked
+from shared.observability.log_context import note_status
+from shared.observability.metrics import app_metrics
+from shared.services.ports import QueueDepth
 from shared.services.sweep_accepted import sweep_accepted
 
 logger = logging.getLogger(__name__)
 
 
-def handle_sweep(timer: func.TimerRequest) -> None:
-    app = bootstrap.app()
-    report = sweep_accepted(
-        messages=app.messages,
-        queue=app.queue,
-        attachments=app.attachments,
-        clock=app.clock,
-        grace_seconds=app.settings.accepted_grace_seconds,
-        max_redeliveries=app.settings.max_redeliveries,
-    )
-    logger.info("sweep: %d re-sent, %d failed", report.resent, report.failed)
+def handle_sweep(timer: func.TimerRequest, context: func.Context | None = None) -> None:
+    with invoked("SweepAcceptedMessages", context):
+        app = bootstrap.app()
+        report = sweep_accepted(
+            messages=app.messages,
+            queue=app.queue,
+            attachments=app.attachments,
+            clock=app.clock,
+            grace_seconds=app.settings.accepted_grace_seconds,
+            max_redeliveries=app.settings.max_redeliveries,
+        )
+        logger.info("sweep: %d re-sent, %d failed", report.resent, report.failed)
+        note_status(f"{report.resent} re-sent, {report.failed} failed")
+        if app.poison_depth is not None:
+            _record_poison_depth(app.poison_depth)
+
+
+def _record_poison_depth(poison: QueueDepth) -> None:
+    """The poison queue's depth, for the gauge: read once a run, by this timer."""
+    try:
+        app_metrics().poison_queue_depth(poison.approximate_count())
+    except StorageUnavailableError:
+        logger.warning("poison queue depth not read: the queue is unreachable")

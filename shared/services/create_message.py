@@ -27,6 +27,7 @@ from shared.domain.message_id import new_message_id
 from shared.domain.message_ref import MessageRef
 from shared.domain.message_rules import validate_new_message
 from shared.domain.service import Service
+from shared.observability.log_context import bind
 from shared.services.message_attachments import discard_attachments, store_attachments
 from shared.services.ports import (
     AttachmentStore,
@@ -130,9 +131,11 @@ def create_message(
             clock=clock,
         )
         if isinstance(outcome, Message):
+            bind(message_id=outcome.id)
             logger.info("message %s: Idempotency-Key replayed", outcome.id)
             return Accepted(outcome, replayed=True)
         reservation, message_id = outcome, outcome.message_id
+    bind(message_id=message_id)
     try:
         stored = store_attachments(message_id, new.content.attachments, attachments=attachments)
     except PostinoError:

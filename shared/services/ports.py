@@ -218,6 +218,17 @@ class PoisonQueue(Protocol):
         ...
 
 
+class QueueDepth(Protocol):
+    """A queue's size, for monitoring (the poison queue's, for a gauge)."""
+
+    def approximate_count(self) -> int:
+        """About how many messages it holds, taken ones included (0 if it does not exist).
+
+        Raises StorageUnavailableError.
+        """
+        ...
+
+
 class PushSender(Protocol):
     def send(self, push: Push) -> None:
         """Hand one push to the push service.

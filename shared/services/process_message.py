@@ -7,6 +7,8 @@ import logging
 from shared.domain.errors import ConcurrentUpdateError, StorageUnavailableError
 from shared.domain.message import FailureReason, Message, MessageStatus, RejectionReason
 from shared.domain.message_ref import MessageRef
+from shared.observability.log_context import bind
+from shared.observability.metrics import app_metrics
 from shared.services.message_attachments import discard_attachments
 from shared.services.ports import AttachmentStore, Clock, MessageRepository, ProfileRepository
 from shared.services.send_reminders import ReminderPlanner
@@ -78,6 +80,7 @@ def process_message(
     if message is None:
         logger.warning("message %s: no stored record, dropping its queue message", ref.message_id)
         return None
+    bind(service_id=message.sender_service_id)
     if message.status.is_terminal:
         logger.info("message %s already %s, nothing to do", message.id, message.status)
         return _outcome(message, attachments=attachments, reminders=reminders)
@@ -93,7 +96,16 @@ def process_message(
             raise
         return status
     logger.info("message %s %s", message.id, decided.status)
+    _count_decision(decided)
     return _outcome(decided, attachments=attachments, reminders=reminders)
+
+
+def _count_decision(decided: Message) -> None:
+    if decided.status is MessageStatus.PROCESSED:
+        app_metrics().processed(decided.sender_service_id)
+    elif decided.status is MessageStatus.REJECTED:
+        reason = decided.rejection_reason or "UNKNOWN"
+        app_metrics().rejected(decided.sender_service_id, reason)
 
 
 def fail_message(
@@ -122,6 +134,7 @@ def fail_message(
     except ConcurrentUpdateError:
         return _settled_by_someone_else(ref, messages) or MessageStatus.ACCEPTED
     logger.warning("message %s FAILED: %s", message.id, reason)
+    app_metrics().failed(message.sender_service_id, reason)
     if failed.attachments:
         # The last attempt: attachments a storage failure leaves behind stay as orphans.
         discard_attachments(message.id, attachments=attachments)

@@ -26,6 +26,8 @@ from shared.domain.reminder_schedule import (
 )
 from shared.domain.reminders import ReminderPolicy, ReminderSlot, next_check, open_slots
 from shared.domain.service import Tier
+from shared.observability.log_context import bind, scope
+from shared.observability.metrics import app_metrics
 from shared.services.payment_status import paid_at_of
 from shared.services.ports import (
     Clock,
@@ -152,14 +154,15 @@ def send_reminders(
 def _handle_alone(entry: ScheduleEntry, run: _Run) -> None:
     """Handle one entry; one that fails unexpectedly is put off, not left to stop every
     run (storage being away does stop the run: the next one goes on)."""
-    try:
-        _handle(entry, run)
-    except (StorageUnavailableError, ConcurrentUpdateError):
-        raise
-    except Exception:
-        logger.exception("message %s: reminder handling failed; put off", entry.message_id)
-        run.report.failed += 1
-        _defer(entry, run.now + FAILED_ENTRY_DELAY, run)
+    with scope(message_id=entry.message_id):
+        try:
+            _handle(entry, run)
+        except (StorageUnavailableError, ConcurrentUpdateError):
+            raise
+        except Exception:
+            logger.exception("message %s: reminder handling failed; put off", entry.message_id)
+            run.report.failed += 1
+            _defer(entry, run.now + FAILED_ENTRY_DELAY, run)
 
 
 def _handle(entry: ScheduleEntry, run: _Run) -> None:
@@ -167,6 +170,8 @@ def _handle(entry: ScheduleEntry, run: _Run) -> None:
     run.report.looked_at += 1
     message = ports.messages.get(entry.fiscal_code, entry.message_id)
     sender = None if message is None else ports.directory.service(message.sender_service_id)
+    if sender is not None:
+        bind(service_id=sender.id)
     if (
         message is None
         or message.status is not MessageStatus.PROCESSED
@@ -272,5 +277,6 @@ def _push(
     run.pushed_citizens.add(citizen)
     run.report.sent += 1
     run.report.by_kind[slot.kind] = run.report.by_kind.get(slot.kind, 0) + 1
+    app_metrics().reminder_sent(slot.kind)
     logger.info("message %s: %s reminder %d sent", message.id, slot.kind, slot.ordinal)
     return True

@@ -10,6 +10,7 @@ from datetime import timedelta
 from shared.domain.errors import ConcurrentUpdateError
 from shared.domain.message import FailureReason
 from shared.domain.message_ref import MessageRef
+from shared.observability.metrics import app_metrics
 from shared.services.message_attachments import discard_attachments
 from shared.services.ports import AttachmentStore, Clock, MessageQueue, MessageRepository
 
@@ -49,6 +50,7 @@ def sweep_accepted(
                 logger.warning(
                     "message %s FAILED after %d re-sends", message.id, message.redeliveries
                 )
+                app_metrics().failed(message.sender_service_id, FailureReason.REDELIVERY_LIMIT)
                 if message.attachments:
                     discard_attachments(message.id, attachments=attachments)
                 failed += 1

@@ -27,3 +27,14 @@ def test_taken_messages_are_hidden_until_deleted_or_their_hold_ends(poison_queue
     assert poison.take(32, hold_seconds=30) == []
     poison.delete(taken)
     assert poison.peek(32) == []
+
+
+def test_the_count_includes_taken_messages_until_they_are_deleted(poison_queue_and_writer):
+    poison, put = poison_queue_and_writer
+    assert poison.approximate_count() == 0
+    put(REF.to_json())
+    put("not a reference")
+    (taken, _) = poison.take(32, hold_seconds=30)
+    assert poison.approximate_count() == 2
+    poison.delete(taken)
+    assert poison.approximate_count() == 1

@@ -1,11 +1,13 @@
 """The function app served by the offline host over HTTP, on the emulators.
 
 Package-scoped: the host runs while tests/e2e runs, and stops before other packages, so
-it never consumes queue messages that function-level tests expect to find.
+it never consumes queue messages that function-level tests expect to find. When the
+package ends, its logs are checked for personal data and secrets (log_privacy.py).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -24,6 +26,7 @@ from infra.local.host_process import HostStartError, host_command, stop_host, wa
 from shared.bootstrap import build_app
 from shared.domain.api_keys import ApiKeyRecord, KeySlot, generate_api_key, hash_api_key
 from shared.domain.service import Service
+from tests.e2e.log_privacy import SENT, CapturedLines, app_source_text, findings
 
 INSTITUTION_KEY_HEADER = "Ocp-Apim-Subscription-Key"
 CACHE_TTL = 2
@@ -59,10 +62,48 @@ class RunningHost:
         return f"{self.base_url}{path}"
 
 
+@pytest.fixture(scope="package", autouse=True)
+def logs_stay_private() -> Iterator[list[Path]]:
+    """Record what the tests send; once the package is done (and the host stopped), fail
+    if any fiscal code, API key, subject, Markdown or attachment name is in a log.
+
+    Yields the list the host fixture adds its log file to.
+    """
+    SENT.kinds.clear()
+    captured = CapturedLines()
+    root, app_loggers = logging.getLogger(), [logging.getLogger(n) for n in ("shared", "infra")]
+    levels = [logger.level for logger in app_loggers]
+    real_send = requests.Session.send
+
+    def send(self: requests.Session, request: requests.PreparedRequest, **kwargs: Any) -> Any:
+        SENT.add_request(request)
+        return real_send(self, request, **kwargs)
+
+    host_logs: list[Path] = []
+    root.addHandler(captured)
+    for logger in app_loggers:
+        logger.setLevel(logging.DEBUG)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(requests.Session, "send", send)
+            yield host_logs
+    finally:
+        root.removeHandler(captured)
+        for logger, level in zip(app_loggers, levels, strict=True):
+            logger.setLevel(level)
+    private = SENT.outside(app_source_text())
+    found = findings("test process", "\n".join(captured.lines), private)
+    for log in host_logs:
+        found += findings(log.name, log.read_text(encoding="utf-8", errors="replace"), private)
+    assert not found, "private data in the logs:\n" + "\n".join(found[:50])
+    assert all(log.stat().st_size for log in host_logs), "a host log is empty: nothing to check"
+
+
 @pytest.fixture(scope="package")
-def offline_host(local_stack, tmp_path_factory) -> Iterator[RunningHost]:
+def offline_host(local_stack, tmp_path_factory, logs_stay_private) -> Iterator[RunningHost]:
     port = free_port()
     log = Path(tmp_path_factory.mktemp("host")) / "host.log"
+    logs_stay_private.append(log)
     env = {**os.environ, **local_stack.app_settings, **E2E_SETTINGS}
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -108,6 +149,7 @@ def register_service(settings, **fields: Any) -> str:
     )
     app.services.add(service)
     key = generate_api_key()
+    SENT.add("API key", key)
     app.api_keys.add(
         ApiKeyRecord(id=hash_api_key(key), service_id=service.id, slot=KeySlot.PRIMARY)
     )

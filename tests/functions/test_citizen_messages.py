@@ -22,7 +22,7 @@ from shared.domain.message import MessageStatus, Payee, PaymentData
 from shared.domain.message_id import new_message_id
 from shared.entrypoints.institution_api import MAX_BODY_BYTES
 from tests.builders import FISCAL_CODE, a_message, a_service, random_fiscal_code
-from tests.events import http_request
+from tests.events import function_context, http_request
 from tests.meta.test_internal_openapi_document import DOCUMENT
 
 PDF = b"%PDF-1.7\nfunction-level test\n%%EOF\n"
@@ -72,14 +72,14 @@ def _with_params(request: func.HttpRequest, params: dict[str, str]) -> func.Http
 
 def _inbox(fiscal_code: str, **params: str) -> func.HttpResponse:
     request = http_request("citizen_inbox", substitutions={FISCAL_CODE: fiscal_code})
-    return CitizenInbox.main(_with_params(request, params))
+    return CitizenInbox.main(_with_params(request, params), function_context("CitizenInbox"))
 
 
 def _get(fiscal_code: str, message_id: str) -> func.HttpResponse:
     request = http_request(
         "citizen_message", substitutions={FISCAL_CODE: fiscal_code, "{id}": message_id}
     )
-    return CitizenMessage.main(request)
+    return CitizenMessage.main(request, function_context("CitizenMessage"))
 
 
 def _patch(
@@ -91,7 +91,7 @@ def _patch(
         body=body,
         substitutions={FISCAL_CODE: fiscal_code, "{id}": message_id},
     )
-    return CitizenMessage.main(request)
+    return CitizenMessage.main(request, function_context("CitizenMessage"))
 
 
 def _json(response: func.HttpResponse):

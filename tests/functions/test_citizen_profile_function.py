@@ -12,7 +12,7 @@ import pytest
 import CitizenProfile
 from shared.entrypoints.citizen_profile import MAX_PROFILE_BODY_BYTES
 from tests.builders import FISCAL_CODE, random_fiscal_code
-from tests.events import http_request, load_event
+from tests.events import function_context, http_request, load_event
 
 PROBLEM = "application/problem+json"
 
@@ -22,12 +22,12 @@ def _put(fiscal_code: str, body: Any = None, **headers: str) -> func.HttpRespons
     request = http_request(
         "put_citizen_profile", headers=headers, body=raw, substitutions={FISCAL_CODE: fiscal_code}
     )
-    return CitizenProfile.main(request)
+    return CitizenProfile.main(request, function_context("CitizenProfile"))
 
 
 def _get(fiscal_code: str) -> func.HttpResponse:
     request = http_request("get_citizen_profile", substitutions={FISCAL_CODE: fiscal_code})
-    return CitizenProfile.main(request)
+    return CitizenProfile.main(request, function_context("CitizenProfile"))
 
 
 def _problem(response: func.HttpResponse, status: int) -> dict[str, Any]:

@@ -11,6 +11,8 @@ import pytest
 from azure.functions.queue import QueueMessage
 from azure.functions.timer import TimerRequest
 from azure.storage.queue import QueueClient
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 import CreateMessage
 import GetMessageStatus
@@ -18,8 +20,9 @@ import ProcessMessage
 import ReminderTimer
 from shared.adapters.queues import queue_client
 from shared.domain.message_rules import validate_new_message
+from shared.observability.metrics import recording_on
 from tests.builders import FISCAL_CODE, random_fiscal_code
-from tests.events import http_request, load_event
+from tests.events import function_context, http_request, load_event
 
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 
@@ -31,7 +34,7 @@ def _create(key: str, fiscal_code: str = FISCAL_CODE, body: bytes | None = None)
         body=body,
         substitutions={FISCAL_CODE: fiscal_code},
     )
-    return CreateMessage.main(request)
+    return CreateMessage.main(request, function_context("CreateMessage"))
 
 
 def _get(key: str, message_id: str, fiscal_code: str = FISCAL_CODE) -> func.HttpResponse:
@@ -40,7 +43,7 @@ def _get(key: str, message_id: str, fiscal_code: str = FISCAL_CODE) -> func.Http
         headers={KEY_HEADER: key},
         substitutions={"{id}": message_id, FISCAL_CODE: fiscal_code},
     )
-    return GetMessageStatus.main(request)
+    return GetMessageStatus.main(request, function_context("GetMessageStatus"))
 
 
 def _take_from_queue(local_stack, message_id: str) -> QueueMessage:
@@ -62,7 +65,9 @@ def test_journey_from_post_to_processed(local_stack, sender):
     assert created.headers["Location"] == f"/api/v1/messages/{FISCAL_CODE}/{message_id}"
     # THEN it is ACCEPTED until the queue function processes it
     assert json.loads(_get(sender.key, message_id).get_body())["status"] == "ACCEPTED"
-    ProcessMessage.main(_take_from_queue(local_stack, message_id))
+    ProcessMessage.main(
+        _take_from_queue(local_stack, message_id), function_context("ProcessMessage")
+    )
     body = json.loads(_get(sender.key, message_id).get_body())
     assert body["status"] == "PROCESSED"
     assert body["message"]["sender_service_id"] == sender.service_id
@@ -73,7 +78,9 @@ def test_message_to_an_unknown_citizen_ends_rejected_user_not_found(local_stack,
     fiscal_code = random_fiscal_code()
     created = _create(sender.key, fiscal_code=fiscal_code)
     message_id = json.loads(created.get_body())["id"]
-    ProcessMessage.main(_take_from_queue(local_stack, message_id))
+    ProcessMessage.main(
+        _take_from_queue(local_stack, message_id), function_context("ProcessMessage")
+    )
     body = json.loads(_get(sender.key, message_id, fiscal_code).get_body())
     assert (body["status"], body["rejection_reason"]) == ("REJECTED", "USER_NOT_FOUND")
 
@@ -94,7 +101,9 @@ def test_the_queue_carries_base64_so_the_host_can_decode_it(local_stack, sender)
 @pytest.mark.parametrize("key", [None, "not-a-key"])
 def test_missing_or_unknown_key_gets_a_401_problem(local_stack, key):
     headers = {} if key is None else {KEY_HEADER: key}
-    response = CreateMessage.main(http_request("create_message", headers=headers))
+    response = CreateMessage.main(
+        http_request("create_message", headers=headers), function_context("CreateMessage")
+    )
     assert response.status_code == 401
     assert response.mimetype == "application/problem+json"
     assert json.loads(response.get_body())["status"] == 401
@@ -132,22 +141,68 @@ def test_the_request_id_of_an_answer_is_in_the_log(local_stack, sender, caplog):
     assert json.loads(invalid.get_body())["instance"] == invalid_id
 
 
+def test_an_invocation_logs_its_ids_and_one_finished_line(local_stack, sender, caplog):
+    caplog.set_level("INFO")
+    context = function_context("CreateMessage")
+    created = CreateMessage.main(
+        http_request("create_message", headers={KEY_HEADER: sender.key}), context
+    )
+    message_id = json.loads(created.get_body())["id"]
+    ours = [r for r in caplog.records if getattr(r, "invocation_id", None) == context.invocation_id]
+    (finished,) = [r for r in ours if hasattr(r, "outcome")]
+    expected = {
+        "function": "CreateMessage",
+        "request_id": created.headers["X-Request-Id"],
+        "message_id": message_id,
+        "service_id": sender.service_id,
+        "outcome": "succeeded",
+        "status": "201",
+    }
+    assert {name: finished.__dict__.get(name) for name in expected} == expected
+    accepted = next(r for r in ours if "accepted" in r.getMessage())
+    assert accepted.message_id == message_id
+
+
+def test_an_accepted_message_is_counted_with_its_latency(local_stack, sender):
+    reader = InMemoryMetricReader()
+    provider = MeterProvider(metric_readers=[reader])
+    with recording_on(provider.get_meter("test")):
+        assert _create(sender.key).status_code == 201
+        assert _create(sender.key, body=b"{}").status_code == 400
+    data = reader.get_metrics_data()
+    assert data is not None
+    metrics = {
+        metric.name: metric.data.data_points[0]
+        for resource in data.resource_metrics
+        for scope in resource.scope_metrics
+        for metric in scope.metrics
+    }
+    assert metrics["messages.accepted"].value == 1  # type: ignore[union-attr]
+    assert metrics["messages.accepted"].attributes == {"service.id": sender.service_id}
+    latency = metrics["messages.acceptance_latency"]
+    assert latency.count == 1  # type: ignore[union-attr]
+    assert latency.sum > 0  # type: ignore[union-attr]
+
+
 def test_non_json_content_type_gets_415(local_stack, sender):
     request = http_request(
         "create_message",
         headers={KEY_HEADER: sender.key, "Content-Type": "application/x-www-form-urlencoded"},
     )
-    assert CreateMessage.main(request).status_code == 415
+    assert CreateMessage.main(request, function_context("CreateMessage")).status_code == 415
 
 
 def test_malformed_queue_message_raises_so_it_ends_in_the_poison_queue(local_stack):
     with pytest.raises(ValueError, match="not a message reference"):
-        ProcessMessage.main(QueueMessage(id="x", body=b"not json", dequeue_count=1))
+        ProcessMessage.main(
+            QueueMessage(id="x", body=b"not json", dequeue_count=1),
+            function_context("ProcessMessage"),
+        )
 
 
 def test_reminder_timer_runs_over_the_schedule(local_stack, caplog):
     caplog.set_level("INFO")
-    ReminderTimer.main(TimerRequest(past_due=True))
+    ReminderTimer.main(TimerRequest(past_due=True), function_context("ReminderTimer"))
     assert "reminder run is late" in caplog.text
     assert "reminder run: " in caplog.text
 

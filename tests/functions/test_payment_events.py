@@ -15,7 +15,7 @@ from shared.domain.message import MessageContent, Payee, PaymentData
 from shared.entrypoints.institution_api import MAX_BODY_BYTES
 from shared.services.payment_status import paid_at_of
 from tests.builders import MARKDOWN, SUBJECT, a_message
-from tests.events import http_request, load_event
+from tests.events import function_context, http_request, load_event
 
 PROBLEM = "application/problem+json"
 
@@ -32,7 +32,9 @@ def _event(**overrides: Any) -> dict[str, Any]:
 
 
 def _post(body: bytes, **headers: str):
-    return PaymentEvents.main(http_request("payment_event", body=body, headers=headers))
+    return PaymentEvents.main(
+        http_request("payment_event", body=body, headers=headers), function_context("PaymentEvents")
+    )
 
 
 def _problem(response, status: int) -> dict[str, Any]:

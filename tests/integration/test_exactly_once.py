@@ -24,11 +24,13 @@ from shared.bootstrap import App, build_app
 from shared.domain.errors import StorageUnavailableError
 from shared.domain.message import MessageStatus
 from shared.domain.message_ref import MessageRef
+from shared.domain.service import RateLimit
 from shared.host_settings import max_dequeue_count
 from shared.services.create_message import create_message
 from shared.services.onboarding import create_service, register_citizen
 from shared.services.process_message import process_message
 from tests.builders import a_service, message_json, random_fiscal_code
+from tests.events import function_context
 
 RETENTION = 94608000
 
@@ -190,7 +192,9 @@ def test_a_failing_attempt_before_the_last_raises_and_leaves_the_message_accepte
 ):
     ref = _accepted(app, random_fiscal_code())
     with pytest.raises(StorageUnavailableError):
-        ProcessMessage.main(_delivery(ref, attempt=max_dequeue_count() - 1))
+        ProcessMessage.main(
+            _delivery(ref, attempt=max_dequeue_count() - 1), function_context("ProcessMessage")
+        )
     assert app.messages.get(ref.fiscal_code, ref.message_id).status is MessageStatus.ACCEPTED
 
 
@@ -199,7 +203,9 @@ def test_the_last_failing_attempt_marks_the_message_failed_before_it_is_poisoned
 ):
     ref = _accepted(app, random_fiscal_code())
     with pytest.raises(StorageUnavailableError):
-        ProcessMessage.main(_delivery(ref, attempt=max_dequeue_count()))
+        ProcessMessage.main(
+            _delivery(ref, attempt=max_dequeue_count()), function_context("ProcessMessage")
+        )
     stored = app.messages.get(ref.fiscal_code, ref.message_id)
     assert (stored.status, stored.failure_reason) == ("FAILED", "RETRIES_EXHAUSTED")
 
@@ -245,6 +251,9 @@ def test_accept_and_process_cost_2_writes_2_reads_1_send_with_warm_caches(
         name="Anagrafe",
         organization_name="Comune",
         organization_fiscal_code="01234567890",
+        # An hour-long window: the quota leased by the first call still covers the second
+        # (a 5 s window could roll over in between and cost a new lease).
+        rate_limit=RateLimit(requests=1000, window_seconds=3600),
         services=app.services,
         api_keys=app.api_keys,
     )
@@ -260,7 +269,8 @@ def test_accept_and_process_cost_2_writes_2_reads_1_send_with_warm_caches(
                 headers=headers,
                 route_params={"fiscal_code": fiscal_code},
                 body=message_json(),
-            )
+            ),
+            function_context("CreateMessage"),
         )
 
     assert post().status_code == 201  # warms the service cache and leases rate quota
@@ -268,7 +278,7 @@ def test_accept_and_process_cost_2_writes_2_reads_1_send_with_warm_caches(
     # WHEN one message is accepted and processed
     response = post()
     ref = MessageRef(message_id=json.loads(response.get_body())["id"], fiscal_code=fiscal_code)
-    ProcessMessage.main(_delivery(ref, attempt=1))
+    ProcessMessage.main(_delivery(ref, attempt=1), function_context("ProcessMessage"))
     # THEN the storage operations stay within the budget
     processed = app.messages.get(fiscal_code, ref.message_id)
     assert processed is not None

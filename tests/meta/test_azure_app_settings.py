@@ -18,10 +18,9 @@ SETTING_REFERENCE = re.compile(r"%([A-Za-z0-9_]+)%")
 SETTING_LINE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.+?)\s*$")
 
 # Settings the platform reads, not the app's code, each with why it is set in Azure.
-AZURE_RUNTIME_SETTINGS = {
-    "APPLICATIONINSIGHTS_CONNECTION_STRING": "the Functions host sends logs, traces and "
-    "metrics to Application Insights",
-}
+# (APPLICATIONINSIGHTS_CONNECTION_STRING is read by both: the Functions host sends the log
+# lines with it, the app its traces and metrics; it is a SettingName, so it is counted there.)
+AZURE_RUNTIME_SETTINGS: dict[str, str] = {}
 # Elastic Premium only: Flex Consumption takes these from functionAppConfig and refuses them.
 PREMIUM_RUNTIME_SETTINGS = {
     "FUNCTIONS_EXTENSION_VERSION": "the Functions runtime's major version (~4)",

@@ -53,7 +53,7 @@ var settings = {
   REMINDER_QUIET_HOURS: defaults.REMINDER_QUIET_HOURS
   REMINDER_TIME_ZONE: defaults.REMINDER_TIME_ZONE
   REMINDER_DAILY_CAP: defaults.REMINDER_DAILY_CAP
-  // The Functions host's telemetry.
+  // The Functions host sends the log lines with it, the app its traces and metrics.
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
 }
 

@@ -1,5 +1,6 @@
 // Logs and metrics: a Log Analytics workspace and the Application Insights component the
-// Functions host writes to (APPLICATIONINSIGHTS_CONNECTION_STRING).
+// Functions host (log lines) and the app (traces and metrics) write to
+// (APPLICATIONINSIGHTS_CONNECTION_STRING).
 
 param location string
 param tags object

@@ -1,0 +1,1 @@
+"""postino-send: a campaign of Postino messages from a CSV."""

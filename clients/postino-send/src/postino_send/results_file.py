@@ -1,0 +1,71 @@
+"""The results CSV: one line per row, written as rows finish (so a crash leaves what was
+done), then rewritten complete and in row order at the end.
+
+It holds the recipients' fiscal codes in clear, as the institution's own CSV does, so that
+each line can be acted on; it is created readable by its owner only. The terminal and the
+summary never show a fiscal code.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TextIO
+
+from postino_send.outcomes import RowResult
+
+COLUMNS = ("row", "fiscal_code", "outcome", "message_id", "error")
+
+
+def _open_private(path: Path) -> TextIO:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    return open(descriptor, "w", encoding="utf-8", newline="")
+
+
+def _line(result: RowResult) -> list[str]:
+    return [
+        str(result.row),
+        result.fiscal_code,
+        result.outcome.value,
+        result.message_id,
+        result.error,
+    ]
+
+
+class ResultsWriter:
+    """Appends each result as it comes (thread-safe), then `complete` rewrites the file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._file = _open_private(path)
+        self._csv = csv.writer(self._file)
+        self._csv.writerow(COLUMNS)
+        self._file.flush()
+
+    def record(self, result: RowResult) -> None:
+        with self._lock:
+            if self._file.closed:
+                return
+            self._csv.writerow(_line(result))
+            self._file.flush()
+
+    def complete(self, results: Iterable[RowResult]) -> None:
+        """Replace what was appended with every row's result, in row order."""
+        with self._lock:
+            self._file.close()
+            temporary = self.path.with_name(self.path.name + ".tmp")
+            with _open_private(temporary) as out:
+                writer = csv.writer(out)
+                writer.writerow(COLUMNS)
+                writer.writerows(_line(result) for result in results)
+            temporary.replace(self.path)
+
+
+def read_results(path: Path) -> list[dict[str, str]]:
+    """The lines of a results file, as dictionaries keyed by COLUMNS."""
+    with path.open(encoding="utf-8", newline="") as source:
+        return list(csv.DictReader(source))

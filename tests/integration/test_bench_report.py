@@ -1,0 +1,86 @@
+"""The benchmark report, run with its quick sizes on the session's emulators, writes one
+JSON document with every benchmark's section and ratios, and a PNG chart of them."""
+
+from __future__ import annotations
+
+import json
+import struct
+
+import pytest
+
+from bench.pipeline_stack import BenchStack, one_stack
+from bench.report import NAMES, Where, headline, machine, quick_plan, run_report
+from bench.report_chart import draw_chart
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.emulators
+def test_a_quick_report_has_every_benchmark_with_ratios_and_a_chart(local_stack, tmp_path):
+    # GIVEN the session's emulators, shared by every benchmark of the quick plan
+    stack = BenchStack(settings=local_stack.settings, app_settings=local_stack.app_settings)
+    where = Where(stacks=one_stack(stack), log_dir=tmp_path / "logs")
+
+    # WHEN the report runs into a directory of its own
+    json_path = run_report(
+        quick_plan(), where, tmp_path / "results", quick=True, today="2026-01-02"
+    )
+
+    # THEN one JSON document holds every benchmark, each ran, met its bar, and has ratios
+    assert json_path == tmp_path / "results" / "2026-01-02-quick.json"
+    report = json.loads(json_path.read_text(encoding="utf-8"))
+    assert set(report["benchmarks"]) == set(NAMES)
+    for name, section in report["benchmarks"].items():
+        assert "error" not in section, section.get("error")
+        if name == "reminders":
+            # Tiny sizes make the time ratio noise: the quick run checks the correctness
+            # (every due reminder sent, once), the full run the bar.
+            assert section["result"]["failures"] == [], section["result"]["failures"]
+        else:
+            assert section["ok"] is True, name
+        assert section["options"], name
+        assert section["ratios"], name
+        assert all(value > 0 for value in section["ratios"].values()), (name, section["ratios"])
+        assert section["result"], name
+    assert set(report["failures"]) <= {"reminders"}
+    assert report["quick"] is True
+    # AND the pipeline's ratios are to its floor, processing included when it ran
+    benchmarks = report["benchmarks"]
+    assert set(benchmarks["pipeline_accept_only"]["ratios"]) == {"accepted_to_floor"}
+    assert set(benchmarks["pipeline"]["ratios"]) == {"accepted_to_floor", "processed_to_floor"}
+    assert benchmarks["pipeline"]["options"]["messages"] == 20
+    assert "pushes_adapter_to_bare_sdk" in benchmarks["reminders"]["ratios"]
+    assert "store_put_to_bare_sdk_upload" in benchmarks["attachment_memory"]["ratios"]
+    # AND the machine it ran on is recorded
+    machine = report["machine"]
+    assert machine["cpu_count"] >= 1
+    assert machine["python"].startswith("3.11")
+    assert "git_commit" in machine
+
+    # AND the chart beside it is a real PNG of a non-trivial size
+    png = tmp_path / "results" / report["chart"]
+    assert png.name == "2026-01-02-quick.png"
+    data = png.read_bytes()
+    assert data.startswith(PNG_SIGNATURE)
+    assert len(data) > 50_000
+    width, height = struct.unpack(">II", data[16:24])  # the IHDR chunk comes first
+    assert (width, height) == (1700, 1000)
+
+
+def test_a_report_whose_benchmarks_failed_or_did_not_run_still_gets_its_chart(tmp_path):
+    # GIVEN a report where one benchmark raised and the others were not run
+    report = {
+        "date": "2026-01-02",
+        "quick": False,
+        "total_seconds": 1.0,
+        "machine": machine(),
+        "benchmarks": {
+            "pipeline": {"options": {}, "ok": False, "error": "Traceback\nRuntimeError: boom\n"}
+        },
+    }
+    # WHEN its chart is drawn
+    png = tmp_path / "2026-01-02.png"
+    draw_chart(report, png)
+    # THEN every panel is drawn (empty ones say so), and the headline names the error
+    assert png.read_bytes().startswith(PNG_SIGNATURE)
+    assert "pipeline: ERROR RuntimeError: boom" in headline(report)
