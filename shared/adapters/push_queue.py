@@ -16,9 +16,9 @@ from azure.core.exceptions import AzureError, ResourceNotFoundError
 from azure.storage.queue import QueueClient
 
 from shared.adapters.push_payload import TEMPLATE_PROPERTIES, template_properties
-from shared.adapters.queues import MAX_MESSAGES_PER_CALL, queue_client
+from shared.adapters.queues import peek_messages, queue_client
 from shared.config import StorageAccess
-from shared.domain.errors import PushDeliveryError, StorageUnavailableError
+from shared.domain.errors import PushDeliveryError
 from shared.domain.push import Push, ReminderKind
 
 logger = logging.getLogger(__name__)
@@ -82,14 +82,8 @@ class QueuePushSender:
         Messages that are not pushes are skipped (and logged by queue message id).
         Raises StorageUnavailableError.
         """
-        try:
-            peeked = self._client.peek_messages(max_messages=min(limit, MAX_MESSAGES_PER_CALL))
-        except ResourceNotFoundError:
-            return []
-        except AzureError as exc:
-            raise StorageUnavailableError("the push queue is unreachable") from exc
         pushes = []
-        for message in peeked:
+        for message in peek_messages(self._client, limit, "push"):
             try:
                 pushes.append(push_from_json(message.content))
             except MalformedPushError as exc:

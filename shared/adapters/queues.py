@@ -81,6 +81,17 @@ def _poisoned(message: QueueMessage, *, with_receipt: bool) -> PoisonedMessage:
     )
 
 
+def peek_messages(client: QueueClient, limit: int, queue: str) -> list[QueueMessage]:
+    """Up to `limit` (at most 32) messages from the front of a queue, left in place; none
+    when the queue does not exist. Raises StorageUnavailableError naming `queue`."""
+    try:
+        return list(client.peek_messages(max_messages=min(limit, MAX_MESSAGES_PER_CALL)))
+    except ResourceNotFoundError:
+        return []
+    except AzureError as exc:
+        raise StorageUnavailableError(f"the {queue} queue is unreachable") from exc
+
+
 class StoragePoisonQueue:
     """The `<queue>-poison` queue the host moves exhausted messages to (copied as stored,
     so base64, like the original)."""
@@ -89,12 +100,7 @@ class StoragePoisonQueue:
         self._client = client
 
     def peek(self, limit: int) -> list[PoisonedMessage]:
-        try:
-            peeked = self._client.peek_messages(max_messages=min(limit, MAX_MESSAGES_PER_CALL))
-        except ResourceNotFoundError:
-            return []
-        except AzureError as exc:
-            raise StorageUnavailableError("the poison queue is unreachable") from exc
+        peeked = peek_messages(self._client, limit, "poison")
         return [_poisoned(message, with_receipt=False) for message in peeked]
 
     def take(self, limit: int, hold_seconds: int) -> list[PoisonedMessage]:

@@ -233,22 +233,28 @@ def _remind(
     if run.policy.is_quiet(run.now):
         _defer(entry, run.policy.quiet_ends(run.now), run)
         return None
-    if citizen_hash(message.fiscal_code, run.hash_key) in run.pushed_citizens:
+    citizen = citizen_hash(message.fiscal_code, run.hash_key)
+    if citizen in run.pushed_citizens:
         _defer(entry, run.now + timedelta(minutes=1), run)  # the next run
         return None
-    sent = _push(message, slots[0], profile, entry, run)
+    sent = _push(message, slots[0], profile, entry, run, citizen=citizen)
     return covered if sent else None
 
 
 def _push(
-    message: Message, slot: ReminderSlot, profile: Profile, entry: ScheduleEntry, run: _Run
+    message: Message,
+    slot: ReminderSlot,
+    profile: Profile,
+    entry: ScheduleEntry,
+    run: _Run,
+    *,
+    citizen: str,
 ) -> bool:
     """Claim the slot, count it against the daily cap, send it. False when held back."""
     ports, policy, now = run.ports, run.policy, run.now
     claim = ports.claims.claim(message.id, slot.key, now)
     if claim is None:  # another run has it, or it is settled
         return True
-    citizen = citizen_hash(message.fiscal_code, run.hash_key)
     day_key = f"pushes:{citizen}:{policy.local_day(now)}"
     if ports.counter.increment(day_key, _DAY_COUNTER_TTL_SECONDS) > policy.daily_cap:
         ports.claims.release(claim)
