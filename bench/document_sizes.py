@@ -82,6 +82,9 @@ class _NoQueue:
     def send(self, ref: MessageRef) -> None:
         return None
 
+    def oldest_waiting(self) -> None:
+        return None
+
 
 def _accept_and_process(
     app: App, sender: Service, fiscal_code: str, body: bytes, **options: Any

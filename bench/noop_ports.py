@@ -35,9 +35,6 @@ class NoopMessages:
     def replace(self, message: Message) -> Message:
         return message
 
-    def remove(self, message: Message) -> bool:
-        return True
-
     def find(self, message_id: str) -> Message | None:
         return None
 
@@ -97,16 +94,13 @@ class NoopQueue:
     def send(self, ref: MessageRef) -> None:
         return None
 
+    def oldest_waiting(self) -> datetime | None:
+        return None
+
 
 class NoopIdempotency:
     def reserve(self, record: IdempotencyRecord) -> tuple[IdempotencyRecord, bool]:
         return record.model_copy(update={"version": "v"}), True
-
-    def replace(self, record: IdempotencyRecord) -> IdempotencyRecord:
-        return record
-
-    def release(self, record: IdempotencyRecord) -> None:
-        return None
 
 
 class NoopPayments:

@@ -119,7 +119,7 @@ def _count(env: Mapping[str, str], name: SettingName, *, default: int) -> int:
 DEFAULT_SERVICE_CACHE_TTL_SECONDS = 10.0
 # IO keeps rejected messages for three years.
 DEFAULT_REJECTED_RETENTION_SECONDS = 3 * 365 * 24 * 3600
-DEFAULT_ACCEPTED_GRACE_SECONDS = 300
+DEFAULT_ACCEPTED_GRACE_SECONDS = 60
 DEFAULT_MAX_REDELIVERIES = 5
 # A citizen's download link to an attachment lives at most 15 minutes.
 MAX_ATTACHMENT_LINK_SECONDS = 15 * 60

@@ -11,13 +11,14 @@ from typing import Any
 
 import azure.functions as func
 
+from shared.deadline import time_budget
 from shared.domain.errors import (
     AlreadyExistsError,
     AuthenticationError,
     ConcurrentUpdateError,
     ForbiddenError,
-    IdempotencyInProgressError,
     IdempotencyMismatchError,
+    MessageMaybeStoredError,
     NotFoundError,
     PayloadTooLargeError,
     PostinoError,
@@ -34,7 +35,9 @@ logger = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 REQUEST_ID_HEADER = "X-Request-Id"
 RETRY_AFTER_SECONDS = 5
-IN_PROGRESS_RETRY_AFTER_SECONDS = 1
+# Every remote call an HTTP request makes fits in this, so that it is answered (201, or a
+# 503 with Retry-After) within 5 s even while a store is down (docs/reliability.md).
+REQUEST_BUDGET_SECONDS = 4.0
 
 
 @dataclass(frozen=True)
@@ -53,12 +56,12 @@ UNAUTHORIZED = ProblemType(401, "unauthorized", "Missing or invalid API key")
 FORBIDDEN = ProblemType(403, "forbidden", "Not allowed for this service")
 NOT_FOUND = ProblemType(404, "not-found", "Not found")
 CONFLICT = ProblemType(409, "conflict", "Conflict")
-IN_PROGRESS = ProblemType(409, "idempotency-key-in-progress", "Request in progress")
 TOO_LARGE = ProblemType(413, "payload-too-large", "Request body too large")
 UNSUPPORTED_MEDIA = ProblemType(415, "unsupported-media-type", "Unsupported media type")
 KEY_REUSED = ProblemType(422, "idempotency-key-reused", "Idempotency-Key reused")
 TOO_MANY = ProblemType(429, "too-many-requests", "Too many requests")
 UNAVAILABLE = ProblemType(503, "service-unavailable", "Service temporarily unavailable")
+OUTCOME_UNKNOWN = ProblemType(503, "outcome-unknown", "Outcome unknown, retry to learn it")
 INTERNAL = ProblemType(500, "internal-error", "Internal error")
 
 _BY_ERROR: dict[type[PostinoError], ProblemType] = {
@@ -69,12 +72,12 @@ _BY_ERROR: dict[type[PostinoError], ProblemType] = {
     NotFoundError: NOT_FOUND,
     AlreadyExistsError: CONFLICT,
     ConcurrentUpdateError: CONFLICT,
-    IdempotencyInProgressError: IN_PROGRESS,
     PayloadTooLargeError: TOO_LARGE,
     UnsupportedMediaTypeError: UNSUPPORTED_MEDIA,
     IdempotencyMismatchError: KEY_REUSED,
     RateLimitedError: TOO_MANY,
     StorageUnavailableError: UNAVAILABLE,
+    MessageMaybeStoredError: OUTCOME_UNKNOWN,
 }
 
 
@@ -102,7 +105,7 @@ def problem_response(
         **(extra or {}),
     }
     all_headers = {REQUEST_ID_HEADER: request_id, **(headers or {})}
-    if problem is UNAVAILABLE:
+    if problem.status == UNAVAILABLE.status:
         all_headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return func.HttpResponse(
         json.dumps(body), status_code=problem.status, headers=all_headers, mimetype=PROBLEM_JSON
@@ -126,9 +129,9 @@ def error_response(error: PostinoError, *, request_id: str) -> func.HttpResponse
     if isinstance(error, RateLimitedError):
         headers = {**error.headers, "Retry-After": str(error.retry_after)}
         return problem_response(problem, str(error), request_id=request_id, headers=headers)
-    if isinstance(error, IdempotencyInProgressError):
-        headers = {"Retry-After": str(IN_PROGRESS_RETRY_AFTER_SECONDS)}
-        return problem_response(problem, str(error), request_id=request_id, headers=headers)
+    if isinstance(error, MessageMaybeStoredError):
+        extra = {"message_id": error.message_id}
+        return problem_response(problem, str(error), request_id=request_id, extra=extra)
     return problem_response(problem, str(error), request_id=request_id)
 
 
@@ -151,7 +154,8 @@ def handle(
     request_id = uuid.uuid4().hex
     bind(request_id=request_id)
     try:
-        response = handler(req, request_id)
+        with time_budget(REQUEST_BUDGET_SECONDS):
+            response = handler(req, request_id)
         # Successes are traced by the use cases' own lines and the invocation's
         # "finished" line, which carries the status.
         note_status(response.status_code)

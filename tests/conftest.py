@@ -17,6 +17,7 @@ from infra.local.emulators import EmulatorEndpoints, endpoints_on_free_ports, ru
 from infra.local.stack import app_settings
 from shared import bootstrap
 from shared.adapters.provisioning import provision
+from shared.adapters.transport import reset_breakers
 from shared.config import Settings, StorageConnectionString
 
 
@@ -56,3 +57,12 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
                     os.environ.pop(name, None)
                 else:
                     os.environ[name] = value
+
+
+@pytest.fixture(autouse=True)
+def _closed_breakers() -> Iterator[None]:
+    """Each test starts with every endpoint's circuit breaker closed: one test's stuck
+    endpoint must not fail the next test's calls."""
+    reset_breakers()
+    yield
+    reset_breakers()

@@ -84,16 +84,6 @@ class FakeMessageRepository:
             raise ConcurrentUpdateError("the record changed since it was read")
         return self._store(message)
 
-    def remove(self, message: Message) -> bool:
-        if message.version is None:
-            raise ValueError("remove needs a message read from the store (it has no version)")
-        key = (message.fiscal_code, message.id)
-        current = self.stored.get(key)
-        if current is None or current.version != message.version:
-            return False
-        del self.stored[key]
-        return True
-
     def find(self, message_id: str) -> Message | None:
         return next((m for m in self.stored.values() if m.id == message_id), None)
 
@@ -170,11 +160,25 @@ class FakeApiKeyRepository:
 
 
 class FakeMessageQueue:
-    def __init__(self) -> None:
+    """`sent` is every reference ever sent; those not yet taken (as a host receives them)
+    are waiting, with the time they were sent."""
+
+    def __init__(self, clock: FakeClock | None = None) -> None:
         self.sent: list[MessageRef] = []
+        self.waiting: list[tuple[MessageRef, datetime]] = []
+        self._clock = clock
 
     def send(self, ref: MessageRef) -> None:
         self.sent.append(ref)
+        self.waiting.append((ref, self._clock.now() if self._clock else datetime.now(UTC)))
+
+    def oldest_waiting(self) -> datetime | None:
+        return min((at for _, at in self.waiting), default=None)
+
+    def take_all(self) -> list[MessageRef]:
+        """Receive every waiting reference, as a host does (tests)."""
+        taken, self.waiting = [ref for ref, _ in self.waiting], []
+        return taken
 
 
 class FakeWindowCounter:
@@ -198,23 +202,6 @@ class FakeIdempotencyStore:
         stored = record.model_copy(update={"version": uuid.uuid4().hex})
         self.stored[record.id] = stored
         return stored, True
-
-    def replace(self, record: IdempotencyRecord) -> IdempotencyRecord:
-        if record.version is None:
-            raise ValueError("replace needs a record read from the store (it has no version)")
-        current = self.stored.get(record.id)
-        if current is None or current.version != record.version:
-            raise ConcurrentUpdateError("the record changed since it was read")
-        stored = record.model_copy(update={"version": uuid.uuid4().hex})
-        self.stored[record.id] = stored
-        return stored
-
-    def release(self, record: IdempotencyRecord) -> None:
-        if record.version is None:
-            raise ValueError("release needs a record read from the store (it has no version)")
-        current = self.stored.get(record.id)
-        if current is not None and current.version == record.version:
-            del self.stored[record.id]
 
 
 class FakePoisonQueue:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from azure.core.exceptions import AzureError, ResourceNotFoundError
 from azure.storage.blob import (
@@ -24,6 +24,7 @@ from azure.storage.blob import (
     BlobServiceClient,
     ContainerClient,
     ContentSettings,
+    LinearRetry,
     StorageErrorCode,
     UserDelegationKey,
     generate_blob_sas,
@@ -31,6 +32,7 @@ from azure.storage.blob import (
 
 from shared.adapters.identity import app_credential
 from shared.adapters.system_clock import SystemClock
+from shared.adapters.transport import BUDGETS, Endpoint, budgeted_transport, storage_retry_options
 from shared.config import StorageAccess, StorageConnectionString
 from shared.domain.attachments import PDF_CONTENT_TYPE, StoredBytes
 from shared.domain.errors import StorageUnavailableError
@@ -195,9 +197,13 @@ class UserDelegationSigner:
 def blob_service_client(storage: StorageAccess) -> BlobServiceClient:
     """The account's Blob service: the one place blob clients are built, signed with the
     connection string's key or with the app's identity at the blob URI."""
+    options: dict[str, Any] = {
+        "transport": budgeted_transport(Endpoint.BLOB),
+        "retry_policy": LinearRetry(**storage_retry_options(BUDGETS[Endpoint.BLOB])),
+    }
     if isinstance(storage, StorageConnectionString):
-        return BlobServiceClient.from_connection_string(storage.connection_string)
-    return BlobServiceClient(storage.blob_service_uri, credential=app_credential())
+        return BlobServiceClient.from_connection_string(storage.connection_string, **options)
+    return BlobServiceClient(storage.blob_service_uri, credential=app_credential(), **options)
 
 
 def blob_container_client(storage: StorageAccess, container_name: str) -> ContainerClient:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
-from azure.core import MatchConditions
 from azure.cosmos import ContainerProxy, exceptions
 
 from shared.adapters.cosmos_client import domain_errors
@@ -40,31 +38,3 @@ class CosmosIdempotencyStore:
                 except exceptions.CosmosResourceNotFoundError:
                     continue  # released between our create and our read
         raise RuntimeError("idempotency record kept disappearing")
-
-    def replace(self, record: IdempotencyRecord) -> IdempotencyRecord:
-        if record.version is None:
-            raise ValueError("replace needs a record read from the store (it has no version)")
-        with domain_errors():
-            stored = self._container.replace_item(
-                record.id,
-                self._document(record),
-                etag=record.version,
-                match_condition=MatchConditions.IfNotModified,
-            )
-        return _from_document(stored)
-
-    def release(self, record: IdempotencyRecord) -> None:
-        if record.version is None:
-            raise ValueError("release needs a record read from the store (it has no version)")
-        with (
-            domain_errors(),
-            contextlib.suppress(
-                exceptions.CosmosResourceNotFoundError, exceptions.CosmosAccessConditionFailedError
-            ),
-        ):
-            self._container.delete_item(
-                record.id,
-                partition_key=record.id,
-                etag=record.version,
-                match_condition=MatchConditions.IfNotModified,
-            )

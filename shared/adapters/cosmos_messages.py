@@ -61,24 +61,6 @@ class CosmosMessageRepository:
             )
         return _from_document(stored)
 
-    def remove(self, message: Message) -> bool:
-        if message.version is None:
-            raise ValueError("remove needs a message read from the store (it has no version)")
-        with domain_errors():
-            try:
-                self._container.delete_item(
-                    message.id,
-                    partition_key=message.fiscal_code,
-                    etag=message.version,
-                    match_condition=MatchConditions.IfNotModified,
-                )
-            except (
-                exceptions.CosmosResourceNotFoundError,
-                exceptions.CosmosAccessConditionFailedError,
-            ):
-                return False
-        return True
-
     def find(self, message_id: str) -> Message | None:
         with domain_errors():
             found = list(

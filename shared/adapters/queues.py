@@ -7,8 +7,12 @@ otherwise. Every client is built here, with the base64 policies, so the two agre
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from azure.core.exceptions import AzureError, ResourceNotFoundError
 from azure.storage.queue import (
+    LinearRetry,
     QueueClient,
     QueueMessage,
     TextBase64DecodePolicy,
@@ -16,6 +20,7 @@ from azure.storage.queue import (
 )
 
 from shared.adapters.identity import app_credential
+from shared.adapters.transport import BUDGETS, Endpoint, budgeted_transport, storage_retry_options
 from shared.config import StorageAccess, StorageConnectionString
 from shared.domain.errors import StorageUnavailableError
 from shared.domain.message_ref import MalformedQueueMessageError, MessageRef
@@ -25,20 +30,16 @@ from shared.domain.poison import PoisonedMessage
 def queue_client(storage: StorageAccess, queue_name: str) -> QueueClient:
     """A client for `queue_name` that encodes and decodes messages as base64, as the host does;
     signed with the connection string's key, or with the app's identity at the queue URI."""
-    encode, decode = TextBase64EncodePolicy(), TextBase64DecodePolicy()
+    options: dict[str, Any] = {
+        "message_encode_policy": TextBase64EncodePolicy(),
+        "message_decode_policy": TextBase64DecodePolicy(),
+        "transport": budgeted_transport(Endpoint.QUEUE),
+        "retry_policy": LinearRetry(**storage_retry_options(BUDGETS[Endpoint.QUEUE])),
+    }
     if isinstance(storage, StorageConnectionString):
-        return QueueClient.from_connection_string(
-            storage.connection_string,
-            queue_name,
-            message_encode_policy=encode,
-            message_decode_policy=decode,
-        )
+        return QueueClient.from_connection_string(storage.connection_string, queue_name, **options)
     return QueueClient(
-        storage.queue_service_uri,
-        queue_name,
-        credential=app_credential(),
-        message_encode_policy=encode,
-        message_decode_policy=decode,
+        storage.queue_service_uri, queue_name, credential=app_credential(), **options
     )
 
 
@@ -62,6 +63,12 @@ class StorageMessageQueue:
             ) from exc
         except AzureError as exc:
             raise StorageUnavailableError("the storage queue is unreachable") from exc
+
+    def oldest_waiting(self) -> datetime | None:
+        # The front of the queue: a peek shows visible messages only, oldest first (about).
+        front = peek_messages(self._client, MAX_MESSAGES_PER_CALL, "messages")
+        times = [message.inserted_on for message in front if message.inserted_on is not None]
+        return min(times, default=None)
 
 
 # The service's ceiling for one peek or receive.

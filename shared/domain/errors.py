@@ -50,6 +50,24 @@ class StorageUnavailableError(PostinoError):
     """A store is unreachable or throttling; the operation may succeed if retried later."""
 
 
+class OutcomeUnknownError(StorageUnavailableError):
+    """The request reached the store (or may have) but its answer was lost or timed out: a
+    write may have been carried out. Writers resolve it by reading back or by retrying a
+    write that is harmless to repeat; everyone else treats it as StorageUnavailableError."""
+
+
+class MessageMaybeStoredError(OutcomeUnknownError):
+    """A new message's write got no answer: it may be stored, under `message_id`."""
+
+    def __init__(self, message_id: str) -> None:
+        super().__init__(
+            f"the message may have been stored as {message_id}: its write got no answer; "
+            "retry with the same Idempotency-Key to learn the outcome (without one, a retry "
+            "may deliver it twice)"
+        )
+        self.message_id = message_id
+
+
 class ForbiddenError(PostinoError):
     """The caller is known but its contract or settings do not allow this request.
 
@@ -75,10 +93,6 @@ class RateLimitedError(PostinoError):
 
 class IdempotencyMismatchError(PostinoError):
     """An Idempotency-Key was reused with a different request."""
-
-
-class IdempotencyInProgressError(PostinoError):
-    """A request with the same Idempotency-Key has not finished yet."""
 
 
 class PayloadTooLargeError(PostinoError):

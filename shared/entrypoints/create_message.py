@@ -26,7 +26,6 @@ def _create(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
         req.route_params.get("fiscal_code"),
         json_body(req, MAX_MESSAGE_BODY_BYTES),
         idempotency_key=req.headers.get(IDEMPOTENCY_KEY_HEADER),
-        request_id=request_id,
         messages=app.messages,
         queue=app.queue,
         idempotency=app.idempotency,

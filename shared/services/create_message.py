@@ -1,20 +1,32 @@
 """Accept a message from a service: validate, check entitlements, honour the
-Idempotency-Key, record it ACCEPTED, enqueue its reference."""
+Idempotency-Key, record it ACCEPTED, enqueue its reference.
+
+Acceptance is an outbox. The stored message document is the commitment: once it may have
+been written it is never deleted. Sending its reference to the queue is the fast path; the
+sweeper (`sweep_accepted`) is the guaranteed one, for a send that failed or a process that
+died before it. So the caller gets 201 as soon as the document is surely stored, whatever
+happened to the send, and a 503 otherwise: "nothing was stored" when that is sure, "the
+outcome is unknown" (naming the message id) when a write's answer was lost.
+
+With an Idempotency-Key every attempt of a request, after any failure, works on the one
+message id its key's reservation holds: a retry either finds that message (and replays it)
+or writes it under that id, so it can never create a second one. Without a key, the server
+never writes one request's message under two ids either (see docs/reliability.md).
+"""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
 from shared.domain.entitlements import check_message_entitlements
 from shared.domain.errors import (
     AlreadyExistsError,
-    ConcurrentUpdateError,
-    IdempotencyInProgressError,
     IdempotencyMismatchError,
+    MessageMaybeStoredError,
+    OutcomeUnknownError,
     PostinoError,
+    StorageUnavailableError,
 )
 from shared.domain.idempotency import (
     IdempotencyRecord,
@@ -39,15 +51,18 @@ from shared.services.ports import (
 
 logger = logging.getLogger(__name__)
 
-# How long a reservation of an Idempotency-Key may stay without its message before
-# another request with the same key may take it over (the first one crashed).
-RESERVATION_LEASE = timedelta(seconds=30)
+# Attempts at a write whose answer was lost; each is cut short by the request's deadline.
+WRITE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
 class Accepted:
+    """A stored message; `replayed` when an earlier request with the same key stored it,
+    `queued` when this request put its reference on the queue (otherwise the sweeper will)."""
+
     message: Message
     replayed: bool
+    queued: bool = True
 
 
 def _with_default_payee(message: NewMessage, sender: Service) -> NewMessage:
@@ -61,31 +76,63 @@ def _with_default_payee(message: NewMessage, sender: Service) -> NewMessage:
     return message.model_copy(update={"content": content})
 
 
-def _reserve(
-    store: IdempotencyStore, record: IdempotencyRecord, *, messages: MessageRepository, clock: Clock
-) -> IdempotencyRecord | Message:
-    """Our reservation (to go on with), or the message an earlier same request created."""
-    existing, created = store.reserve(record)
-    if created:
-        return existing
-    if existing.request_hash != record.request_hash:
-        raise IdempotencyMismatchError(
-            "this Idempotency-Key was used for a different request; use a new key"
-        )
-    earlier = messages.get(existing.fiscal_code, existing.message_id)
-    if earlier is not None:
-        return earlier
-    if clock.now() - existing.reserved_at < RESERVATION_LEASE:
-        raise IdempotencyInProgressError(
-            "a request with this Idempotency-Key is still in progress; retry shortly"
-        )
+def _reserve(store: IdempotencyStore, record: IdempotencyRecord) -> tuple[IdempotencyRecord, bool]:
+    """The key's reservation, and whether this call made it (its message cannot exist
+    yet); otherwise an earlier attempt of the same request made it, maybe this request's
+    own lost write, and its message id is the one to use. A reservation is never released.
+
+    Raises IdempotencyMismatchError, StorageUnavailableError.
+    """
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            stored, created = store.reserve(record)
+        except OutcomeUnknownError as lost:
+            # Our reservation may exist: the next attempt finds it (it holds our id).
+            if attempt == WRITE_ATTEMPTS:
+                raise StorageUnavailableError(f"the message was not stored: {lost}") from lost
+            continue
+        if stored.request_hash != record.request_hash:
+            raise IdempotencyMismatchError(
+                "this Idempotency-Key was used for a different request; use a new key"
+            )
+        return stored, created
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _write(message: Message, messages: MessageRepository) -> tuple[Message, bool]:
+    """Store the new message under its id; returns it and whether it was this request
+    that stored it (False: an earlier attempt with the same key did).
+
+    A lost answer is resolved by writing again under the same id: the write either lands
+    or finds the document the lost one stored. Raises MessageMaybeStoredError when it
+    stays unknown, StorageUnavailableError when nothing was stored.
+    """
+    maybe_written = False
+    error: StorageUnavailableError | None = None
+    for _ in range(WRITE_ATTEMPTS):
+        try:
+            return messages.add(message), True
+        except AlreadyExistsError:
+            # Its id is this request's alone (or its key's): the document is this message.
+            return message, maybe_written
+        except OutcomeUnknownError as lost:
+            maybe_written, error = True, lost
+        except StorageUnavailableError as refused:
+            error = refused
+            break  # unreachable now: the SDK already retried the connection
+    if maybe_written:
+        raise MessageMaybeStoredError(message.id) from error
+    raise StorageUnavailableError(f"the message was not stored: {error}") from error
+
+
+def _enqueue(message: Message, queue: MessageQueue) -> bool:
+    """Put the reference on the queue; False when that failed (the sweeper will)."""
     try:
-        # The earlier request died before creating its message: carry on in its place.
-        return store.replace(existing.model_copy(update={"reserved_at": clock.now()}))
-    except ConcurrentUpdateError:
-        raise IdempotencyInProgressError(
-            "a request with this Idempotency-Key is still in progress; retry shortly"
-        ) from None
+        queue.send(MessageRef(message_id=message.id, fiscal_code=message.fiscal_code))
+    except PostinoError:
+        logger.warning("message %s stored; enqueue failed, the sweeper will send it", message.id)
+        return False
+    return True
 
 
 def create_message(
@@ -94,7 +141,6 @@ def create_message(
     body: bytes,
     *,
     idempotency_key: str | None = None,
-    request_id: str = "",
     messages: MessageRepository,
     queue: MessageQueue,
     idempotency: IdempotencyStore,
@@ -106,7 +152,8 @@ def create_message(
 
     With an Idempotency-Key, the same request again returns the first message (replayed).
     Raises ValidationError (every invalid field at once), ForbiddenError,
-    IdempotencyMismatchError, IdempotencyInProgressError and StorageUnavailableError.
+    IdempotencyMismatchError, StorageUnavailableError (nothing stored) and
+    MessageMaybeStoredError (a write's answer was lost).
     """
     if idempotency_key is not None:
         check_idempotency_key(idempotency_key)
@@ -114,10 +161,9 @@ def create_message(
     check_message_entitlements(sender, fiscal_code, new)
     new = _with_default_payee(new, sender)
     now = clock.now()
-    reservation: IdempotencyRecord | None = None
     message_id = new_message_id(now)
     if idempotency_key is not None:
-        outcome = _reserve(
+        reservation, fresh = _reserve(
             idempotency,
             IdempotencyRecord(
                 id=idempotency_record_id(sender.id, idempotency_key),
@@ -127,102 +173,42 @@ def create_message(
                 fiscal_code=fiscal_code,
                 reserved_at=now,
             ),
-            messages=messages,
-            clock=clock,
         )
-        if isinstance(outcome, Message):
-            bind(message_id=outcome.id)
-            logger.info("message %s: Idempotency-Key replayed", outcome.id)
-            return Accepted(outcome, replayed=True)
-        reservation, message_id = outcome, outcome.message_id
+        message_id = reservation.message_id
+        earlier = None if fresh else messages.get(fiscal_code, message_id)
+        if earlier is not None:
+            bind(message_id=message_id)
+            logger.info("message %s: Idempotency-Key replayed", message_id)
+            return Accepted(earlier, replayed=True)
     bind(message_id=message_id)
-    try:
-        stored = store_attachments(message_id, new.content.attachments, attachments=attachments)
-    except PostinoError:
-        _release(reservation, idempotency=idempotency)
-        raise
-    try:
-        message = messages.add(
-            Message.accepted(
-                id=message_id,
-                fiscal_code=fiscal_code,
-                sender_service_id=sender.id,
-                now=now,
-                time_to_live=new.time_to_live,
-                content=new.content.stored(),
-                feature_level_type=new.feature_level_type,
-                attachments=stored,
-            )
-        )
-    except AlreadyExistsError:
-        # Only a taken-over reservation reuses an id: the first request did create it.
-        earlier = messages.get(fiscal_code, message_id)
-        if earlier is None:
-            raise
-        return Accepted(earlier, replayed=True)
-    except PostinoError:
-        if stored and _surely_absent(fiscal_code, message_id, messages=messages):
-            discard_attachments(message_id, attachments=attachments)
-        _release(reservation, idempotency=idempotency)
-        raise
-    try:
-        queue.send(MessageRef(message_id=message.id, fiscal_code=fiscal_code))
-    except PostinoError:
-        _withdraw(
-            message,
-            reservation,
-            messages=messages,
-            idempotency=idempotency,
-            attachments=attachments,
-        )
-        raise
-    # DEBUG: the invocation's "finished" line already names the message, the service and
-    # the outcome; a second INFO line per request doubled the hot path's logging cost.
-    logger.debug(
-        "message %s accepted from service %s (request %s)", message.id, sender.id, request_id
+    stored = store_attachments(
+        message_id,
+        new.content.attachments,
+        attachments=attachments,
+        # Another attempt with the same key may be writing the same blobs: never delete
+        # them; a retry writes over them.
+        discard_on_failure=idempotency_key is None,
     )
-    return Accepted(message, replayed=False)
-
-
-def _surely_absent(fiscal_code: str, message_id: str, *, messages: MessageRepository) -> bool:
-    """Whether the message is known not to be stored (a failed write may have landed)."""
+    accepted = Message.accepted(
+        id=message_id,
+        fiscal_code=fiscal_code,
+        sender_service_id=sender.id,
+        now=now,
+        time_to_live=new.time_to_live,
+        content=new.content.stored(),
+        feature_level_type=new.feature_level_type,
+        attachments=stored,
+    )
     try:
-        return messages.get(fiscal_code, message_id) is None
-    except PostinoError:
-        return False
-
-
-def _release(reservation: IdempotencyRecord | None, *, idempotency: IdempotencyStore) -> None:
-    """Let a retry with the same key start afresh instead of waiting out the lease."""
-    if reservation is not None:
-        with contextlib.suppress(PostinoError):
-            idempotency.release(reservation)
-
-
-def _withdraw(
-    message: Message,
-    reservation: IdempotencyRecord | None,
-    *,
-    messages: MessageRepository,
-    idempotency: IdempotencyStore,
-    attachments: AttachmentStore,
-) -> None:
-    """Undo an acceptance whose enqueue failed, so the caller's retry starts afresh.
-
-    If the undo fails too, the record stays ACCEPTED and the sweeper enqueues it later:
-    the message is then delivered although the caller was told 503 (an Idempotency-Key
-    makes the caller's retry find it instead of creating a second one).
-    """
-    try:
-        removed = messages.remove(message)
-    except PostinoError:
-        removed = False
-    if not removed:
-        logger.warning(
-            "message %s: enqueue failed and the record stays for the sweeper", message.id
-        )
-        return
-    logger.warning("message %s: enqueue failed, acceptance withdrawn", message.id)
-    if message.attachments:
-        discard_attachments(message.id, attachments=attachments)
-    _release(reservation, idempotency=idempotency)
+        message, ours = _write(accepted, messages)
+    except MessageMaybeStoredError:
+        raise  # its attachments stay: the message may point at them
+    except StorageUnavailableError:
+        if stored and idempotency_key is None:
+            discard_attachments(message_id, attachments=attachments)
+        raise
+    if not ours:
+        logger.info("message %s: stored by an earlier attempt with the same key", message.id)
+        return Accepted(message, replayed=True)
+    # The invocation's "finished" line names the message, the service and the outcome.
+    return Accepted(message, replayed=False, queued=_enqueue(message, queue))

@@ -19,13 +19,18 @@ logger = logging.getLogger(__name__)
 
 
 def store_attachments(
-    message_id: str, given: tuple[AttachmentInput, ...], *, attachments: AttachmentStore
+    message_id: str,
+    given: tuple[AttachmentInput, ...],
+    *,
+    attachments: AttachmentStore,
+    discard_on_failure: bool = True,
 ) -> tuple[StoredAttachment, ...]:
     """Store each attachment's bytes under the message's id and describe what was stored.
 
-    The names depend on the message id only: a retried acceptance of the same message (an
-    Idempotency-Key taken over) writes over the same blobs instead of leaving orphans.
-    Raises StorageUnavailableError, after removing what it had stored.
+    The names depend on the message id only: a retried acceptance of the same message (the
+    same Idempotency-Key) writes over the same blobs instead of leaving orphans.
+    Raises StorageUnavailableError, after removing what it had stored when
+    `discard_on_failure` (never when another attempt may be storing the same blobs).
     """
     stored: list[StoredAttachment] = []
     try:
@@ -44,7 +49,8 @@ def store_attachments(
                 )
             )
     except PostinoError:
-        discard_attachments(message_id, attachments=attachments)
+        if discard_on_failure:
+            discard_attachments(message_id, attachments=attachments)
         raise
     return tuple(stored)
 

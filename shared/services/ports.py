@@ -43,13 +43,6 @@ class MessageRepository(Protocol):
         """
         ...
 
-    def remove(self, message: Message) -> bool:
-        """Delete the message if the stored one still has `message.version`.
-
-        False when it is gone or changed since it was read.
-        """
-        ...
-
     def find(self, message_id: str) -> Message | None:
         """The message with this id in any partition (operators; not for the hot path)."""
         ...
@@ -149,7 +142,19 @@ class ApiKeyRepository(Protocol):
 
 class MessageQueue(Protocol):
     def send(self, ref: MessageRef) -> None:
-        """Enqueue a reference to an accepted message for processing."""
+        """Enqueue a reference to an accepted message for processing.
+
+        Raises StorageUnavailableError (it may have been sent: a duplicate is harmless).
+        """
+        ...
+
+    def oldest_waiting(self) -> datetime | None:
+        """When the oldest reference still waiting to be received was inserted (about: the
+        queue's front), or None when none waits. Received ones, even unfinished, do not
+        count.
+
+        Raises StorageUnavailableError.
+        """
         ...
 
 
@@ -164,23 +169,15 @@ class WindowCounter(Protocol):
 
 
 class IdempotencyStore(Protocol):
+    """One reservation per (service, Idempotency-Key), kept (never released) until it
+    expires, so that every attempt of a request works on the message id it holds."""
+
     def reserve(self, record: IdempotencyRecord) -> tuple[IdempotencyRecord, bool]:
         """Store `record` unless its id is taken.
 
         Returns the stored record (with its version) and whether this call created it.
+        Raises StorageUnavailableError, OutcomeUnknownError (it may have been stored).
         """
-        ...
-
-    def replace(self, record: IdempotencyRecord) -> IdempotencyRecord:
-        """Replace the stored record if it still has `record.version`.
-
-        Raises ConcurrentUpdateError if it changed since it was read.
-        """
-        ...
-
-    def release(self, record: IdempotencyRecord) -> None:
-        """Delete the record if it still has `record.version` (a record someone else took
-        over in the meantime is left alone)."""
         ...
 
 

@@ -82,8 +82,7 @@ def message_queue_and_reader(
         fake = FakeMessageQueue()
 
         def drain_fake() -> list[MessageRef]:
-            sent, fake.sent = fake.sent, []
-            return sent
+            return fake.take_all()
 
         yield fake, drain_fake
         return

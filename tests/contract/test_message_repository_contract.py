@@ -68,16 +68,6 @@ def test_replace_of_a_message_never_read_is_refused(message_repository):
         message_repository.replace(a_message(message_id=_new_id()))
 
 
-def test_remove_deletes_the_version_it_read_and_nothing_newer(message_repository):
-    stored = message_repository.add(a_message(message_id=_new_id()))
-    changed = message_repository.replace(stored.processed(stored.created_at))
-    assert message_repository.remove(stored) is False  # stale version: left alone
-    assert message_repository.get(FISCAL_CODE, stored.id) is not None
-    assert message_repository.remove(changed) is True
-    assert message_repository.get(FISCAL_CODE, stored.id) is None
-    assert message_repository.remove(changed) is False
-
-
 def test_find_locates_a_message_by_id_in_any_partition(message_repository):
     stored = message_repository.add(a_message(message_id=_new_id(), fiscal_code=OTHER_FISCAL_CODE))
     found = message_repository.find(stored.id)

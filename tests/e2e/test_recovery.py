@@ -105,6 +105,9 @@ class _LostQueue:
     def send(self, ref: MessageRef) -> None:
         return None
 
+    def oldest_waiting(self) -> None:
+        return None
+
 
 def test_a_message_whose_enqueue_was_lost_is_sent_again_by_the_sweeper(offline_host, local_stack):
     # GIVEN an ACCEPTED message whose reference never reached the queue

@@ -83,6 +83,9 @@ class _NoQueue:
     def send(self, ref: MessageRef) -> None:
         return None
 
+    def oldest_waiting(self) -> None:
+        return None
+
 
 def _process(app: App, ref: MessageRef, **ports: Any) -> MessageStatus | None:
     chosen = {

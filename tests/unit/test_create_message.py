@@ -9,15 +9,15 @@ import pytest
 
 from shared.domain.errors import (
     ForbiddenError,
-    IdempotencyInProgressError,
     IdempotencyMismatchError,
+    MessageMaybeStoredError,
     StorageUnavailableError,
     ValidationError,
 )
 from shared.domain.message import MessageStatus
 from shared.domain.message_ref import MessageRef
 from shared.domain.service import Service, Tier
-from shared.services.create_message import RESERVATION_LEASE, Accepted, create_message
+from shared.services.create_message import Accepted, create_message
 from tests.builders import FISCAL_CODE, OTHER_FISCAL_CODE, a_service, message_body, message_json
 from tests.fakes import (
     FakeAttachmentStore,
@@ -25,6 +25,14 @@ from tests.fakes import (
     FakeIdempotencyStore,
     FakeMessageQueue,
     FakeMessageRepository,
+)
+from tests.port_faults import (
+    CRASH,
+    CRASH_BEFORE,
+    LOST,
+    REFUSED,
+    FaultyPort,
+    SimulatedCrashError,
 )
 
 
@@ -177,42 +185,117 @@ def test_malformed_keys_are_a_validation_error(ports, key):
     assert caught.value.errors[0].pointer == "/headers/Idempotency-Key"
 
 
-def _reserve_without_finishing(ports: Ports, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A first request that reserved its key and then died before storing the message."""
-
-    def crash(message):
-        raise KeyboardInterrupt("process killed")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(ports.messages, "add", crash)
-        with pytest.raises(KeyboardInterrupt):
-            ports.create(key="k-1")
+# Faults: once the message may be stored it is never deleted; every attempt with one key
+# ends on one message id (docs/reliability.md, "Acceptance").
 
 
-def test_a_request_while_the_first_is_in_flight_is_told_to_retry(ports, monkeypatch):
-    _reserve_without_finishing(ports, monkeypatch)
-    ports.clock.advance(seconds=1)
-    with pytest.raises(IdempotencyInProgressError):
-        ports.create(key="k-1")
-
-
-def test_a_reservation_abandoned_past_its_lease_is_taken_over(ports, monkeypatch):
-    _reserve_without_finishing(ports, monkeypatch)
-    (reserved,) = ports.idempotency.stored.values()
-    ports.clock.current += RESERVATION_LEASE
-    accepted = ports.create(key="k-1")
-    assert accepted.message.id == reserved.message_id
+def test_a_lost_answer_to_the_message_write_is_resolved_under_the_same_id(ports):
+    # GIVEN a write that lands but whose answer is lost
+    ports.messages = FaultyPort(ports.messages, "add", [LOST])
+    # WHEN a message is sent without a key
+    accepted = ports.create()
+    # THEN it is accepted once: the second write found the first one's document
     assert not accepted.replayed
-    assert ports.create(key="k-1").replayed
+    assert [m.id for m in ports.messages.stored.values()] == [accepted.message.id]
+    assert [ref.message_id for ref in ports.queue.sent] == [accepted.message.id]
 
 
-def test_a_storage_failure_releases_the_key_for_an_immediate_retry(ports, monkeypatch):
-    def unavailable(message):
-        raise StorageUnavailableError("Cosmos DB answered 503")
+def test_a_lost_answer_then_an_unreachable_store_is_reported_maybe_stored_under_its_id(ports):
+    ports.messages = FaultyPort(ports.messages, "add", [LOST, REFUSED])
+    with pytest.raises(MessageMaybeStoredError) as caught:
+        ports.create()
+    # THEN the error names the id the document may be stored under, and it is
+    (stored,) = ports.messages.stored.values()
+    assert caught.value.message_id == stored.id
+    assert stored.status is MessageStatus.ACCEPTED  # the sweeper will deliver it
 
-    with monkeypatch.context() as patch:
-        patch.setattr(ports.messages, "add", unavailable)
-        with pytest.raises(StorageUnavailableError):
-            ports.create(key="k-1")
-    assert ports.idempotency.stored == {}
-    assert not ports.create(key="k-1").replayed
+
+def test_a_retry_after_a_lost_answer_finds_the_message_instead_of_creating_a_second(ports):
+    # GIVEN the lost-reply mechanism: a keyed request whose message write landed while
+    # every answer was lost, then the store became unreachable
+    ports.messages = FaultyPort(ports.messages, "add", [LOST, REFUSED])
+    with pytest.raises(MessageMaybeStoredError) as caught:
+        ports.create(key="k-1")
+    # WHEN the client retries with its key
+    retried = ports.create(key="k-1")
+    # THEN it learns the first id, and there is one message
+    assert (retried.replayed, retried.message.id) == (True, caught.value.message_id)
+    assert len(ports.messages.stored) == 1
+
+
+def test_a_message_surely_not_stored_is_written_by_the_retry_under_the_keys_id(ports):
+    ports.messages = FaultyPort(ports.messages, "add", [REFUSED])
+    with pytest.raises(StorageUnavailableError, match="not stored"):
+        ports.create(key="k-1")
+    assert ports.messages.stored == {}
+    (reservation,) = ports.idempotency.stored.values()
+    retried = ports.create(key="k-1")
+    assert (retried.replayed, retried.message.id) == (False, reservation.message_id)
+
+
+def test_a_lost_answer_to_the_reservation_is_resolved_by_finding_it(ports):
+    ports.idempotency = FaultyPort(ports.idempotency, "reserve", [LOST])
+    accepted = ports.create(key="k-1")
+    (reservation,) = ports.idempotency.stored.values()
+    assert accepted.message.id == reservation.message_id
+    assert not accepted.replayed
+
+
+def test_a_failed_enqueue_still_answers_accepted_and_leaves_the_message_to_the_sweeper(ports):
+    # GIVEN a queue that is down
+    ports.queue = FaultyPort(ports.queue, "send", [REFUSED])
+    # WHEN a message is sent
+    accepted = ports.create(key="k-1")
+    # THEN it is accepted (stored, not queued) and nothing is withdrawn
+    assert (accepted.replayed, accepted.queued) == (False, False)
+    stored = ports.messages.get(FISCAL_CODE, accepted.message.id)
+    assert stored is not None
+    assert stored.status is MessageStatus.ACCEPTED
+
+
+def test_a_replay_while_the_first_is_still_enqueueing_stays_true_when_the_enqueue_fails(
+    ports,
+):
+    # GIVEN the replay mechanism: request A stored M1 and is stuck on its enqueue
+    class _StuckQueue:
+        def __init__(self) -> None:
+            self.while_stuck: Accepted | None = None
+
+        def send(self, ref: MessageRef) -> None:
+            self.while_stuck = ports_before.create(key="k-1")  # the client's retry
+            raise StorageUnavailableError("the storage queue is unreachable")
+
+    ports_before = Ports(ports.messages, FakeMessageQueue(), ports.idempotency, ports.clock)
+    stuck = _StuckQueue()
+    ports.queue = stuck
+    # WHEN the retry is answered meanwhile, and A's enqueue then fails
+    first = ports.create(key="k-1")
+    # THEN both answers name M1, and M1 still exists
+    assert stuck.while_stuck is not None
+    assert stuck.while_stuck.replayed
+    assert stuck.while_stuck.message.id == first.message.id
+    assert ports.messages.get(FISCAL_CODE, first.message.id) is not None
+
+
+def test_a_retry_right_after_a_crash_continues_at_once_with_the_reserved_id(ports):
+    # GIVEN a first attempt that reserved its key and died before writing the message
+    ports.messages = FaultyPort(ports.messages, "add", [CRASH_BEFORE])
+    with pytest.raises(SimulatedCrashError):
+        ports.create(key="k-1")
+    (reservation,) = ports.idempotency.stored.values()
+    # WHEN the client retries at once (no lease to wait out)
+    retried = ports.create(key="k-1")
+    # THEN the message is written under the reserved id
+    assert (retried.replayed, retried.message.id) == (False, reservation.message_id)
+
+
+def test_two_attempts_with_one_key_at_once_store_one_message(ports):
+    # GIVEN an attempt that wrote the message and died before answering
+    ports.messages = FaultyPort(ports.messages, "add", [CRASH])
+    with pytest.raises(SimulatedCrashError):
+        ports.create(key="k-1")
+    # WHEN another attempt with the key runs
+    again = ports.create(key="k-1")
+    # THEN it replays that message
+    assert again.replayed
+    assert len(ports.messages.stored) == 1

@@ -12,6 +12,7 @@ from shared.domain.attachments import MAX_ATTACHMENT_BYTES
 from shared.domain.errors import (
     ForbiddenError,
     IdempotencyMismatchError,
+    MessageMaybeStoredError,
     PayloadTooLargeError,
     StorageUnavailableError,
     TooLargeContentError,
@@ -21,7 +22,7 @@ from shared.domain.message import FailureReason, MessageStatus
 from shared.domain.message_ref import MessageRef
 from shared.domain.profile import Profile
 from shared.domain.service import Tier
-from shared.services.create_message import RESERVATION_LEASE, create_message
+from shared.services.create_message import create_message
 from shared.services.process_message import fail_message, process_message
 from shared.services.redrive import RedriveOutcome, redrive_poisoned
 from shared.services.sweep_accepted import sweep_accepted
@@ -42,6 +43,7 @@ from tests.fakes import (
     FakePoisonQueue,
     FakeProfileRepository,
 )
+from tests.port_faults import LOST, REFUSED, FaultyPort
 
 PREMIUM = a_service(tier=Tier.PREMIUM)
 RETENTION = 3600
@@ -190,55 +192,66 @@ def test_an_attachment_may_make_the_body_larger_than_256_kib(ports):
 # --- no orphans ----------------------------------------------------------------------------
 
 
-def test_a_storage_failure_midway_leaves_no_attachment_and_frees_the_key(ports):
+def test_a_storage_failure_midway_without_a_key_leaves_no_attachment(ports):
     ports.attachments = BrokenStore()
     body = premium_message_json(an_attachment(), an_attachment())
     with pytest.raises(StorageUnavailableError):
+        ports.create(body)
+    assert ports.attachments.blobs == {}
+    assert ports.messages.stored == {}
+
+
+def test_a_storage_failure_midway_with_a_key_keeps_the_blobs_for_the_retry(ports):
+    # GIVEN a keyed attempt that stored one of two attachments and failed on the second
+    broken = BrokenStore()
+    ports.attachments = broken
+    body = premium_message_json(an_attachment(), an_attachment())
+    with pytest.raises(StorageUnavailableError):
         ports.create(body, key="campaign-1/row-7")
-    assert ports.attachments.blobs == {}
+    # THEN nothing another attempt with the key may rely on was deleted
+    assert len(broken.blobs) == 1
     assert ports.messages.stored == {}
-    assert ports.idempotency.stored == {}
+    # WHEN the retry runs on a working store, it writes under the same names
+    (reservation,) = ports.idempotency.stored.values()
+    ports.attachments = FakeAttachmentStore()
+    message = ports.create(body, key="campaign-1/row-7").message
+    assert message.id == reservation.message_id
+    assert sorted(ports.attachments.blobs) == [f"{message.id}/0", f"{message.id}/1"]
 
 
-def test_a_failed_record_write_deletes_the_stored_attachments(ports):
-    def unavailable(message):
-        raise StorageUnavailableError("cosmos is unreachable")
-
-    ports.messages.add = unavailable
-    with pytest.raises(StorageUnavailableError):
+def test_a_record_write_surely_not_done_deletes_the_stored_attachments(ports):
+    ports.messages = FaultyPort(ports.messages, "add", [REFUSED])
+    with pytest.raises(StorageUnavailableError, match="not stored"):
         ports.create(premium_message_json(an_attachment()))
     assert ports.attachments.blobs == {}
 
 
-def test_a_failed_enqueue_deletes_the_attachments_with_the_record(ports):
-    class DownQueue:
-        def send(self, ref):
-            raise StorageUnavailableError("queue is unreachable")
-
-    ports.queue = DownQueue()
-    with pytest.raises(StorageUnavailableError):
+def test_a_record_write_that_may_have_landed_keeps_its_attachments(ports):
+    ports.messages = FaultyPort(ports.messages, "add", [LOST, REFUSED])
+    with pytest.raises(MessageMaybeStoredError) as caught:
         ports.create(premium_message_json(an_attachment()))
-    assert ports.messages.stored == {}
-    assert ports.attachments.blobs == {}
+    stored = ports.messages.get(FISCAL_CODE, caught.value.message_id)
+    assert [a.blob_name for a in stored.attachments] == list(ports.attachments.blobs)
+
+
+def test_a_failed_enqueue_keeps_the_message_and_its_attachments(ports):
+    ports.queue = FaultyPort(ports.queue, "send", [REFUSED])
+    accepted = ports.create(premium_message_json(an_attachment()))
+    assert not accepted.queued
+    assert ports.messages.get(FISCAL_CODE, accepted.message.id) is not None
+    assert list(ports.attachments.blobs) == [f"{accepted.message.id}/0"]
 
 
 def test_a_retried_acceptance_writes_over_the_same_blobs(ports):
-    # GIVEN a first request that stored its attachments and died before its record
+    # GIVEN a keyed request that stored its attachments and could not write its record
     body = premium_message_json(an_attachment(), an_attachment())
-
-    def crash(message):
-        raise RuntimeError("the worker died")
-
-    real_add = ports.messages.add
-    ports.messages.add = crash
-    with pytest.raises(RuntimeError):
+    ports.messages = FaultyPort(ports.messages, "add", [REFUSED])
+    with pytest.raises(StorageUnavailableError):
         ports.create(body, key="k-1")
     left = dict(ports.attachments.blobs)
-    # WHEN the caller retries with the same key once the reservation lapsed
-    ports.messages.add = real_add
-    ports.clock.current += RESERVATION_LEASE
+    # WHEN the caller retries with the same key
     message = ports.create(body, key="k-1").message
-    # THEN the retry took the same message id and its blobs replaced the first ones
+    # THEN the retry took the same message id and wrote over the same blobs
     assert sorted(left) == [f"{message.id}/0", f"{message.id}/1"]
     assert sorted(ports.attachments.blobs) == sorted(left)
 

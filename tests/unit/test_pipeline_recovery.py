@@ -22,6 +22,7 @@ from tests.fakes import (
     FakePoisonQueue,
     FakeProfileRepository,
 )
+from tests.port_faults import REFUSED, FaultyPort
 
 GRACE = 300
 RETENTION = 1000
@@ -38,12 +39,15 @@ def messages(clock):
 
 
 @pytest.fixture
-def queue():
-    return FakeMessageQueue()
+def queue(clock):
+    return FakeMessageQueue(clock)
 
 
 class BrokenQueue:
     def send(self, ref: MessageRef) -> None:
+        raise StorageUnavailableError("the storage queue is unreachable")
+
+    def oldest_waiting(self) -> None:
         raise StorageUnavailableError("the storage queue is unreachable")
 
 
@@ -60,44 +64,25 @@ def _sweep(messages, queue, clock, **overrides):
 # --- enqueue failure ------------------------------------------------------------------------
 
 
-def test_a_failed_enqueue_withdraws_the_acceptance_and_its_key(messages, clock):
-    idempotency = FakeIdempotencyStore()
-    with pytest.raises(StorageUnavailableError):
-        create_message(
-            a_service(),
-            FISCAL_CODE,
-            message_json(),
-            idempotency_key="k-1",
-            messages=messages,
-            queue=BrokenQueue(),
-            idempotency=idempotency,
-            attachments=FakeAttachmentStore(),
-            clock=clock,
-        )
-    assert messages.stored == {}
-    assert idempotency.stored == {}
-
-
-def test_a_record_that_cannot_be_withdrawn_is_left_for_the_sweeper(messages, clock, queue):
-    def cannot_remove(message):
-        raise StorageUnavailableError("down")
-
-    messages.remove = cannot_remove
-    with pytest.raises(StorageUnavailableError):
-        create_message(
-            a_service(),
-            FISCAL_CODE,
-            message_json(),
-            messages=messages,
-            queue=BrokenQueue(),
-            idempotency=FakeIdempotencyStore(),
-            attachments=FakeAttachmentStore(),
-            clock=clock,
-        )
-    (left,) = messages.stored.values()
+def test_a_message_whose_enqueue_failed_is_accepted_and_sent_by_the_sweeper(messages, clock, queue):
+    # GIVEN a message accepted while the queue was down
+    accepted = create_message(
+        a_service(),
+        FISCAL_CODE,
+        message_json(),
+        idempotency_key="k-1",
+        messages=messages,
+        queue=BrokenQueue(),
+        idempotency=FakeIdempotencyStore(),
+        attachments=FakeAttachmentStore(),
+        clock=clock,
+    )
+    assert not accepted.queued
+    # WHEN the sweeper runs after the grace
     clock.advance(seconds=GRACE + 1)
     assert _sweep(messages, queue, clock).resent == 1
-    assert queue.sent == [_ref(left)]
+    # THEN it sent the reference the acceptance could not
+    assert queue.sent == [_ref(accepted.message)]
 
 
 # --- rejection retention ----------------------------------------------------------------
@@ -148,6 +133,7 @@ def test_a_resent_message_waits_a_full_grace_before_the_next_resend(messages, qu
     messages.add(a_message())
     clock.advance(seconds=GRACE + 1)
     _sweep(messages, queue, clock)
+    queue.take_all()  # received by a host that died
     clock.advance(seconds=GRACE - 1)
     assert _sweep(messages, queue, clock).resent == 0
     clock.advance(seconds=2)
@@ -159,6 +145,7 @@ def test_the_sweeper_gives_up_after_the_redelivery_limit(messages, queue, clock)
     for _ in range(2):
         clock.advance(seconds=GRACE + 1)
         _sweep(messages, queue, clock)
+        queue.take_all()  # received by a host that died
     clock.advance(seconds=GRACE + 1)
     report = _sweep(messages, queue, clock)
     assert (report.resent, report.failed) == (0, 1)
@@ -255,3 +242,46 @@ def test_redrive_of_one_message_leaves_the_others(messages, queue, clock):
     assert [(r.message_id, r.outcome) for r in results] == [("b", "REDRIVEN")]
     (left,) = poison.texts.values()
     assert MessageRef.from_json(left).message_id == "a"
+
+
+def test_a_reference_still_waiting_in_a_backlog_is_not_sent_again(messages, queue, clock):
+    # GIVEN a backlog: a reference sent long ago still waits at the front of the queue
+    queue.send(MessageRef(message_id="older", fiscal_code=FISCAL_CODE))
+    clock.advance(seconds=10)
+    accepted = messages.add(a_message())
+    queue.send(_ref(accepted))
+    # WHEN the sweeper runs long after the grace, the backlog not yet drained
+    clock.advance(seconds=GRACE * 10)
+    report = _sweep(messages, queue, clock)
+    # THEN it sends nothing again and counts no re-send: the message is waiting its turn
+    assert report.resent == 0
+    assert messages.get(FISCAL_CODE, accepted.id).redeliveries == 0
+
+
+def test_once_the_queue_moved_past_a_message_it_is_sent_again(messages, queue, clock):
+    # GIVEN a message whose reference a host received and then died with
+    accepted = messages.add(a_message())
+    queue.send(_ref(accepted))
+    queue.take_all()
+    clock.advance(seconds=10)
+    queue.send(MessageRef(message_id="newer", fiscal_code=FISCAL_CODE))
+    # WHEN the sweeper runs after the grace
+    clock.advance(seconds=GRACE + 1)
+    # THEN the message is sent again
+    assert _sweep(messages, queue, clock).resent == 1
+
+
+def test_a_sweep_while_the_queue_is_down_sends_nothing_and_counts_nothing(messages, clock):
+    messages.add(a_message())
+    clock.advance(seconds=GRACE + 1)
+    report = _sweep(messages, BrokenQueue(), clock)
+    assert (report.resent, report.queue_unreachable) == (0, True)
+    assert messages.get(FISCAL_CODE, a_message().id).redeliveries == 0
+
+
+def test_a_resend_whose_count_cannot_be_written_is_still_sent(messages, queue, clock):
+    stored = messages.add(a_message())
+    clock.advance(seconds=GRACE + 1)
+    messages.replace = FaultyPort(messages, "replace", [REFUSED]).replace
+    assert _sweep(messages, queue, clock).resent == 1
+    assert queue.sent == [_ref(stored)]

@@ -1,4 +1,4 @@
-"""Retries: Retry-After honoured on 429 and 409, exponential backoff on server errors and
+"""Retries: Retry-After honoured on 429, exponential backoff on server errors and
 lost connections, a bounded number of attempts, and an early stop."""
 
 from __future__ import annotations
@@ -68,14 +68,6 @@ def test_a_long_retry_after_is_capped() -> None:
     )
 
     assert 5 <= sleeper.waits[0] <= 5.25
-
-
-def test_a_409_for_the_same_key_in_progress_waits_and_retries() -> None:
-    result, sleeper, stats = _run([problem(409, "in progress", Retry_After="1"), answer(201)])
-
-    assert result.status == 201
-    assert stats.in_progress == 1
-    assert len(sleeper.waits) == 1
 
 
 def test_retry_after_as_an_http_date_or_missing() -> None:

@@ -145,10 +145,10 @@ def _summary(
     for outcome, label in _LABELS.items():
         if counts[outcome]:
             out.write(f"  {label:<30} {counts[outcome]}\n")
-    if stats.rate_limited or stats.in_progress or stats.failures:
+    if stats.rate_limited or stats.failures:
         out.write(
-            f"  waits: {stats.rate_limited} rate limited (429), {stats.in_progress} in "
-            f"progress (409), {stats.failures} retried errors; {stats.waited_seconds:.1f} s\n"
+            f"  waits: {stats.rate_limited} rate limited (429), {stats.failures} retried "
+            f"errors; {stats.waited_seconds:.1f} s\n"
         )
     failed = [r for r in results if r.outcome is Outcome.FAILED]
     for result in failed[:FAILED_ROWS_SHOWN]:

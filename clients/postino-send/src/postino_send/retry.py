@@ -1,7 +1,7 @@
 """When to try a request again, and how long to wait first.
 
-429 (over the rate limit) and 409 (the same Idempotency-Key still being handled) say how
-long to wait in `Retry-After`; server errors and lost connections back off exponentially,
+429 (over the rate limit) says how long to wait in `Retry-After`; server errors (a 503
+"outcome unknown" among them) and lost connections back off exponentially,
 with full jitter so that parallel workers do not come back together. Every message carries
 its Idempotency-Key, so a retried request never creates a second message.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-WAIT_STATUSES = frozenset({409, 429})
+WAIT_STATUSES = frozenset({429})
 SERVER_ERROR_STATUSES = frozenset({500, 502, 503, 504})
 DEFAULT_RETRY_AFTER = 1.0
 
@@ -74,7 +74,6 @@ class RetryStats:
     """What the retries cost over a run (shared by the workers)."""
 
     rate_limited: int = 0  # 429 answers
-    in_progress: int = 0  # 409 answers: the same key still being handled
     failures: int = 0  # server errors and lost connections that were retried
     waited_seconds: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -85,8 +84,6 @@ class RetryStats:
             self.waited_seconds += seconds
             if status == 429:
                 self.rate_limited += 1
-            elif status == 409:
-                self.in_progress += 1
             else:
                 self.failures += 1
 

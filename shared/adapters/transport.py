@@ -1,0 +1,155 @@
+"""The HTTP transport every Azure SDK client of the app uses: the one place where the time
+a remote call may take is decided.
+
+Each kind of endpoint has a budget (connect and read timeouts, and the SDK's own retries,
+configured where its clients are built). A call is also cut short at the deadline of the
+invocation's time budget (`shared.deadline`), and refused at once, never sent, when that
+budget is spent or the endpoint's circuit breaker is open. A call that is refused this way
+raises ServiceRequestError, which the SDKs and the adapters take as "nothing was sent".
+
+That holds for a whole call, not only its last attempt, because of what the SDKs retry: the
+Cosmos SDK retries a write only after an attempt that was surely not carried out (no
+connection, 429, 449, 503), never after a lost reply or a timeout; the storage SDKs retry
+queue sends and blob writes after anything, and those are harmless to repeat (a second
+reference to a message, the same bytes under the same blob name).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from azure.core.exceptions import (
+    ServiceRequestError,
+    ServiceRequestTimeoutError,
+    ServiceResponseError,
+    ServiceResponseTimeoutError,
+)
+from azure.core.pipeline.transport import HttpRequest as LegacyHttpRequest
+from azure.core.pipeline.transport import RequestsTransport
+from azure.core.rest import HttpRequest
+
+from shared import deadline
+from shared.adapters.circuit_breaker import CircuitBreaker
+
+
+class Endpoint(StrEnum):
+    """The kinds of remote endpoint the app calls; each has one breaker per process."""
+
+    COSMOS = "cosmos"
+    QUEUE = "queue"
+    BLOB = "blob"
+
+
+@dataclass(frozen=True)
+class CallBudget:
+    """How long one attempt of a call may take, and how often the SDK may retry it."""
+
+    connect_seconds: float
+    read_seconds: float
+    retries: int
+    backoff_seconds: float
+
+
+# Point reads and writes answer in milliseconds in Azure (and well under a second on the
+# emulators, even under load): a read timeout of a few seconds means the endpoint is stuck.
+# Retries are few and quick: a caller with a deadline has a few seconds in all, and a queue
+# or timer function is retried by the host. See docs/reliability.md, "Time budgets".
+BUDGETS: dict[Endpoint, CallBudget] = {
+    Endpoint.COSMOS: CallBudget(connect_seconds=2, read_seconds=4, retries=2, backoff_seconds=0.2),
+    Endpoint.QUEUE: CallBudget(connect_seconds=2, read_seconds=4, retries=2, backoff_seconds=0.2),
+    # Attachments go up in blocks of a few MiB: a longer read timeout per attempt.
+    Endpoint.BLOB: CallBudget(connect_seconds=2, read_seconds=10, retries=2, backoff_seconds=0.2),
+}
+
+# A call is not worth starting with less time than this left in the budget.
+MIN_CALL_SECONDS = 0.05
+# Only a timeout this long says the endpoint is stuck (a short one may be a slow answer
+# cut by the caller's deadline).
+MIN_TRIPPING_TIMEOUT = 1.0
+
+_breakers: dict[Endpoint, CircuitBreaker] = {}
+_breakers_lock = threading.Lock()
+
+
+def breaker(endpoint: Endpoint) -> CircuitBreaker:
+    """The process's breaker for this kind of endpoint."""
+    with _breakers_lock:
+        if endpoint not in _breakers:
+            _breakers[endpoint] = CircuitBreaker()
+        return _breakers[endpoint]
+
+
+def reset_breakers() -> None:
+    """Close every breaker (tests; a process starts with all closed)."""
+    with _breakers_lock:
+        _breakers.clear()
+
+
+class BudgetedTransport(RequestsTransport):  # type: ignore[misc]  # untyped in azure-core
+    """A requests transport that applies an endpoint's budget, the invocation's deadline and
+    the endpoint's circuit breaker to every attempt of every call."""
+
+    def __init__(self, endpoint: Endpoint, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._endpoint = endpoint
+        self._budget = BUDGETS[endpoint]
+
+    def _timeouts(self, kwargs: dict[str, Any]) -> tuple[float, float]:
+        connect = self._budget.connect_seconds
+        read = self._budget.read_seconds
+        asked_connect = kwargs.pop("connection_timeout", None)
+        asked_read = kwargs.pop("read_timeout", None)
+        if isinstance(asked_connect, int | float) and asked_connect > 0:
+            connect = min(connect, asked_connect)
+        if isinstance(asked_read, int | float) and asked_read > 0:
+            read = min(read, asked_read)
+        left = deadline.remaining()
+        if left is not None:
+            if left < MIN_CALL_SECONDS:
+                raise ServiceRequestError(
+                    f"{self._endpoint} not called: the invocation's time budget is spent"
+                )
+            connect, read = min(connect, left), min(read, left)
+        return connect, read
+
+    def send(self, request: HttpRequest | LegacyHttpRequest, **kwargs: Any) -> Any:
+        connect, read = self._timeouts(kwargs)
+        gate = breaker(self._endpoint)
+        if not gate.allow():
+            raise ServiceRequestError(
+                f"{self._endpoint} not called: it kept timing out, trying again shortly"
+            )
+        try:
+            response = super().send(
+                request, connection_timeout=connect, read_timeout=read, **kwargs
+            )
+        except (ServiceRequestTimeoutError, ServiceResponseTimeoutError):
+            if min(connect, read) >= MIN_TRIPPING_TIMEOUT:
+                gate.record_timeout()
+            else:
+                gate.record_failure()
+            raise
+        except (ServiceRequestError, ServiceResponseError):
+            gate.record_failure()
+            raise
+        gate.record_answer()
+        return response
+
+
+def storage_retry_options(budget: CallBudget) -> dict[str, Any]:
+    """The storage SDKs' LinearRetry for a budget: a few quick retries. (Their default,
+    exponential from 15 s, holds a call for over a minute during an outage.) Fractions of
+    a second work: the SDK draws each wait with random.uniform."""
+    return {
+        "backoff": budget.backoff_seconds,
+        "random_jitter_range": budget.backoff_seconds / 2,
+        "retry_total": budget.retries,
+    }
+
+
+def budgeted_transport(endpoint: Endpoint) -> BudgetedTransport:
+    """A new transport (its own connection pool) for one SDK client."""
+    return BudgetedTransport(endpoint)
