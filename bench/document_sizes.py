@@ -29,7 +29,7 @@ from shared.bootstrap import App, build_app
 from shared.domain.message import FeatureLevel
 from shared.domain.message_id import new_message_id
 from shared.domain.message_ref import MessageRef
-from shared.domain.reminder_schedule import ClaimState, ScheduleEntry
+from shared.domain.reminder_schedule import ClaimState, ScheduleEntry, SlotClaim
 from shared.domain.service import Service, Tier
 from shared.services.create_message import create_message
 from shared.services.onboarding import create_service, register_citizen
@@ -201,7 +201,7 @@ def measure(stack: BenchStack, *, entries: int = 200) -> dict[str, Any]:
     # A message id of its own: a claim is made once, and the stack may be measured again.
     claimed_message = new_message_id(app.clock.now())
     claim = app.claims.claim(claimed_message, "UNREAD-1", app.clock.now())
-    if claim is None:
+    if not isinstance(claim, SlotClaim):
         raise RuntimeError("the reminder claim was not created")
     app.claims.settle(claim, ClaimState.SENT)
     result["reminder_claim"] = _size(_raw(app.claims, claim.id, claim.id))

@@ -29,12 +29,14 @@ from shared.domain.poison import PoisonedMessage
 from shared.domain.profile import Profile
 from shared.domain.push import Push
 from shared.domain.reminder_schedule import (
-    MAX_PUSH_ATTEMPTS,
     ClaimState,
     ScheduleEntry,
+    SlotBusy,
     SlotClaim,
     bucket_hour,
+    busy,
     claim_id,
+    may_take_over,
 )
 from shared.domain.service import Service
 
@@ -330,25 +332,22 @@ class FakeReminderSchedule:
 
 
 class FakeReminderClaims:
-    """Claims by id, with the same takeover rule as the Cosmos container."""
+    """Claims by id, with the same takeover rules as the Cosmos container."""
 
     def __init__(self) -> None:
         self.stored: dict[str, SlotClaim] = {}
 
-    def claim(self, message_id: str, slot_key: str, now: datetime) -> SlotClaim | None:
+    def claim(self, message_id: str, slot_key: str, now: datetime) -> SlotClaim | SlotBusy | None:
         key = claim_id(message_id, slot_key)
         current = self.stored.get(key)
-        if current is None:
-            attempts = 1
-        elif current.state is ClaimState.RETRY and current.attempts < MAX_PUSH_ATTEMPTS:
-            attempts = current.attempts + 1
-        else:
-            return None
+        if current is not None and not may_take_over(current, now):
+            return busy(current, now)
         claim = SlotClaim(
             id=key,
             state=ClaimState.CLAIMED,
-            attempts=attempts,
+            attempts=1 if current is None else current.attempts + 1,
             claimed_at=now,
+            holder=uuid.uuid4().hex,
             version=uuid.uuid4().hex,
         )
         self.stored[key] = claim

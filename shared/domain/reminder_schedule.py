@@ -4,12 +4,17 @@ so a reminder run reads what is due and never the messages that are not.
 
 A slot claim makes each reminder exactly-once across overlapping or retried runs: the run
 that creates it sends the push; a push that failed for a reason worth retrying leaves the
-claim open for a later run, a bounded number of times.
+claim open for a later run, a bounded number of times. A claim still CLAIMED after
+CLAIM_LEASE belongs to a run that died (or lost its storage) between claiming and settling:
+a later run takes it over, so such a reminder goes out late rather than never. The price:
+a run that died after its push and before settling it has the push sent again, with the
+same collapse key (the message id), which replaces the first on the citizen's device.
 """
 
 from __future__ import annotations
 
 import zlib
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -18,6 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field
 HOUR = timedelta(hours=1)
 # How many times a reminder whose push failed (retryably) is tried in all.
 MAX_PUSH_ATTEMPTS = 3
+# How long a claim stays its run's alone. A run lives at most the host's functionTimeout
+# (5 minutes, host.json): a claim still CLAIMED after this long was left by a run that died.
+CLAIM_LEASE = timedelta(minutes=15)
 
 
 class ScheduleEntry(BaseModel):
@@ -58,7 +66,9 @@ class ClaimState(StrEnum):
 
 
 class SlotClaim(BaseModel):
-    """The claim of one reminder slot: created before its push is sent."""
+    """The claim of one reminder slot: created before its push is sent. `holder` is a
+    random token of the call that made it, so that a claimer whose reply was lost can tell
+    its own claim from another run's when it reads the claim back."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -66,7 +76,36 @@ class SlotClaim(BaseModel):
     state: ClaimState
     attempts: int
     claimed_at: datetime
+    holder: str = ""
     version: str | None = Field(default=None, exclude=True)
+
+
+@dataclass(frozen=True)
+class SlotBusy:
+    """Another run holds the slot's claim and has not settled it; if it never does, the
+    claim may be taken over from `until`."""
+
+    until: datetime
+
+
+def may_take_over(current: SlotClaim, now: datetime) -> bool:
+    """Whether a run at `now` may take over the stored claim `current`: one left to RETRY,
+    or one whose run is gone (CLAIMED for CLAIM_LEASE), while attempts are left."""
+    if current.attempts >= MAX_PUSH_ATTEMPTS:
+        return False
+    if current.state is ClaimState.RETRY:
+        return True
+    return current.state is ClaimState.CLAIMED and now >= current.claimed_at + CLAIM_LEASE
+
+
+def busy(current: SlotClaim, now: datetime) -> SlotBusy | None:
+    """For a stored claim a run at `now` may not take over: SlotBusy while the run that holds
+    it may still settle it (CLAIMED, within its lease); None when it is settled for good
+    (sent, given up, or its run gone with no attempt left)."""
+    lease_ends = current.claimed_at + CLAIM_LEASE
+    if current.state is ClaimState.CLAIMED and now < lease_ends:
+        return SlotBusy(until=lease_ends)
+    return None
 
 
 def claim_id(message_id: str, slot_key: str) -> str:

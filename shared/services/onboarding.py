@@ -6,11 +6,12 @@ import uuid
 from dataclasses import dataclass
 
 from shared.domain.api_keys import KeySlot, new_key
-from shared.domain.errors import ValidationError
+from shared.domain.errors import OutcomeUnknownError, StorageUnavailableError, ValidationError
 from shared.domain.fiscal_code import require_valid_fiscal_code
 from shared.domain.profile import Profile
 from shared.domain.service import RateLimit, Service, Tier, new_service_errors
 from shared.domain.service_change import ServiceChange
+from shared.services.operator_writes import store_new_key, store_new_service
 from shared.services.ports import ApiKeyRepository, ProfileRepository, ServiceRepository
 
 
@@ -40,7 +41,9 @@ def create_service(
     """Register a service and issue its primary and secondary keys.
 
     `settings`, an operator's choice of settings, is applied over the other arguments.
-    Raises ValidationError for bad fields and AlreadyExistsError if the id is taken.
+    Raises ValidationError for bad fields and AlreadyExistsError if the id is taken, and
+    StorageUnavailableError; when the service was stored but its keys were not, the error
+    names the service, so that the operator gives it keys rather than creating it again.
     """
     errors = new_service_errors(
         name=name,
@@ -62,11 +65,24 @@ def create_service(
     )
     if settings is not None:
         service = settings.applied_to(service)
-    services.add(service)
+    try:
+        store_new_service(service, services=services)
+    except OutcomeUnknownError as exc:
+        raise OutcomeUnknownError(
+            f"service {service.id} may have been created ({exc}): look with "
+            f"`service show {service.id}` before creating it again"
+        ) from exc
     keys = {}
-    for slot in KeySlot:
-        keys[slot], record = new_key(service.id, slot)
-        api_keys.add(record)
+    try:
+        for slot in KeySlot:
+            keys[slot], record = new_key(service.id, slot)
+            store_new_key(record, api_keys=api_keys)
+    except StorageUnavailableError as exc:
+        raise StorageUnavailableError(
+            f"service {service.id} was created but its keys were not all stored ({exc}): "
+            f"do not create it again; give it keys with `key rotate` (a slot `service show` "
+            f"says is set) or `key issue` (an empty one)"
+        ) from exc
     return NewServiceKeys(service, keys[KeySlot.PRIMARY], keys[KeySlot.SECONDARY])
 
 

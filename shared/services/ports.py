@@ -14,7 +14,7 @@ from shared.domain.payment import Payment
 from shared.domain.poison import PoisonedMessage
 from shared.domain.profile import Profile
 from shared.domain.push import Push
-from shared.domain.reminder_schedule import ClaimState, ScheduleEntry, SlotClaim
+from shared.domain.reminder_schedule import ClaimState, ScheduleEntry, SlotBusy, SlotClaim
 from shared.domain.service import Service
 
 
@@ -269,11 +269,14 @@ class ReminderSchedule(Protocol):
 
 
 class ReminderClaims(Protocol):
-    """One claim per reminder slot, so that no reminder is ever sent twice."""
+    """One claim per reminder slot, so that no two runs send the same reminder, and none is
+    lost to a run that dies holding its claim (see shared.domain.reminder_schedule)."""
 
-    def claim(self, message_id: str, slot_key: str, now: datetime) -> SlotClaim | None:
-        """The caller's claim on the slot: a new one, or one left to RETRY that the caller
-        took over. None when another run holds it or it is settled.
+    def claim(self, message_id: str, slot_key: str, now: datetime) -> SlotClaim | SlotBusy | None:
+        """The caller's claim on the slot: a new one, or one the caller took over (left to
+        RETRY, or CLAIMED by a run gone for CLAIM_LEASE). SlotBusy when another run holds it
+        and may still settle it; None when it is settled (sent, given up, out of attempts).
+        A lost reply is resolved inside: a claim that landed unanswered is returned as ours.
 
         Raises StorageUnavailableError.
         """

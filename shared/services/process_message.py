@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from shared.domain.errors import ConcurrentUpdateError, StorageUnavailableError
+from shared.domain.errors import (
+    ConcurrentUpdateError,
+    OutcomeUnknownError,
+    StorageUnavailableError,
+)
 from shared.domain.message import FailureReason, Message, MessageStatus, RejectionReason
 from shared.domain.message_ref import MessageRef
 from shared.observability.log_context import bind
@@ -87,6 +91,12 @@ def process_message(
     decided = _decide(
         message, profiles=profiles, clock=clock, retention_seconds=rejected_retention_seconds
     )
+    if decided.status is MessageStatus.PROCESSED and reminders is not None:
+        # On the schedule before the decision is stored, not after: a stored decision whose
+        # reply was lost, or whose process died, on the queue's last attempt is never
+        # processed again, and its message would never be reminded. An entry for a message
+        # that ends otherwise is dropped by the first reminder run that reads it.
+        reminders.plan(decided)
     try:
         messages.replace(decided)
     except ConcurrentUpdateError:
@@ -97,7 +107,7 @@ def process_message(
         return status
     logger.info("message %s %s", message.id, decided.status)
     _count_decision(decided)
-    return _outcome(decided, attachments=attachments, reminders=reminders)
+    return _outcome(decided, attachments=attachments, reminders=None)  # planned above
 
 
 def _count_decision(decided: Message) -> None:
@@ -133,6 +143,14 @@ def fail_message(
         messages.replace(failed)
     except ConcurrentUpdateError:
         return _settled_by_someone_else(ref, messages) or MessageStatus.ACCEPTED
+    except OutcomeUnknownError:
+        # The write may have landed unanswered: what is stored says. Still undecided, it
+        # raises on (the sweeper sends it again); decided, its attachments still go.
+        status = _settled_by_someone_else(ref, messages)
+        if status is not MessageStatus.FAILED:
+            if status is None:
+                raise
+            return status
     logger.warning("message %s FAILED: %s", message.id, reason)
     app_metrics().failed(message.sender_service_id, reason)
     if failed.attachments:

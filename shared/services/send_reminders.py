@@ -4,6 +4,7 @@ only to consenting citizens, never in quiet hours, at most one per citizen per r
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from shared.domain.reminder_schedule import (
     MAX_PUSH_ATTEMPTS,
     ClaimState,
     ScheduleEntry,
+    SlotBusy,
     bucket_hour,
 )
 from shared.domain.reminders import ReminderPolicy, ReminderSlot, next_check, open_slots
@@ -252,11 +254,25 @@ def _push(
 ) -> bool:
     """Claim the slot, count it against the daily cap, send it. False when held back."""
     ports, policy, now = run.ports, run.policy, run.now
-    claim = ports.claims.claim(message.id, slot.key, now)
-    if claim is None:  # another run has it, or it is settled
+    # Claimed at the time of claiming, not the run's start: the lease counts from here.
+    claim = ports.claims.claim(message.id, slot.key, ports.clock.now())
+    if claim is None:  # settled: sent, given up or out of attempts
         return True
+    if isinstance(claim, SlotBusy):
+        # Another run is sending it, or died doing so: look again when its claim may be
+        # taken over, rather than count the slot done on a push that may never go out.
+        _defer(entry, claim.until, run)
+        return False
     day_key = f"pushes:{citizen}:{policy.local_day(now)}"
-    if ports.counter.increment(day_key, _DAY_COUNTER_TTL_SECONDS) > policy.daily_cap:
+    try:
+        counted = ports.counter.increment(day_key, _DAY_COUNTER_TTL_SECONDS)
+    except StorageUnavailableError:
+        # The run stops; the slot is given back unspent (if storage lets us: otherwise the
+        # claim's lease gives it back).
+        with contextlib.suppress(StorageUnavailableError):
+            ports.claims.release(claim)
+        raise
+    if counted > policy.daily_cap:
         ports.claims.release(claim)
         _defer(entry, policy.next_local_day(now), run)
         return False

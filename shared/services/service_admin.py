@@ -17,6 +17,7 @@ from shared.domain.api_keys import ApiKeyRecord, KeySlot, new_key
 from shared.domain.errors import AlreadyExistsError, FieldError, NotFoundError, ValidationError
 from shared.domain.service import Service, is_valid_service_id
 from shared.domain.service_change import ServiceChange
+from shared.services.operator_writes import remove_key, store_new_key
 from shared.services.ports import ApiKeyRepository, ServiceRepository
 
 logger = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def issue_key(
             f"the {slot} slot of service {service_id!r} already has a key: rotate it instead"
         )
     key, record = new_key(service_id, slot)
-    api_keys.add(record)
+    store_new_key(record, api_keys=api_keys)
     logger.info("new %s key issued for service %s", slot, service_id)
     return IssuedKey(service_id=service_id, slot=slot, key=key)
 
@@ -123,9 +124,9 @@ def rotate_key(
     key, record = new_key(service_id, slot)
     # The new key is stored before the old one goes: if we stop in between, the slot holds
     # both, and the next rotation removes every key but its own.
-    api_keys.add(record)
+    store_new_key(record, api_keys=api_keys)
     for stale in old:
-        api_keys.remove(stale.id)
+        remove_key(stale.id, api_keys=api_keys)
     logger.info("%s key of service %s rotated", slot, service_id)
     return IssuedKey(service_id=service_id, slot=slot, key=key)
 
@@ -143,7 +144,7 @@ def revoke_key(
     if not revoked:
         raise NotFoundError(f"service {service_id!r} has no {slot} key to revoke")
     for record in revoked:
-        api_keys.remove(record.id)
+        remove_key(record.id, api_keys=api_keys)
     logger.info("%s key of service %s revoked", slot, service_id)
     slots_left = frozenset(record.slot for record in records if record.slot is not slot)
     return RevokedKey(service_id=service_id, slot=slot, slots_left=slots_left)

@@ -6,7 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.domain.reminder_schedule import MAX_PUSH_ATTEMPTS, ClaimState, ScheduleEntry
+from shared.domain.reminder_schedule import (
+    CLAIM_LEASE,
+    MAX_PUSH_ATTEMPTS,
+    ClaimState,
+    ScheduleEntry,
+    SlotBusy,
+    SlotClaim,
+)
 
 pytestmark = pytest.mark.emulators
 
@@ -74,10 +81,39 @@ def test_the_cursor_is_absent_until_set(reminder_schedule):
 def test_a_slot_is_claimed_once(reminder_claims):
     now = HOUR
     claim = reminder_claims.claim("01JA000000000000000000000A", "UNREAD:1", now)
-    assert claim is not None
+    assert isinstance(claim, SlotClaim)
     assert (claim.state, claim.attempts) == (ClaimState.CLAIMED, 1)
-    assert reminder_claims.claim("01JA000000000000000000000A", "UNREAD:1", now) is None
-    assert reminder_claims.claim("01JA000000000000000000000A", "UNREAD:2", now) is not None
+    again = reminder_claims.claim("01JA000000000000000000000A", "UNREAD:1", now)
+    assert again == SlotBusy(until=now + CLAIM_LEASE)
+    assert isinstance(
+        reminder_claims.claim("01JA000000000000000000000A", "UNREAD:2", now), SlotClaim
+    )
+
+
+def test_a_claim_left_claimed_past_its_lease_is_taken_over_once(reminder_claims):
+    # GIVEN a claim whose run never settled it
+    reminder_claims.claim("01JA000000000000000000000A", "UNREAD:1", HOUR)
+    # WHEN other runs ask for it after the lease
+    later = HOUR + CLAIM_LEASE
+    taken = reminder_claims.claim("01JA000000000000000000000A", "UNREAD:1", later)
+    second = reminder_claims.claim("01JA000000000000000000000A", "UNREAD:1", later)
+    # THEN the first takes it over, as a new attempt; the second finds it busy again
+    assert isinstance(taken, SlotClaim)
+    assert (taken.state, taken.attempts, taken.claimed_at) == (ClaimState.CLAIMED, 2, later)
+    assert second == SlotBusy(until=later + CLAIM_LEASE)
+
+
+def test_a_claim_is_not_taken_over_past_its_last_attempt(reminder_claims):
+    claim = reminder_claims.claim("01JA000000000000000000000A", "UNREAD:1", HOUR)
+    at = HOUR
+    for _ in range(1, MAX_PUSH_ATTEMPTS):
+        at += CLAIM_LEASE
+        claim = reminder_claims.claim("01JA000000000000000000000A", "UNREAD:1", at)
+        assert isinstance(claim, SlotClaim)
+    assert claim.attempts == MAX_PUSH_ATTEMPTS
+    # busy while its run may still send it; given up once that run is gone
+    assert isinstance(reminder_claims.claim("01JA000000000000000000000A", "UNREAD:1", at), SlotBusy)
+    assert reminder_claims.claim("01JA000000000000000000000A", "UNREAD:1", at + CLAIM_LEASE) is None
 
 
 @pytest.mark.parametrize("state", [ClaimState.SENT, ClaimState.GAVE_UP])
@@ -92,10 +128,12 @@ def test_a_slot_left_to_retry_is_taken_over_a_bounded_number_of_times(reminder_c
     for attempt in range(2, MAX_PUSH_ATTEMPTS + 1):
         reminder_claims.settle(claim, ClaimState.RETRY)
         claim = reminder_claims.claim("01JA000000000000000000000A", "UNREAD:1", HOUR)
-        assert claim is not None
+        assert isinstance(claim, SlotClaim)
         assert claim.attempts == attempt
         # only one taker
-        assert reminder_claims.claim("01JA000000000000000000000A", "UNREAD:1", HOUR) is None
+        assert isinstance(
+            reminder_claims.claim("01JA000000000000000000000A", "UNREAD:1", HOUR), SlotBusy
+        )
     reminder_claims.settle(claim, ClaimState.RETRY)
     assert reminder_claims.claim("01JA000000000000000000000A", "UNREAD:1", HOUR) is None
 
