@@ -4,7 +4,11 @@
 //   2. transactional batch honours the partition key header (the Python SDK sends
 //      the partition key only there, never per operation);
 //   3. connections are kept alive (the package closes every connection by default,
-//      which makes each SDK call pay a new TCP + TLS handshake).
+//      which makes each SDK call pay a new TCP + TLS handshake);
+//   4. the database account advertises the address the client used (its Host header)
+//      as the read and write location, so a client that reaches the emulator through
+//      a proxy (infra/local/faults) keeps going through it: the package advertises its
+//      own listening address, which the SDK then calls directly.
 // The handler modules are patched before the package builds its routing table, so
 // its router picks up the patched handlers.
 //
@@ -15,6 +19,7 @@ const PARTITION_HEADER = "x-ms-documentdb-partitionkey";
 const LIB = "@vercel/cosmosdb-server/lib";
 
 const readDocument = require(`${LIB}/handler/read-document`);
+const readMeta = require(`${LIB}/handler/read-meta`);
 const batchDocuments = require(`${LIB}/handler/batch-documents`);
 const { parsePartitionKey } = require(`${LIB}/utils/get-partition-from-header`);
 
@@ -79,6 +84,26 @@ batchDocuments.default = async (account, req, res, params) => {
   replay.method = req.method;
   replay.url = req.url;
   return originalBatch(account, replay, res, params);
+};
+
+// The account document is shared by every request: each answer gets its own copy.
+// A Host header that is not a plain host[:port] keeps the package's own address.
+const HOST_HEADER = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+const originalReadMeta = readMeta.default;
+readMeta.default = (account, req, res, params) => {
+  const meta = originalReadMeta(account, req, res, params);
+  const host = req.headers.host;
+  if (typeof host !== "string" || !HOST_HEADER.test(host)) return meta;
+  const scheme = req.socket.encrypted ? "https" : "http";
+  const endpoint = `${scheme}://${host}/`;
+  const advertise = (locations) =>
+    locations.map((location) => ({ ...location, databaseAccountEndpoint: endpoint }));
+  return {
+    ...meta,
+    writableLocations: advertise(meta.writableLocations),
+    readableLocations: advertise(meta.readableLocations),
+  };
 };
 
 const { createHttpServer, createHttpsServer } = require(LIB);
