@@ -32,7 +32,12 @@ from azure.storage.blob import (
 
 from shared.adapters.identity import app_credential
 from shared.adapters.system_clock import SystemClock
-from shared.adapters.transport import BUDGETS, Endpoint, budgeted_transport, storage_retry_options
+from shared.adapters.transport import (
+    BUDGETS,
+    Endpoint,
+    storage_client_options,
+    storage_retry_options,
+)
 from shared.config import StorageAccess, StorageConnectionString
 from shared.domain.attachments import PDF_CONTENT_TYPE, StoredBytes
 from shared.domain.errors import StorageUnavailableError
@@ -198,8 +203,8 @@ def blob_service_client(storage: StorageAccess) -> BlobServiceClient:
     """The account's Blob service: the one place blob clients are built, signed with the
     connection string's key or with the app's identity at the blob URI."""
     options: dict[str, Any] = {
-        "transport": budgeted_transport(Endpoint.BLOB),
         "retry_policy": LinearRetry(**storage_retry_options(BUDGETS[Endpoint.BLOB])),
+        **storage_client_options(Endpoint.BLOB),
     }
     if isinstance(storage, StorageConnectionString):
         return BlobServiceClient.from_connection_string(storage.connection_string, **options)

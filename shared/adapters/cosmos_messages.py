@@ -23,6 +23,9 @@ def _from_document(document: dict[str, Any]) -> Message:
     return Message.model_validate({**document, "version": document["_etag"]}, strict=False)
 
 
+# The sweeper's scan, off any request path, may wait longer than a point operation.
+SCAN_READ_TIMEOUT_SECONDS = 10
+
 _INBOX_FIRST_PAGE = (
     "SELECT TOP @limit * FROM c WHERE c.fiscal_code = @fiscal_code AND c.status = @status"
     " ORDER BY c.id DESC"
@@ -105,6 +108,8 @@ class CosmosMessageRepository:
                 parameters=parameters,
                 enable_cross_partition_query=True,
                 max_item_count=min(limit, 100),
+                # A page of a query across partitions may take the service seconds.
+                read_timeout=SCAN_READ_TIMEOUT_SECONDS,
             ).by_page()
             for page in pages:
                 found += [_from_document(document) for document in page]

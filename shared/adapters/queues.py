@@ -20,7 +20,12 @@ from azure.storage.queue import (
 )
 
 from shared.adapters.identity import app_credential
-from shared.adapters.transport import BUDGETS, Endpoint, budgeted_transport, storage_retry_options
+from shared.adapters.transport import (
+    BUDGETS,
+    Endpoint,
+    storage_client_options,
+    storage_retry_options,
+)
 from shared.config import StorageAccess, StorageConnectionString
 from shared.domain.errors import StorageUnavailableError
 from shared.domain.message_ref import MalformedQueueMessageError, MessageRef
@@ -33,8 +38,8 @@ def queue_client(storage: StorageAccess, queue_name: str) -> QueueClient:
     options: dict[str, Any] = {
         "message_encode_policy": TextBase64EncodePolicy(),
         "message_decode_policy": TextBase64DecodePolicy(),
-        "transport": budgeted_transport(Endpoint.QUEUE),
         "retry_policy": LinearRetry(**storage_retry_options(BUDGETS[Endpoint.QUEUE])),
+        **storage_client_options(Endpoint.QUEUE),
     }
     if isinstance(storage, StorageConnectionString):
         return QueueClient.from_connection_string(storage.connection_string, queue_name, **options)

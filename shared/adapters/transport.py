@@ -54,14 +54,15 @@ class CallBudget:
 
 
 # Point reads and writes answer in milliseconds in Azure (and well under a second on the
-# emulators, even under load): a read timeout of a few seconds means the endpoint is stuck.
-# Retries are few and quick: a caller with a deadline has a few seconds in all, and a queue
-# or timer function is retried by the host. See docs/reliability.md, "Time budgets".
+# emulators, even under load): a read timeout of 2 s means the endpoint is stuck. Retries
+# are few and quick: a caller with a deadline has a few seconds in all, and a queue or timer
+# function is retried by the host. A call may ask for a longer read timeout (a query that
+# scans: the sweeper's). See docs/reliability.md, "Time budgets".
 BUDGETS: dict[Endpoint, CallBudget] = {
-    Endpoint.COSMOS: CallBudget(connect_seconds=2, read_seconds=4, retries=2, backoff_seconds=0.2),
-    Endpoint.QUEUE: CallBudget(connect_seconds=2, read_seconds=4, retries=2, backoff_seconds=0.2),
+    Endpoint.COSMOS: CallBudget(connect_seconds=1, read_seconds=2, retries=2, backoff_seconds=0.2),
+    Endpoint.QUEUE: CallBudget(connect_seconds=1, read_seconds=2, retries=2, backoff_seconds=0.2),
     # Attachments go up in blocks of a few MiB: a longer read timeout per attempt.
-    Endpoint.BLOB: CallBudget(connect_seconds=2, read_seconds=10, retries=2, backoff_seconds=0.2),
+    Endpoint.BLOB: CallBudget(connect_seconds=1, read_seconds=10, retries=2, backoff_seconds=0.2),
 }
 
 # A call is not worth starting with less time than this left in the budget.
@@ -98,14 +99,10 @@ class BudgetedTransport(RequestsTransport):  # type: ignore[misc]  # untyped in 
         self._budget = BUDGETS[endpoint]
 
     def _timeouts(self, kwargs: dict[str, Any]) -> tuple[float, float]:
-        connect = self._budget.connect_seconds
-        read = self._budget.read_seconds
-        asked_connect = kwargs.pop("connection_timeout", None)
-        asked_read = kwargs.pop("read_timeout", None)
-        if isinstance(asked_connect, int | float) and asked_connect > 0:
-            connect = min(connect, asked_connect)
-        if isinstance(asked_read, int | float) and asked_read > 0:
-            read = min(read, asked_read)
+        # The clients are built with the budget's timeouts, so the SDK asks for them unless
+        # the call asked for others.
+        connect = _seconds(kwargs.pop("connection_timeout", None), self._budget.connect_seconds)
+        read = _seconds(kwargs.pop("read_timeout", None), self._budget.read_seconds)
         left = deadline.remaining()
         if left is not None:
             if left < MIN_CALL_SECONDS:
@@ -139,6 +136,10 @@ class BudgetedTransport(RequestsTransport):  # type: ignore[misc]  # untyped in 
         return response
 
 
+def _seconds(asked: object, default: float) -> float:
+    return float(asked) if isinstance(asked, int | float) and asked > 0 else default
+
+
 def storage_retry_options(budget: CallBudget) -> dict[str, Any]:
     """The storage SDKs' LinearRetry for a budget: a few quick retries. (Their default,
     exponential from 15 s, holds a call for over a minute during an outage.) Fractions of
@@ -147,6 +148,17 @@ def storage_retry_options(budget: CallBudget) -> dict[str, Any]:
         "backoff": budget.backoff_seconds,
         "random_jitter_range": budget.backoff_seconds / 2,
         "retry_total": budget.retries,
+    }
+
+
+def storage_client_options(endpoint: Endpoint) -> dict[str, Any]:
+    """The transport and timeouts of a storage SDK client (queues, Blob); its retry policy
+    is the caller's, from `storage_retry_options`."""
+    budget = BUDGETS[endpoint]
+    return {
+        "transport": budgeted_transport(endpoint),
+        "connection_timeout": budget.connect_seconds,
+        "read_timeout": budget.read_seconds,
     }
 
 

@@ -7,13 +7,18 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from azure.core.pipeline.transport import RequestsTransport
 
 from infra.local.emulators import AZURITE_ACCOUNT, AZURITE_KEY, LOOPBACK, free_port
 from shared.adapters import transport
+from shared.adapters.cosmos_messages import SCAN_READ_TIMEOUT_SECONDS
 from shared.adapters.queues import StorageMessageQueue, queue_client
-from shared.adapters.transport import CallBudget, Endpoint, breaker
+from shared.adapters.transport import BUDGETS, CallBudget, Endpoint, breaker
+from shared.bootstrap import build_app
 from shared.config import StorageConnectionString
 from shared.deadline import time_budget
 from shared.domain.errors import StorageUnavailableError
@@ -116,3 +121,28 @@ def test_a_stuck_queue_leaves_the_other_endpoints_callable(black_hole, quick_que
     assert not breaker(Endpoint.QUEUE).allow()
     assert breaker(Endpoint.COSMOS).allow()
     assert breaker(Endpoint.BLOB).allow()
+
+
+def test_point_calls_get_the_budget_and_the_sweepers_scan_its_longer_read(
+    local_stack, monkeypatch: pytest.MonkeyPatch
+):
+    # GIVEN the app's Cosmos client, every attempt's timeouts recorded as sent
+    applied: list[tuple[str, float]] = []
+    send = RequestsTransport.send
+
+    def recording(self: RequestsTransport, request: Any, **kwargs: Any) -> Any:
+        if "/docs" in request.url:  # not the SDK's own account look-ups (3 s, its choice)
+            applied.append((request.method, kwargs["read_timeout"]))
+        return send(self, request, **kwargs)
+
+    monkeypatch.setattr(RequestsTransport, "send", recording)
+    messages = build_app(local_stack.settings).messages
+    # WHEN it reads a message, then scans for stale ones
+    applied.clear()
+    messages.get("RSSMRA80A01H501U", "01JA000000000000000000000Z")
+    point = list(applied)
+    applied.clear()
+    messages.stale_accepted(datetime.now(UTC) - timedelta(days=365), 1)
+    # THEN the point read had the budget's read timeout, the scan its own
+    assert {timeout for _, timeout in point} == {BUDGETS[Endpoint.COSMOS].read_seconds}
+    assert SCAN_READ_TIMEOUT_SECONDS in {timeout for method, timeout in applied if method == "POST"}
