@@ -97,6 +97,21 @@ class BudgetedTransport(RequestsTransport):  # type: ignore[misc]  # untyped in 
         super().__init__(**kwargs)
         self._endpoint = endpoint
         self._budget = BUDGETS[endpoint]
+        # Per thread: whether this thread's last attempt was refused here, unsent.
+        self._refused = threading.local()
+
+    def _refuse(self, why: str) -> ServiceRequestError:
+        self._refused.last = True
+        return ServiceRequestError(f"{self._endpoint} not called: {why}")
+
+    def sleep(self, duration: float) -> None:
+        """The SDKs' retry policies wait here between attempts. After an attempt refused
+        unsent (budget spent, breaker open) the next one is refused at once as well, or is
+        the breaker's probe: waiting would only hold the caller's thread."""
+        if getattr(self._refused, "last", False):
+            self._refused.last = False
+            return
+        super().sleep(duration)
 
     def _timeouts(self, kwargs: dict[str, Any]) -> tuple[float, float]:
         # The clients are built with the budget's timeouts, so the SDK asks for them unless
@@ -106,19 +121,16 @@ class BudgetedTransport(RequestsTransport):  # type: ignore[misc]  # untyped in 
         left = deadline.remaining()
         if left is not None:
             if left < MIN_CALL_SECONDS:
-                raise ServiceRequestError(
-                    f"{self._endpoint} not called: the invocation's time budget is spent"
-                )
+                raise self._refuse("the invocation's time budget is spent")
             connect, read = min(connect, left), min(read, left)
         return connect, read
 
     def send(self, request: HttpRequest | LegacyHttpRequest, **kwargs: Any) -> Any:
+        self._refused.last = False
         connect, read = self._timeouts(kwargs)
         gate = breaker(self._endpoint)
         if not gate.allow():
-            raise ServiceRequestError(
-                f"{self._endpoint} not called: it kept timing out, trying again shortly"
-            )
+            raise self._refuse("it kept timing out, trying again shortly")
         try:
             response = super().send(
                 request, connection_timeout=connect, read_timeout=read, **kwargs

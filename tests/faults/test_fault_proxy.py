@@ -256,6 +256,20 @@ def test_a_refuse_outage_ends_by_itself_on_the_same_port(proxy: FaultProxy) -> N
     assert wait_until_connectable(port) - began >= OUTAGE_SECONDS
 
 
+def test_an_outage_chained_to_one_that_is_ending_is_not_cut_short(proxy: FaultProxy) -> None:
+    # GIVEN a short STALL outage, and a REFUSE outage begun just as it ends
+    for _ in range(10):
+        proxy.outage(Fault.STALL, 0.05)
+        time.sleep(0.05)
+        proxy.outage(Fault.REFUSE, 5.0)
+        # THEN the REFUSE outage holds: the first outage's end does not undo it
+        time.sleep(0.1)
+        with pytest.raises(ConnectionRefusedError):
+            connect(proxy.port)
+        proxy.set_fault(Fault.PASS)
+        wait_until_connectable(proxy.port)
+
+
 def test_a_stall_outage_ends_by_itself_and_resets_the_stalled_connections(
     proxy: FaultProxy, upstream: RecordingUpstream
 ) -> None:

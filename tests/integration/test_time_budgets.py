@@ -146,3 +146,14 @@ def test_point_calls_get_the_budget_and_the_sweepers_scan_its_longer_read(
     # THEN the point read had the budget's read timeout, the scan its own
     assert {timeout for _, timeout in point} == {BUDGETS[Endpoint.COSMOS].read_seconds}
     assert SCAN_READ_TIMEOUT_SECONDS in {timeout for method, timeout in applied if method == "POST"}
+
+
+def test_while_the_breaker_is_open_the_sdks_retries_do_not_wait_either(black_hole):
+    # GIVEN the queue's breaker open, and the default budget (2 retries, 0.2 s apart)
+    for _ in range(2):
+        breaker(Endpoint.QUEUE).record_timeout()
+    # WHEN a send is made
+    took = _timed_send(_queue_at(black_hole.port))
+    # THEN every attempt is refused at once, with no wait in between
+    assert took < 0.1
+    assert black_hole.connections == 0

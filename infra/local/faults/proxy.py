@@ -217,9 +217,14 @@ class FaultProxy:
 
     def _end_outage(self, generation: int) -> None:
         self._outage_timer = None
+        self._spawn(self._pass_unless_changed(generation))
+
+    async def _pass_unless_changed(self, generation: int) -> None:
+        # Checked here, in the task, not when it was spawned: a fault set in between (a
+        # new outage chained to this one) must win over this outage's end.
         if generation == self._generation and not self._stopped:
             logger.debug("%s: outage over", self._name)
-            self._spawn(self._set_standing(Fault.PASS, 1.0))
+            await self._set_standing(Fault.PASS, 1.0)
 
     async def _enter_standing(self, fault: Fault) -> None:
         if fault is not Fault.STALL:
