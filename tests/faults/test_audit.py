@@ -119,3 +119,29 @@ def test_surprises_that_lose_and_duplicate_nothing_are_reported_without_failing(
     assert report.count(FindingKind.UNMATCHED) == 1
     assert report.by_reason == {"RETRIES_EXHAUSTED": 1}
     assert report.clean, report.format_table()
+
+
+def test_a_delivered_message_whose_attachment_blob_is_missing_fails_the_audit():
+    marker = new_marker()
+    stored = [document("m1", marker, attachment_blobs=("m1/0", "m1/1"))]
+    report = audit([created(marker, "m1")], stored, EMPTY_QUEUES, frozenset({"m1/0"}))
+    assert report.count(FindingKind.MISSING_ATTACHMENT) == 1
+    assert not report.clean
+
+
+def test_a_refused_message_whose_blobs_remain_is_reported_but_does_not_fail():
+    marker = new_marker()
+    stored = [
+        document("m1", marker, status=MessageStatus.REJECTED, attachment_blobs=("m1/0",)),
+    ]
+    report = audit([created(marker, "m1")], stored, EMPTY_QUEUES, frozenset({"m1/0"}))
+    assert report.count(FindingKind.LEFTOVER_ATTACHMENT) == 1
+    assert report.clean
+
+
+def test_attachments_all_stored_are_clean():
+    marker = new_marker()
+    stored = [document("m1", marker, attachment_blobs=("m1/0",))]
+    report = audit([created(marker, "m1")], stored, EMPTY_QUEUES, frozenset({"m1/0"}))
+    assert report.count(FindingKind.MISSING_ATTACHMENT) == 0
+    assert report.clean

@@ -31,12 +31,13 @@ from typing import Any
 from azure.cosmos import ContainerProxy
 
 from infra.local.faults.markers import find_marker
+from shared.adapters.blob_attachments import blob_container_client
 from shared.adapters.cosmos_client import cosmos_client
 from shared.adapters.queues import poison_queue_name, queue_client
 from shared.config import Settings
 from shared.domain.message import MessageStatus
 from shared.domain.message_ref import MalformedQueueMessageError, MessageRef
-from shared.storage_layout import ContainerName, storage_layout
+from shared.storage_layout import BlobContainerName, ContainerName, storage_layout
 
 _TERMINAL = frozenset(status for status in MessageStatus if status.is_terminal)
 # How many findings of each kind a report keeps in full (the counts are always complete).
@@ -76,6 +77,8 @@ class StoredMessage:
     marker: str | None
     reason: str | None = None
     redeliveries: int = 0
+    # The blob names of its attachments (Premium).
+    attachment_blobs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,10 @@ class FindingKind(StrEnum):
     UNEXPECTED_STATUS = "unexpected_status"
     CHANGED_ID = "changed_id"
     UNMATCHED = "unmatched"
+    # A delivered message pointing at an attachment blob that is not there.
+    MISSING_ATTACHMENT = "missing_attachment"
+    # A REJECTED or FAILED message whose attachment blobs are still stored (they should go).
+    LEFTOVER_ATTACHMENT = "leftover_attachment"
 
 
 FAILING_KINDS = frozenset(
@@ -106,6 +113,7 @@ FAILING_KINDS = frozenset(
         FindingKind.DUPLICATE,
         FindingKind.STUCK,
         FindingKind.HISTORY,
+        FindingKind.MISSING_ATTACHMENT,
     }
 )
 
@@ -199,7 +207,7 @@ class AuditReport:
 
 _MESSAGES_QUERY = (
     "SELECT c.id, c.status, c.status_history, c.content, c.rejection_reason,"
-    " c.failure_reason, c.redeliveries FROM c"
+    " c.failure_reason, c.redeliveries, c.attachments FROM c"
 )
 
 
@@ -223,6 +231,7 @@ def _stored(document: dict[str, Any]) -> StoredMessage:
         marker=find_marker(markdown),
         reason=document.get("rejection_reason") or document.get("failure_reason"),
         redeliveries=int(document.get("redeliveries") or 0),
+        attachment_blobs=tuple(a["blob_name"] for a in document.get("attachments") or ()),
     )
 
 
@@ -275,18 +284,35 @@ def read_queues(settings: Settings) -> QueueState:
     )
 
 
+def read_attachment_blobs(settings: Settings) -> frozenset[str]:
+    """The name of every blob in the attachments container, read directly."""
+    container = blob_container_client(settings.storage, BlobContainerName.ATTACHMENTS)
+    return frozenset(container.list_blob_names())
+
+
 def audit_stores(
     settings: Settings, sends: Sequence[Send], service_ids: Collection[str] | None = None
 ) -> AuditReport:
     """Read the stores and audit `sends` against them (see `audit`)."""
-    return audit(sends, read_messages(settings, service_ids), read_queues(settings))
+    return audit(
+        sends,
+        read_messages(settings, service_ids),
+        read_queues(settings),
+        read_attachment_blobs(settings),
+    )
 
 
 # --- the checks ---
 
 
-def audit(sends: Sequence[Send], stored: Iterable[StoredMessage], queue: QueueState) -> AuditReport:
-    """Check `sends` against the `stored` documents (all of the services the sends used)."""
+def audit(
+    sends: Sequence[Send],
+    stored: Iterable[StoredMessage],
+    queue: QueueState,
+    blobs: frozenset[str] | None = None,
+) -> AuditReport:
+    """Check `sends` against the `stored` documents (all of the services the sends used),
+    and, given the attachment `blobs` stored, each document's attachments."""
     documents = list(stored)
     by_id = {message.id: message for message in documents}
     by_marker: defaultdict[str, list[StoredMessage]] = defaultdict(list)
@@ -295,6 +321,8 @@ def audit(sends: Sequence[Send], stored: Iterable[StoredMessage], queue: QueueSt
             by_marker[message.marker].append(message)
     findings = _send_findings(sends, by_id, by_marker)
     findings += _document_findings(documents, {send.marker for send in sends})
+    if blobs is not None:
+        findings += _attachment_findings(documents, blobs)
     counts = Counter(finding.kind.value for finding in findings)
     kept: Counter[FindingKind] = Counter()
     examples = []
@@ -416,4 +444,33 @@ def _document_findings(documents: list[StoredMessage], markers: set[str]) -> lis
                     (message.id,),
                 )
             )
+    return findings
+
+
+def _attachment_findings(documents: list[StoredMessage], blobs: frozenset[str]) -> list[Finding]:
+    """A delivered message's attachments are all stored; a refused one's are gone."""
+    findings: list[Finding] = []
+    for message in documents:
+        if message.status is MessageStatus.PROCESSED:
+            missing = [name for name in message.attachment_blobs if name not in blobs]
+            if missing:
+                findings.append(
+                    Finding(
+                        FindingKind.MISSING_ATTACHMENT,
+                        f"{message.id} points at {len(missing)} missing attachment blob(s)",
+                        message.marker,
+                        (message.id,),
+                    )
+                )
+        elif message.status.is_terminal:
+            left = [name for name in message.attachment_blobs if name in blobs]
+            if left:
+                findings.append(
+                    Finding(
+                        FindingKind.LEFTOVER_ATTACHMENT,
+                        f"{message.id} ({message.status}) still has {len(left)} blob(s)",
+                        message.marker,
+                        (message.id,),
+                    )
+                )
     return findings

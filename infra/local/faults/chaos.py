@@ -51,6 +51,7 @@ class RunOptions:
     fault_rate: float
     citizens: int
     unregistered_share: float
+    attachment_share: float
     grace_seconds: int
     sweeper_schedule: str
     give_up_seconds: float
@@ -89,6 +90,12 @@ def parse_args(argv: Sequence[str] | None = None) -> RunOptions:
         help="share of messages to unregistered codes, expected REJECTED (0.03)",
     )
     parser.add_argument(
+        "--attachment-share",
+        type=float,
+        default=0.1,
+        help="share of messages sent ADVANCED with a small PDF attachment (0.1)",
+    )
+    parser.add_argument(
         "--grace-seconds",
         type=int,
         default=20,
@@ -111,8 +118,12 @@ def parse_args(argv: Sequence[str] | None = None) -> RunOptions:
     args = parser.parse_args(argv)
     if args.messages < 1 or args.clients < 1 or args.kills < 0 or args.outage_seconds < 0:
         parser.error("--messages and --clients must be positive, --kills and outages not negative")
-    if not 0.0 <= args.fault_rate <= 1.0 or not 0.0 <= args.unregistered_share <= 1.0:
-        parser.error("--fault-rate and --unregistered-share are fractions between 0 and 1")
+    shares = (args.fault_rate, args.unregistered_share, args.attachment_share)
+    if not all(0.0 <= share <= 1.0 for share in shares):
+        parser.error(
+            "--fault-rate, --unregistered-share and --attachment-share are fractions "
+            "between 0 and 1"
+        )
     return RunOptions(
         messages=args.messages,
         clients=args.clients,
@@ -123,6 +134,7 @@ def parse_args(argv: Sequence[str] | None = None) -> RunOptions:
         fault_rate=args.fault_rate,
         citizens=args.citizens,
         unregistered_share=args.unregistered_share,
+        attachment_share=args.attachment_share,
         grace_seconds=args.grace_seconds,
         sweeper_schedule=args.sweeper_schedule,
         give_up_seconds=args.give_up_seconds,
@@ -138,7 +150,8 @@ def _outbound(stack: FaultyStack, options: RunOptions, rng: random.Random) -> li
             code, expected = rng.choice(unregistered), MessageStatus.REJECTED
         else:
             code, expected = rng.choice(stack.citizens), MessageStatus.PROCESSED
-        messages.append(Outbound.new(code, expected_status=expected))
+        attachment = rng.random() < options.attachment_share
+        messages.append(Outbound.new(code, expected_status=expected, attachment=attachment))
     return messages
 
 

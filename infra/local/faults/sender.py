@@ -10,6 +10,7 @@ few seconds) or a short backoff, until it gets a 201 (`Answer.CREATED`), another
 
 from __future__ import annotations
 
+import base64
 import random
 import time
 import uuid
@@ -37,13 +38,25 @@ MAX_BACKOFF_SECONDS = 2.0
 SUBJECT = "Notice from the fault run"
 
 
-def message_body(marker: str) -> dict[str, Any]:
-    """A valid STANDARD message carrying `marker` (and no personal data)."""
+def message_body(marker: str, *, attachment: bool = False) -> dict[str, Any]:
+    """A valid message carrying `marker` (and no personal data): STANDARD, or with
+    `attachment` ADVANCED with a small PDF (the service must be Premium)."""
     markdown = (
         f"This message was sent by a fault-injection run of Postino. Reference {marker}. "
         "It carries nothing but this text."
     )
-    return {"content": {"subject": SUBJECT, "markdown": markdown}}
+    content: dict[str, Any] = {"subject": SUBJECT, "markdown": markdown}
+    if not attachment:
+        return {"content": content}
+    pdf = b"%PDF-1.4\n% fault run " + marker.encode() + b"\n%%EOF\n"
+    content["attachments"] = [
+        {
+            "name": "notice.pdf",
+            "content_type": "application/pdf",
+            "content": base64.b64encode(pdf).decode(),
+        }
+    ]
+    return {"content": content, "feature_level_type": "ADVANCED"}
 
 
 @dataclass(frozen=True)
@@ -54,14 +67,23 @@ class Outbound:
     fiscal_code: str
     idempotency_key: str | None
     expected_status: MessageStatus | None = None
+    # Sent ADVANCED with a small PDF (Premium): it goes through the Blob proxy too.
+    attachment: bool = False
 
     @classmethod
-    def new(cls, fiscal_code: str, *, expected_status: MessageStatus | None = None) -> Outbound:
+    def new(
+        cls,
+        fiscal_code: str,
+        *,
+        expected_status: MessageStatus | None = None,
+        attachment: bool = False,
+    ) -> Outbound:
         return cls(
             marker=new_marker(),
             fiscal_code=fiscal_code,
             idempotency_key=f"fault-run-{uuid.uuid4().hex}",
             expected_status=expected_status,
+            attachment=attachment,
         )
 
 
@@ -146,7 +168,10 @@ class CarefulSender:
         started = time.monotonic()
         try:
             response = self._session.post(
-                url, json=message_body(outbound.marker), headers=headers, timeout=self._timeout
+                url,
+                json=message_body(outbound.marker, attachment=outbound.attachment),
+                headers=headers,
+                timeout=self._timeout,
             )
         except requests.RequestException as exc:
             attempt = Attempt(started, time.monotonic() - started, None, error=type(exc).__name__)

@@ -44,7 +44,7 @@ from infra.local.stack import app_settings
 from shared.adapters.provisioning import provision
 from shared.bootstrap import App, build_app
 from shared.config import SettingName, Settings
-from shared.domain.service import RateLimit
+from shared.domain.service import RateLimit, Tier
 from shared.services.onboarding import create_service, register_citizen
 
 logger = logging.getLogger(__name__)
@@ -230,11 +230,13 @@ class FaultyStack:
         return self._process is not None and self._process.poll() is None
 
     def new_service(self, rate_limit: RateLimit = UNLIMITED) -> ServiceAccount:
-        """Register another service with a key (written directly, past the proxies)."""
+        """Register another service with a key (written directly, past the proxies); it is
+        Premium, so that it may send attachments."""
         created = create_service(
             name="Fault run",
             organization_name="Comune di Prova",
             organization_fiscal_code="01234567890",
+            tier=Tier.PREMIUM,
             rate_limit=rate_limit,
             services=self._direct_app().services,
             api_keys=self._direct_app().api_keys,
