@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from infra.local.faults.audit import Answer, AuditReport, Send, audit_stores, count_accepted
+from infra.local.faults.audit import Answer, AuditReport, Send
 from infra.local.faults.markers import new_marker
 from infra.local.faults.proxy import Fault
 from infra.local.faults.sender import (
@@ -30,6 +30,7 @@ from infra.local.faults.sender import (
     message_body,
 )
 from infra.local.faults.stack import FaultyStack, ServiceAccount, Store
+from infra.local.faults.store_reads import audit_stores, count_accepted
 from shared.adapters.queues import queue_client
 from shared.bootstrap import build_app
 from shared.domain.message import Message, MessageStatus

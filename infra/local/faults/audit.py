@@ -1,17 +1,19 @@
 """After a fault run: did every send end exactly once?
 
-The audit reads the `messages` container and the messages queue (and its `-poison`)
-directly, past any proxy, and checks a set of sends, each known by the marker its Markdown
-carried, against what is stored:
+The audit (its reading of the stores is in `store_reads`) checks a set of sends, each known
+by the marker its Markdown carried, against the `messages` container, the messages queue
+(and its `-poison`) and the attachment blobs, read directly, past any proxy:
 
 - every send answered 201 has exactly one document under the id it was given, carrying its
   marker (else LOST or WRONG_DOCUMENT);
 - no two documents carry one marker (DUPLICATE: a message delivered twice), whatever the
   send's answer: a send never answered 201 may have left one document, never two;
 - no document is still ACCEPTED (STUCK);
-- a decided document has exactly one terminal entry in its status history (HISTORY).
+- a decided document has exactly one terminal entry in its status history (HISTORY);
+- a PROCESSED document's attachment blobs are all stored (MISSING_ATTACHMENT).
 
-Those five kinds make a run fail. A decided message in another status than its send
+Those six kinds make a run fail. A REJECTED or FAILED message whose blobs are still stored
+(LEFTOVER_ATTACHMENT) is reported. A decided message in another status than its send
 expected (UNEXPECTED_STATUS), a 201 under another id than the outcome-unknown 503 before
 it named (CHANGED_ID), and a document that no send carried (UNMATCHED) are reported, not
 failed: a message may rightly end FAILED when its retries ran out during an outage, and a
@@ -22,22 +24,12 @@ second delivery.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
 from typing import Any
 
-from azure.cosmos import ContainerProxy
-
-from infra.local.faults.markers import find_marker
-from shared.adapters.blob_attachments import blob_container_client
-from shared.adapters.cosmos_client import cosmos_client
-from shared.adapters.queues import poison_queue_name, queue_client
-from shared.config import Settings
 from shared.domain.message import MessageStatus
-from shared.domain.message_ref import MalformedQueueMessageError, MessageRef
-from shared.storage_layout import BlobContainerName, ContainerName, storage_layout
 
 _TERMINAL = frozenset(status for status in MessageStatus if status.is_terminal)
 # How many findings of each kind a report keeps in full (the counts are always complete).
@@ -201,105 +193,6 @@ class AuditReport:
             lines += ["", "| finding | detail |", "|---|---|"]
             lines += [f"| {f.kind.value} | {f.detail} |" for f in self.findings]
         return "\n".join(lines)
-
-
-# --- reading the stores ---
-
-_MESSAGES_QUERY = (
-    "SELECT c.id, c.status, c.status_history, c.content, c.rejection_reason,"
-    " c.failure_reason, c.redeliveries, c.attachments FROM c"
-)
-
-
-@cache
-def _messages_container(settings: Settings) -> ContainerProxy:
-    client = cosmos_client(
-        settings.cosmos_endpoint, settings.cosmos_key, verify_tls=settings.cosmos_verify_tls
-    )
-    database = client.get_database_client(storage_layout().database)
-    return database.get_container_client(ContainerName.MESSAGES)
-
-
-def _stored(document: dict[str, Any]) -> StoredMessage:
-    history = document.get("status_history") or []
-    terminal = sum(1 for change in history if change.get("status") in _TERMINAL)
-    markdown = (document.get("content") or {}).get("markdown") or ""
-    return StoredMessage(
-        id=document["id"],
-        status=MessageStatus(document["status"]),
-        terminal_entries=terminal,
-        marker=find_marker(markdown),
-        reason=document.get("rejection_reason") or document.get("failure_reason"),
-        redeliveries=int(document.get("redeliveries") or 0),
-        attachment_blobs=tuple(a["blob_name"] for a in document.get("attachments") or ()),
-    )
-
-
-def read_messages(
-    settings: Settings,
-    service_ids: Collection[str] | None = None,
-    *,
-    status: MessageStatus | None = None,
-) -> list[StoredMessage]:
-    """Every message document (of these services, in this status, when given), read
-    directly."""
-    conditions: list[str] = []
-    parameters: list[dict[str, Any]] = []
-    if service_ids is not None:
-        names = [f"@service{n}" for n in range(len(service_ids))]
-        conditions.append(f"c.sender_service_id IN ({', '.join(names)})")
-        parameters += [
-            {"name": name, "value": value}
-            for name, value in zip(names, sorted(service_ids), strict=True)
-        ]
-    if status is not None:
-        conditions.append("c.status = @status")
-        parameters.append({"name": "@status", "value": status.value})
-    query = _MESSAGES_QUERY + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
-    items = _messages_container(settings).query_items(
-        query, parameters=parameters, enable_cross_partition_query=True
-    )
-    return [_stored(item) for item in items]
-
-
-def count_accepted(settings: Settings, service_ids: Collection[str] | None = None) -> int:
-    """How many messages (of these services) are still ACCEPTED."""
-    return len(read_messages(settings, service_ids, status=MessageStatus.ACCEPTED))
-
-
-def read_queues(settings: Settings) -> QueueState:
-    """The messages queue's and its poison queue's counts; the poisoned ids at the front."""
-    waiting = queue_client(settings.storage, settings.messages_queue)
-    poison = queue_client(settings.storage, poison_queue_name(settings.messages_queue))
-    poisoned_ids: list[str] = []
-    for message in poison.peek_messages(max_messages=MAX_PEEK):
-        try:
-            poisoned_ids.append(MessageRef.from_json(message.content).message_id)
-        except MalformedQueueMessageError:
-            continue
-    return QueueState(
-        waiting=int(waiting.get_queue_properties().approximate_message_count or 0),
-        poisoned=int(poison.get_queue_properties().approximate_message_count or 0),
-        poisoned_ids=tuple(poisoned_ids),
-    )
-
-
-def read_attachment_blobs(settings: Settings) -> frozenset[str]:
-    """The name of every blob in the attachments container, read directly."""
-    container = blob_container_client(settings.storage, BlobContainerName.ATTACHMENTS)
-    return frozenset(container.list_blob_names())
-
-
-def audit_stores(
-    settings: Settings, sends: Sequence[Send], service_ids: Collection[str] | None = None
-) -> AuditReport:
-    """Read the stores and audit `sends` against them (see `audit`)."""
-    return audit(
-        sends,
-        read_messages(settings, service_ids),
-        read_queues(settings),
-        read_attachment_blobs(settings),
-    )
 
 
 # --- the checks ---

@@ -25,11 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infra.local.faults.audit import AuditReport, audit_stores, count_accepted
+from infra.local.faults.audit import AuditReport
 from infra.local.faults.load import Load, Probe, ProbeResult
 from infra.local.faults.scenario import FaultScenario, Step, plan, planned_seconds
 from infra.local.faults.sender import Attempt, Outbound
 from infra.local.faults.stack import FaultyStack
+from infra.local.faults.store_reads import audit_stores, count_accepted
 from infra.local.faults.summary import format_phase_table, phase_stats, post_outcome
 from infra.local.faults.timeline import Phase, PhaseLog
 from shared.domain.message import MessageStatus
