@@ -1,4 +1,4 @@
-"""GET /api/v1/citizens/{fiscal_code}/messages: the citizen's inbox, newest first, paged."""
+"""GET /api/v1/citizen/messages: the inbox of the citizen in the Citizen-Fiscal-Code header."""
 
 import azure.functions as func
 

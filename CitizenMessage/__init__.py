@@ -1,4 +1,4 @@
-"""GET / PATCH /api/v1/citizens/{fiscal_code}/messages/{id}: open a message, mark it read."""
+"""GET / PATCH /api/v1/citizen/messages/{id}: open the header citizen's message, mark it read."""
 
 import azure.functions as func
 

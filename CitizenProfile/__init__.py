@@ -1,4 +1,4 @@
-"""GET / PUT /api/v1/citizens/{fiscal_code}/profile: the citizen app reads and writes a profile."""
+"""GET / PUT /api/v1/citizen/profile: the citizen app reads and writes the header's citizen."""
 
 import azure.functions as func
 

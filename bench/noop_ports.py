@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from shared.domain.api_keys import ApiKeyRecord, KeySlot
-from shared.domain.attachments import StoredBytes
+from shared.domain.attachments import MalwareScan, StoredBytes
+from shared.domain.base64_text import Base64Text
 from shared.domain.idempotency import IdempotencyRecord
 from shared.domain.message import Message
 from shared.domain.message_ref import MessageRef
@@ -104,16 +105,22 @@ class NoopIdempotency:
 
 
 class NoopPayments:
-    def record(self, payment: Payment) -> tuple[Payment, bool]:
-        return payment, True
-
     def get(self, payee_fiscal_code: str, notice_number: str) -> Payment | None:
         return None
 
+    def add(self, payment: Payment) -> Payment:
+        return payment.model_copy(update={"version": "v"})
+
+    def replace(self, payment: Payment) -> Payment:
+        return payment.model_copy(update={"version": "v"})
+
 
 class NoopAttachments:
-    def put(self, blob_name: str, base64_content: str) -> StoredBytes:
+    def put(self, blob_name: str, base64_content: str | Base64Text) -> StoredBytes:
         return StoredBytes(size=0, sha256="")
+
+    def scan_results_for(self, message_id: str) -> dict[str, MalwareScan]:
+        return {}
 
     def read(self, blob_name: str) -> bytes | None:
         return None

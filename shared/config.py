@@ -6,7 +6,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import TypeAlias
+
+from shared.domain.consumers import InternalAuthMode, LocalTokens
+
+Network: TypeAlias = IPv4Network | IPv6Network
 
 
 class SettingName(StrEnum):
@@ -43,12 +48,28 @@ class SettingName(StrEnum):
     STORAGE_QUEUE_URI = "AzureWebJobsStorage__queueServiceUri"
     # Application Insights: with it, traces and metrics are exported (shared/observability).
     APPLICATIONINSIGHTS_CONNECTION_STRING = "APPLICATIONINSIGHTS_CONNECTION_STRING"
+    # The internal API: how its consumers prove who they are (absent: Microsoft Entra, in
+    # Azure), their local tokens, and the networks it may be called from (empty: any).
+    INTERNAL_API_AUTH = "INTERNAL_API_AUTH"
+    LOCAL_CONSUMER_TOKENS = "LOCAL_CONSUMER_TOKENS"
+    INTERNAL_API_ALLOWED_CIDRS = "INTERNAL_API_ALLOWED_CIDRS"
+
+
+# Set by App Service itself, not by the app's settings: "True" when App Service
+# authentication runs in front of the app (and strips callers' X-MS-CLIENT-PRINCIPAL).
+PLATFORM_AUTH_ENABLED = "WEBSITE_AUTH_ENABLED"
 
 
 # The emulators' connection string and keys exist only locally; in Azure the managed identity
 # reaches storage at its service URIs and Cosmos DB at its endpoint, and no secret is set.
 LOCAL_ONLY_SETTINGS = frozenset(
-    {SettingName.STORAGE_CONNECTION, SettingName.COSMOS_KEY, SettingName.COSMOS_VERIFY_TLS}
+    {
+        SettingName.STORAGE_CONNECTION,
+        SettingName.COSMOS_KEY,
+        SettingName.COSMOS_VERIFY_TLS,
+        SettingName.INTERNAL_API_AUTH,
+        SettingName.LOCAL_CONSUMER_TOKENS,
+    }
 )
 AZURE_ONLY_SETTINGS = frozenset({SettingName.STORAGE_BLOB_URI, SettingName.STORAGE_QUEUE_URI})
 
@@ -219,6 +240,61 @@ def _cosmos_verify_tls(env: Mapping[str, str], *, with_key: bool) -> bool:
 
 
 @dataclass(frozen=True)
+class InternalApiAccess:
+    """Who may call the internal API, and from where (shared/domain/consumers.py)."""
+
+    mode: InternalAuthMode = InternalAuthMode.ENTRA
+    local_tokens: LocalTokens = field(default_factory=LocalTokens, repr=False)
+    allowed_cidrs: tuple[Network, ...] = ()
+    # App Service authentication runs in front of the app (its principal header is trusted).
+    platform_auth_enabled: bool = False
+
+
+def _allowed_cidrs(env: Mapping[str, str]) -> tuple[Network, ...]:
+    raw = env.get(SettingName.INTERNAL_API_ALLOWED_CIDRS, "")
+    networks = []
+    for text in filter(None, (part.strip() for part in raw.split(","))):
+        try:
+            networks.append(ip_network(text, strict=False))
+        except ValueError:
+            raise InvalidSettingError(
+                f"app setting {SettingName.INTERNAL_API_ALLOWED_CIDRS} holds {text!r}, "
+                "which is not a network (e.g. 10.20.0.0/16)"
+            ) from None
+    return tuple(networks)
+
+
+def _internal_api_access(env: Mapping[str, str], *, with_cosmos_key: bool) -> InternalApiAccess:
+    raw_mode = env.get(SettingName.INTERNAL_API_AUTH, "").strip().lower() or InternalAuthMode.ENTRA
+    try:
+        mode = InternalAuthMode(raw_mode)
+    except ValueError:
+        raise InvalidSettingError(
+            f"app setting {SettingName.INTERNAL_API_AUTH} must be entra or local"
+        ) from None
+    tokens = LocalTokens()
+    if mode is InternalAuthMode.LOCAL:
+        # Local tokens live in a settings file: only for the emulators, never in Azure.
+        if not with_cosmos_key:
+            raise InvalidSettingError(
+                f"app setting {SettingName.INTERNAL_API_AUTH}=local is for the local "
+                f"emulators only (with {SettingName.COSMOS_KEY}); in Azure use Microsoft Entra"
+            )
+        try:
+            tokens = LocalTokens.parse(_required(env, SettingName.LOCAL_CONSUMER_TOKENS))
+        except ValueError as exc:
+            raise InvalidSettingError(
+                f"app setting {SettingName.LOCAL_CONSUMER_TOKENS}: {exc}"
+            ) from None
+    return InternalApiAccess(
+        mode=mode,
+        local_tokens=tokens,
+        allowed_cidrs=_allowed_cidrs(env),
+        platform_auth_enabled=env.get(PLATFORM_AUTH_ENABLED, "").strip().lower() == "true",
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     storage: StorageAccess
     cosmos_endpoint: str
@@ -245,6 +321,7 @@ class Settings:
     # Azure Notification Hubs: pushes go there when both are set.
     notification_hub_connection: str = field(default="", repr=False)
     notification_hub_name: str | None = None
+    internal_api: InternalApiAccess = field(default_factory=InternalApiAccess)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -283,6 +360,7 @@ class Settings:
             push_queue=env.get(SettingName.PUSH_QUEUE, "").strip() or DEFAULT_PUSH_QUEUE,
             notification_hub_connection=hub_connection,
             notification_hub_name=hub_name or None,
+            internal_api=_internal_api_access(env, with_cosmos_key=cosmos_key is not None),
         )
 
 

@@ -34,6 +34,10 @@ logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 REQUEST_ID_HEADER = "X-Request-Id"
+# Every answer of the API, success or problem, is about one caller's data (a citizen's
+# messages and download links, profiles, statuses) and must never be kept by a browser, a
+# proxy or a CDN: each carries this, set here once for all routes.
+NO_STORE = {"Cache-Control": "no-store"}
 RETRY_AFTER_SECONDS = 5
 # Every remote call an HTTP request makes fits in this, so that it is answered (201, or a
 # 503 with Retry-After) within 5 s even while a store is down (docs/reliability.md).
@@ -104,7 +108,7 @@ def problem_response(
         "instance": request_id,
         **(extra or {}),
     }
-    all_headers = {REQUEST_ID_HEADER: request_id, **(headers or {})}
+    all_headers = {**NO_STORE, REQUEST_ID_HEADER: request_id, **(headers or {})}
     if problem.status == UNAVAILABLE.status:
         all_headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return func.HttpResponse(
@@ -141,7 +145,7 @@ def json_response(
     return func.HttpResponse(
         json.dumps(body),
         status_code=status,
-        headers={REQUEST_ID_HEADER: request_id, **(headers or {})},
+        headers={**NO_STORE, REQUEST_ID_HEADER: request_id, **(headers or {})},
         mimetype="application/json",
     )
 

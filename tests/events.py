@@ -26,10 +26,11 @@ def http_request(
     body: bytes | None = None,
     substitutions: dict[str, str] | None = None,
 ) -> func.HttpRequest:
-    """The event `name` as an HttpRequest; each key of `substitutions` found in the url or
-    route parameters is replaced by its value (e.g. a `{id}` placeholder, a fiscal code)."""
+    """The event `name` as an HttpRequest; each key of `substitutions` found in the url,
+    route parameters or headers is replaced by its value (e.g. a `{id}` placeholder, a
+    fiscal code)."""
     event = load_event(name)
-    text = json.dumps({k: event[k] for k in ("url", "route_params")})
+    text = json.dumps({k: event[k] for k in ("url", "route_params", "headers")})
     for key, value in (substitutions or {}).items():
         text = text.replace(key, value)
     resolved = json.loads(text)
@@ -37,7 +38,7 @@ def http_request(
     return func.HttpRequest(
         event["method"],
         resolved["url"],
-        headers={**event["headers"], **(headers or {})},
+        headers={**resolved["headers"], **(headers or {})},
         params={},
         route_params=resolved["route_params"],
         body=b"" if event["body"] is None and body is None else raw_body,

@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from shared.domain.api_keys import ApiKeyRecord
-from shared.domain.attachments import StoredBytes
+from shared.domain.attachments import MalwareScan, StoredBytes
+from shared.domain.base64_text import Base64Text
 from shared.domain.errors import (
     AlreadyExistsError,
     ConcurrentUpdateError,
@@ -250,14 +251,23 @@ class FakeAttachmentStore:
 
     def __init__(self) -> None:
         self.blobs: dict[str, bytes] = {}
+        # What malware scanning said of a blob (the tag Defender for Storage sets).
+        self.scans: dict[str, MalwareScan] = {}
 
-    def put(self, blob_name: str, base64_content: str) -> StoredBytes:
-        data = base64.b64decode(base64_content, validate=True)
+    def put(self, blob_name: str, base64_content: str | Base64Text) -> StoredBytes:
+        data = base64.b64decode(Base64Text.of(base64_content).text(), validate=True)
         self.blobs[blob_name] = data
         return StoredBytes(size=len(data), sha256=hashlib.sha256(data).hexdigest())
 
     def read(self, blob_name: str) -> bytes | None:
         return self.blobs.get(blob_name)
+
+    def scan_results_for(self, message_id: str) -> dict[str, MalwareScan]:
+        return {
+            name: self.scans.get(name, MalwareScan.NOT_SCANNED)
+            for name in self.blobs
+            if name.startswith(f"{message_id}/")
+        }
 
     def delete_for(self, message_id: str) -> int:
         names = [name for name in self.blobs if name.startswith(f"{message_id}/")]
@@ -284,17 +294,33 @@ class FakeAttachmentStore:
 
 
 class FakePaymentRepository:
+    """One record per notice, each write giving it a new version, as Cosmos's etag."""
+
     def __init__(self) -> None:
         self.stored: dict[str, Payment] = {}
-
-    def record(self, payment: Payment) -> tuple[Payment, bool]:
-        if payment.id in self.stored:
-            return self.stored[payment.id], False
-        self.stored[payment.id] = payment
-        return payment, True
+        self.reads = 0
 
     def get(self, payee_fiscal_code: str, notice_number: str) -> Payment | None:
+        self.reads += 1
         return self.stored.get(payment_id(payee_fiscal_code, notice_number))
+
+    def _store(self, payment: Payment) -> Payment:
+        stored = payment.model_copy(update={"version": uuid.uuid4().hex})
+        self.stored[payment.id] = stored
+        return stored
+
+    def add(self, payment: Payment) -> Payment:
+        if payment.id in self.stored:
+            raise AlreadyExistsError("a record with this id already exists")
+        return self._store(payment)
+
+    def replace(self, payment: Payment) -> Payment:
+        if payment.version is None:
+            raise ValueError("replace needs a payment read from the store (it has no version)")
+        current = self.stored.get(payment.id)
+        if current is None or current.version != payment.version:
+            raise ConcurrentUpdateError("the record changed since it was read")
+        return self._store(payment)
 
 
 class FakeReminderSchedule:

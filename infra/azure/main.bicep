@@ -68,6 +68,19 @@ param instanceMemoryMB int = 2048
 @maxValue(730)
 param logRetentionDays int = 30
 
+@description('Defender for Storage on-upload malware scanning of the storage account (attachments): on by default in prod. Billed per account and per GB scanned (docs/deploy.md).')
+param malwareScanningEnabled bool = environment == 'prod'
+
+@description('Most GB Defender scans for malware in a month; beyond it uploads go unscanned until the month ends. -1: no cap.')
+@minValue(-1)
+param malwareScanningCapGBPerMonth int = 5000
+
+@description('Networks (CIDRs, e.g. 10.20.0.0/16) allowed to call the internal API (citizen back end, payment platform). Empty: no restriction by network.')
+param internalApiAllowedCidrs array = []
+
+@description('Application (client) id of Postino\'s Microsoft Entra app registration, whose app roles (CitizenBackend, PaymentPlatform) the internal API\'s consumers carry; empty until it exists: the internal API then refuses every call (docs/deploy.md).')
+param entraApiClientId string = ''
+
 param tags object = {}
 
 // The one definition of the database, containers, queues and blob containers.
@@ -104,6 +117,9 @@ module storage 'modules/storage.bicep' = {
     queues: layout.queues
     blobContainers: layout.blobContainers
     attachmentRetentionDays: attachmentRetentionDays
+    logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
+    malwareScanningEnabled: malwareScanningEnabled
+    malwareScanningCapGBPerMonth: malwareScanningCapGBPerMonth
   }
 }
 
@@ -118,6 +134,7 @@ module cosmos 'modules/cosmos.bicep' = {
     serverless: cosmosServerless
     maxThroughput: cosmosMaxThroughput
     zoneRedundant: isProd
+    logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
   }
 }
 
@@ -129,6 +146,7 @@ module keyVault 'modules/key-vault.bicep' = {
     vaultName: 'kv-postino-${environment}-${suffix}'
     purgeProtection: isProd
     citizenHashKey: citizenHashKey
+    logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
   }
 }
 
@@ -155,6 +173,7 @@ module functionApp 'modules/function-app.bicep' = {
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    entraApiClientId: entraApiClientId
   }
 }
 
@@ -162,7 +181,11 @@ module access 'modules/role-assignments.bicep' = {
   name: 'postino-role-assignments'
   params: {
     principalId: functionApp.outputs.principalId
+    planKind: planKind
     storageAccountName: storage.outputs.name
+    attachmentContainerNames: storage.outputs.attachmentContainerNames
+    hostContainerNames: storage.outputs.hostContainerNames
+    deploymentContainerName: storage.outputs.deploymentContainerName
     cosmosAccountName: cosmos.outputs.name
     keyVaultName: keyVault.outputs.name
   }
@@ -186,6 +209,7 @@ module appSettings 'modules/app-settings.bicep' = {
     notificationHubName: notificationHubs.outputs.hubName
     appInsightsConnectionString: monitoring.outputs.connectionString
     packageUrl: storage.outputs.packageUrl
+    internalApiAllowedCidrs: internalApiAllowedCidrs
   }
 }
 

@@ -1,7 +1,7 @@
 // Production: zone-redundant storage and Cosmos DB, autoscale throughput, purge protection
-// on Key Vault, three years of attachments (as IO keeps rejected messages). The hash key
-// comes from the environment of whoever deploys (docs/deploy.md): it is never written in a
-// file, and changing it changes every push tag.
+// on Key Vault, three years of attachments (as IO keeps rejected messages), uploads scanned
+// for malware. The hash key comes from the environment of whoever deploys (docs/deploy.md):
+// it is never written in a file, and changing it changes every push tag.
 using './main.bicep'
 
 param environment = 'prod'
@@ -13,3 +13,4 @@ param cosmosServerless = false
 param cosmosMaxThroughput = 4000
 param maximumInstanceCount = 200
 param logRetentionDays = 90
+param malwareScanningEnabled = true

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 
 from infra.local.emulators import PROJECT_ROOT
+from infra.local.offline_host.http_keys import KEY_HEADER, HostKeys
 
 HOST_READY_TIMEOUT_SECONDS = 60.0
 
@@ -38,17 +41,38 @@ def host_command(port: int, *, use_func: bool, strict: bool = False) -> list[str
     ]
 
 
-def wait_for_host(process: subprocess.Popen[bytes], port: int) -> None:
-    """Return once the host answers its status endpoint. Raises HostStartError."""
+def admin_headers(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The header an admin call (`/admin/...`) needs: the master key of a host started with
+    `environ` (default: this process's environment). The offline host asks for it from
+    loopback too; `func start` does not check it."""
+    keys = HostKeys.from_environment(os.environ if environ is None else environ)
+    return {KEY_HEADER: keys.master_key}
+
+
+def wait_for_host(
+    process: subprocess.Popen[bytes], port: int, *, environ: Mapping[str, str] | None = None
+) -> None:
+    """Return once the host, started with `environ`, answers its status endpoint.
+
+    Raises HostStartError.
+    """
     deadline = time.monotonic() + HOST_READY_TIMEOUT_SECONDS
-    url = f"http://127.0.0.1:{port}/admin/host/status"
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/admin/host/status", headers=admin_headers(environ)
+    )
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise HostStartError(f"the Functions host exited with code {process.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=1) as response:
+            with urllib.request.urlopen(request, timeout=1) as response:  # noqa: S310 - http://127.0.0.1
                 if response.status == 200:
                     return
+        except urllib.error.HTTPError as refused:
+            if refused.code == 401:
+                raise HostStartError(
+                    f"the Functions host on port {port} refused the master key "
+                    "(OFFLINE_HOST_MASTER_KEY) on its status endpoint"
+                ) from None
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.2)

@@ -58,7 +58,7 @@ def _seed_demo(settings: Settings) -> str:
 
 def _print_welcome(api_key: str, host: str, host_port: int) -> None:
     base = f"http://127.0.0.1:{host_port}/api/v1/messages"
-    citizens = f"http://127.0.0.1:{host_port}/api/v1/citizens"
+    citizens = f"http://127.0.0.1:{host_port}/api/v1/citizen"
     body = json.dumps(
         {
             "content": {
@@ -85,9 +85,11 @@ ID=$(curl -sS -X POST {base}/{DEMO_FISCAL_CODE} \\
 
 curl -sS {base}/{DEMO_FISCAL_CODE}/$ID -H 'Ocp-Apim-Subscription-Key: {api_key}'
 
-The citizen app's view of the inbox (internal API, with the local function key):
+The citizen app's view of the inbox (internal API: the citizen back end's local token, the
+citizen in a header, never in the URL):
 
-curl -sS {citizens}/{DEMO_FISCAL_CODE}/messages -H 'x-functions-key: local-function-key'
+curl -sS {citizens}/messages -H 'Authorization: Bearer local-citizen-backend-token' \
+  -H 'Citizen-Fiscal-Code: {DEMO_FISCAL_CODE}'
 
 Press Ctrl-C to stop everything.
 """,
@@ -128,7 +130,7 @@ def run(
             host_command(host_port, use_func=use_func), cwd=PROJECT_ROOT, env=dict(env)
         )
         try:
-            wait_for_host(process, host_port)
+            wait_for_host(process, host_port, environ=env)
             _print_welcome(api_key, host, host_port)
             process.wait()
         except KeyboardInterrupt:

@@ -1,8 +1,13 @@
-"""The attachments' bytes in a private Blob container, and read-only links to download them.
+"""The attachments' bytes in a private Blob container, read-only links to download them,
+and what malware scanning says of them.
 
-An attachment arrives as base64 text of up to 10 MiB decoded. It is decoded and uploaded a
-slice at a time (each slice one staged block, then one commit), so a request never holds
-a whole decoded file, nor a second copy of its text.
+An attachment arrives as base64 text of up to 10 MiB decoded, held in the request body. It
+is decoded and uploaded a slice at a time (each slice one staged block, then one commit), so
+a request never holds a whole decoded file, nor a second copy of its text.
+
+Defender for Storage, where it is enabled on the container, scans each blob once written
+and records its verdict in the blob's index tag SCAN_RESULT_TAG; the app reads it when a
+citizen opens a message, and gives no link to a file found malicious.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import binascii
 import hashlib
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,7 +44,8 @@ from shared.adapters.transport import (
     storage_retry_options,
 )
 from shared.config import StorageAccess, StorageConnectionString
-from shared.domain.attachments import PDF_CONTENT_TYPE, StoredBytes
+from shared.domain.attachments import PDF_CONTENT_TYPE, MalwareScan, StoredBytes
+from shared.domain.base64_text import Base64Text
 from shared.domain.errors import StorageUnavailableError
 from shared.services.ports import Clock
 from shared.storage_layout import BlobContainerName
@@ -240,6 +246,18 @@ def _account_name(service: BlobServiceClient) -> str:
     return name
 
 
+# The blob index tag where Defender for Storage's malware scanning writes its verdict, and
+# its two values (any other value, or no tag, is NOT_SCANNED).
+SCAN_RESULT_TAG = "Malware Scanning scan result"
+_SCAN_RESULTS = {"No threats found": MalwareScan.NO_THREATS, "Malicious": MalwareScan.MALICIOUS}
+
+
+def malware_scan_of(tags: Mapping[str, str] | None) -> MalwareScan:
+    """The verdict a blob's index tags hold."""
+    verdict = (tags or {}).get(SCAN_RESULT_TAG)
+    return _SCAN_RESULTS.get(verdict or "", MalwareScan.NOT_SCANNED)
+
+
 @contextmanager
 def _domain_errors() -> Iterator[None]:
     try:
@@ -266,17 +284,15 @@ class BlobAttachmentStore:
         self._container = container
         self._signer = signer
 
-    def put(self, blob_name: str, base64_content: str) -> StoredBytes:
+    def put(self, blob_name: str, base64_content: str | Base64Text) -> StoredBytes:
         blob = self._container.get_blob_client(blob_name)
         digest = hashlib.sha256()
         size = 0
         blocks: list[BlobBlock] = []
         with _domain_errors():
-            for start in range(0, len(base64_content), SLICE_CHARS):
-                # a2b_base64 reads ASCII text directly: no encoded copy of the slice.
-                chunk = binascii.a2b_base64(
-                    base64_content[start : start + SLICE_CHARS], strict_mode=True
-                )
+            # Each slice of text is the body's own bytes (or one slice of a str's).
+            for text in Base64Text.of(base64_content).chunks(SLICE_CHARS):
+                chunk = binascii.a2b_base64(text, strict_mode=True)
                 digest.update(chunk)
                 size += len(chunk)
                 block = BlobBlock(block_id=_block_id(len(blocks)))
@@ -300,6 +316,16 @@ class BlobAttachmentStore:
             return None
         except AzureError as exc:
             raise StorageUnavailableError("Blob storage is unreachable") from exc
+
+    def scan_results_for(self, message_id: str) -> dict[str, MalwareScan]:
+        # One listing for all the message's attachments, with their index tags.
+        with _domain_errors():
+            return {
+                properties.name: malware_scan_of(properties.tags)
+                for properties in self._container.list_blobs(
+                    name_starts_with=f"{message_id}/", include=["tags"]
+                )
+            }
 
     def delete_for(self, message_id: str) -> int:
         deleted = 0

@@ -4,17 +4,20 @@ Settings come from the environment; when COSMOS_ENDPOINT is not set they are rea
 local.settings.json (or the committed sample), as the local host does, or from --settings.
 Against Azure, give the storage service URIs (AzureWebJobsStorage__blobServiceUri and
 __queueServiceUri) and COSMOS_ENDPOINT without keys: the CLI then signs in as the Azure CLI
-user (`az login`), who needs the same data roles as the app.
+user (`az login`), who needs the same data roles as the app. A secret is read only by the
+commands that use it (command_settings.py): CITIZEN_HASH_KEY by `push list --fiscal-code`.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from shared.admin.citizen_commands import add_citizen_commands
+from shared.admin.command_settings import command_settings, secrets_used
 from shared.admin.key_commands import add_key_commands
 from shared.admin.local_settings import SettingsFileError, load_local_settings
 from shared.admin.message_commands import add_message_commands
@@ -32,7 +35,7 @@ from shared.admin.poison_commands import add_poison_commands
 from shared.admin.push_commands import add_push_commands
 from shared.admin.service_commands import add_service_commands
 from shared.bootstrap import App, build_app
-from shared.config import InvalidSettingError, MissingSettingError, Settings
+from shared.config import InvalidSettingError, MissingSettingError
 from shared.domain.errors import PostinoError, ValidationError
 
 EPILOG = """\
@@ -44,6 +47,8 @@ commands:
   poison list|redrive               messages the host gave up on
   push list                         reminder pushes on the push queue (no hub locally)
 Each has its own --help.
+
+secrets: a command reads only those it uses; CITIZEN_HASH_KEY only push list --fiscal-code.
 
 output: text for people; with --json (anywhere on the line), one JSON document on stdout,
   {"error": ..., "errors": [...]} on failure.
@@ -92,7 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(str(exc), as_json=as_json, code=EXIT_BAD_INPUT)
     try:
         load_local_settings(args.settings)
-        app = build_app(Settings.from_env())
+        settings = command_settings(
+            os.environ, command=f"{args.command} {args.action}", secrets=secrets_used(args)
+        )
+        app = build_app(settings)
         command: Command = args.run
         report = command(args, app)
     except (SettingsFileError, MissingSettingError, InvalidSettingError) as exc:

@@ -82,6 +82,31 @@ def _add_setting_flags(parser: argparse.ArgumentParser, *, updating: bool) -> No
         help="requests allowed per window of seconds, e.g. 150/5"
         + ("" if updating else " (the default)"),
     )
+    settings.add_argument(
+        "--delegate-payee",
+        dest="delegate_payees",
+        action="append",
+        default=[],
+        metavar="ORGANIZATION_FISCAL_CODE",
+        help="let the service see whether notices payable to this organization were paid, "
+        "besides its own organization's (repeatable)",
+    )
+    if updating:
+        settings.add_argument(
+            "--undelegate-payee",
+            dest="undelegate_payees",
+            action="append",
+            default=[],
+            metavar="ORGANIZATION_FISCAL_CODE",
+            help="take a payee off the delegated ones (repeatable)",
+        )
+
+
+# The flags the errors of the payee flags point at (see shared.admin.output.FIELD_FLAGS).
+_PAYEE_FLAGS = {
+    "delegate_payees": "--delegate-payee",
+    "undelegate_payees": "--undelegate-payee",
+}
 
 
 def _change(args: argparse.Namespace) -> ServiceChange:
@@ -94,12 +119,15 @@ def _change(args: argparse.Namespace) -> ServiceChange:
         authorized_cidrs=cidrs,
         max_allowed_payment_amount=args.max_payment_amount,
         rate_limit=args.rate_limit,
+        delegate_payees=args.delegate_payees,
+        undelegate_payees=getattr(args, "undelegate_payees", []),
     )
 
 
 def service_json(service: Service, keys: Mapping[KeySlot, int] | None = None) -> dict[str, Any]:
     data = service.model_dump(mode="json")
     data["authorized_recipients"] = sorted(service.authorized_recipients)
+    data["delegated_payees"] = sorted(service.delegated_payees)
     if keys is not None:
         data["keys"] = {slot.value: count for slot, count in keys.items()}
     return data
@@ -121,6 +149,7 @@ def service_lines(service: Service, keys: Mapping[KeySlot, int] | None = None) -
         else "not allowed"
     )
     networks = ", ".join(str(network) for network in service.authorized_cidrs) or "any"
+    payees = ", ".join(sorted(service.delegated_payees)) or "none"
     policy = service.rate_limit
     lines = [
         f"service {service.id}: {service.name}",
@@ -130,6 +159,7 @@ def service_lines(service: Service, keys: Mapping[KeySlot, int] | None = None) -
         f"  recipients:       {recipients}",
         f"  networks:         {networks}",
         f"  payment notices:  {payments}",
+        f"  delegated payees: {payees} (besides {service.organization_fiscal_code})",
         f"  rate limit:       {policy.requests} requests per {policy.window_seconds} s",
     ]
     if keys is not None:
@@ -242,7 +272,7 @@ def add_service_commands(commands: Subcommands) -> None:
         "--id", dest="service_id", help="the service id (default: random; letters, digits . _ -)"
     )
     _add_setting_flags(create, updating=False)
-    create.set_defaults(run=_create)
+    create.set_defaults(run=_create, field_flags=_PAYEE_FLAGS)
 
     listing = actions.add_parser("list", help="every service, by name")
     listing.set_defaults(run=_list)
@@ -264,4 +294,4 @@ def add_service_commands(commands: Subcommands) -> None:
     )
     update.add_argument("service_id", metavar="SERVICE_ID")
     _add_setting_flags(update, updating=True)
-    update.set_defaults(run=_update)
+    update.set_defaults(run=_update, field_flags=_PAYEE_FLAGS)

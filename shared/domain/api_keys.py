@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
 API_KEY_BYTES = 16
+# The shape of every key generate_api_key makes: 32 lowercase hex characters. Anything else
+# cannot be a key, and is refused without looking it up.
+API_KEY_PATTERN = rf"^[0-9a-f]{{{2 * API_KEY_BYTES}}}$"
+_API_KEY_RE = re.compile(API_KEY_PATTERN)
 
 
 class KeySlot(StrEnum):
@@ -29,6 +34,11 @@ class ApiKeyRecord(BaseModel):
 def generate_api_key() -> str:
     """A new random key in the shape of an APIM subscription key (32 hex characters)."""
     return secrets.token_hex(API_KEY_BYTES)
+
+
+def is_well_formed_api_key(value: str) -> bool:
+    """Whether `value` has the shape of a key (API_KEY_PATTERN), so it may be one."""
+    return _API_KEY_RE.fullmatch(value) is not None
 
 
 def hash_api_key(api_key: str) -> str:

@@ -8,12 +8,11 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.domain.base64_text import Base64Text
 from shared.domain.errors import FieldError, ValidationError
 from shared.domain.message import NewMessage
 
 MAX_KEY_LENGTH = 255
-# Attachments are hashed a slice at a time, never copied whole.
-_HASH_SLICE = 1024 * 1024
 
 
 class IdempotencyRecord(BaseModel):
@@ -69,8 +68,6 @@ def request_fingerprint(fiscal_code: str, message: NewMessage) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _text_digest(text: str) -> str:
-    digest = hashlib.sha256()
-    for start in range(0, len(text), _HASH_SLICE):
-        digest.update(text[start : start + _HASH_SLICE].encode())
-    return digest.hexdigest()
+def _text_digest(text: Base64Text) -> str:
+    # The SHA-256 of the text, read a slice at a time (it may be held in the request body).
+    return text.sha256()

@@ -10,23 +10,19 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from dataclasses import dataclass
 
 from shared.domain.errors import FieldError, ValidationError
+from shared.domain.message_id import looks_like_message_id
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 # Query parameters are pointed at under /query, as headers are under /headers.
 PAGE_SIZE_POINTER = "/query/page_size"
 CONTINUATION_TOKEN_POINTER = "/query/continuation_token"  # noqa: S105 (a pointer)
-# A ULID as new_message_id writes it: 26 characters of Crockford's base32.
-_MESSAGE_ID = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
-
-
-def looks_like_message_id(value: str) -> bool:
-    """Whether `value` has the form of the ids Postino gives messages."""
-    return _MESSAGE_ID.fullmatch(value) is not None
+# More digits than this is out of range whatever they say (and never reaches int(), which
+# refuses numbers of thousands of digits).
+_MAX_PAGE_SIZE_DIGITS = len(str(MAX_PAGE_SIZE))
 
 
 @dataclass(frozen=True)
@@ -49,7 +45,7 @@ def _page_size_errors(raw: str | None) -> tuple[int, list[FieldError]]:
         return 0, [
             FieldError("not_an_integer", "page_size must be a whole number", PAGE_SIZE_POINTER)
         ]
-    size = int(raw)
+    size = int(raw) if len(raw.lstrip("0")) <= _MAX_PAGE_SIZE_DIGITS else MAX_PAGE_SIZE + 1
     if not 1 <= size <= MAX_PAGE_SIZE:
         detail = f"page_size must be between 1 and {MAX_PAGE_SIZE}"
         return 0, [FieldError("out_of_range", detail, PAGE_SIZE_POINTER)]

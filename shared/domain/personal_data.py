@@ -11,6 +11,7 @@ linearly with the length of the text.
 from __future__ import annotations
 
 import re
+import unicodedata
 from enum import StrEnum
 
 from shared.domain.fiscal_code import is_valid_fiscal_code
@@ -24,6 +25,10 @@ class PersonalDataKind(StrEnum):
     PHONE_NUMBER = "PHONE_NUMBER"
     IBAN = "IBAN"
 
+
+# Dropped before searching: format characters, and combining marks (an accent slipped on
+# a letter of a fiscal code would otherwise hide it; accents matter to no pattern here).
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Mn", "Me"})
 
 # "Not preceded / followed by a letter or digit" (underscore counts as punctuation here).
 _START = r"(?<![^\W_])"
@@ -87,8 +92,23 @@ _ITALIAN_MOBILE_DIGITS = range(9, 11)
 _VAT_NUMBER_DIGITS = 11
 
 
+def normalised_for_search(text: str) -> str:
+    """`text` as a reader sees it: compatibility forms folded (NFKC: fullwidth letters and
+    digits, ligatures), format characters (Unicode Cf: zero-width spaces and joiners, soft
+    hyphens, word joiners, bidirectional controls) and combining marks dropped; so that
+    invisible characters slipped inside a fiscal code, an address or a number hide nothing.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(
+        char for char in decomposed if unicodedata.category(char) not in _INVISIBLE_CATEGORIES
+    )
+    return unicodedata.normalize("NFKC", kept)
+
+
 def find_personal_data(text: str) -> list[PersonalDataKind]:
-    """The kinds of personal data found in text, each at most once, in enum order."""
+    """The kinds of personal data found in text, each at most once, in enum order (read
+    as normalised_for_search gives it)."""
+    text = normalised_for_search(text)
     found: set[PersonalDataKind] = set()
     if _has_fiscal_code(text):
         found.add(PersonalDataKind.FISCAL_CODE)

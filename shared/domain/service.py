@@ -58,6 +58,17 @@ class Service(BaseModel):
     is_limited: bool = False
     authorized_recipients: frozenset[str] = frozenset()
     rate_limit: RateLimit = RateLimit()
+    # Organizations (fiscal codes) whose notices' payments the operator lets this service
+    # see, besides its own organization's: e.g. a service that collects for others.
+    delegated_payees: frozenset[str] = frozenset()
+
+    def may_know_payments_to(self, payee_fiscal_code: str) -> bool:
+        """Whether this service may know that notices payable to this organization were
+        paid: its own organization, or one the operator delegated to it."""
+        return (
+            payee_fiscal_code == self.organization_fiscal_code
+            or payee_fiscal_code in self.delegated_payees
+        )
 
 
 def is_valid_service_id(value: str) -> bool:

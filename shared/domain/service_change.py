@@ -14,6 +14,7 @@ from typing import Any
 
 from shared.domain.errors import FieldError, ValidationError
 from shared.domain.fiscal_code import is_valid_fiscal_code
+from shared.domain.message import ORGANIZATION_FISCAL_CODE_PATTERN
 from shared.domain.service import (
     MAX_PAYMENT_AMOUNT,
     MAX_RATE_LIMIT_WINDOW_SECONDS,
@@ -32,8 +33,9 @@ _WHOLE_NUMBER_RE = re.compile(r"^[0-9]+$")
 class ServiceChange:
     """New values for some of a service's settings; None (or empty) leaves a setting as it is.
 
-    Recipients are added and removed one by one; CIDRs, when given, replace the whole list
-    (an empty tuple clears it: the service may then call from anywhere).
+    Recipients and delegated payees are added and removed one by one; CIDRs, when given,
+    replace the whole list (an empty tuple clears it: the service may then call from
+    anywhere).
     """
 
     tier: Tier | None = None
@@ -43,6 +45,8 @@ class ServiceChange:
     authorized_cidrs: tuple[Network, ...] | None = None
     max_allowed_payment_amount: int | None = None
     rate_limit: RateLimit | None = None
+    delegate_payees: tuple[str, ...] = ()
+    undelegate_payees: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -53,7 +57,10 @@ class ServiceChange:
         recipients = (service.authorized_recipients | set(self.add_recipients)) - set(
             self.remove_recipients
         )
-        updates: dict[str, Any] = {"authorized_recipients": recipients}
+        payees = (service.delegated_payees | set(self.delegate_payees)) - set(
+            self.undelegate_payees
+        )
+        updates: dict[str, Any] = {"authorized_recipients": recipients, "delegated_payees": payees}
         optional = {
             "tier": self.tier,
             "is_limited": self.is_limited,
@@ -81,6 +88,15 @@ def _fiscal_codes(values: Sequence[str], field: str, errors: list[FieldError]) -
             detail = "not a valid fiscal code (16 characters, check character included)"
             errors.append(FieldError("invalid_fiscal_code", detail, f"/{field}/{index}"))
     return tuple(values)
+
+
+def _payees(values: Sequence[str], field: str, errors: list[FieldError]) -> tuple[str, ...]:
+    payees = tuple(value.strip() for value in values)
+    for index, value in enumerate(payees):
+        if not re.fullmatch(ORGANIZATION_FISCAL_CODE_PATTERN, value):
+            detail = f"{value!r} is not an organization's fiscal code (11 digits)"
+            errors.append(FieldError("pattern_mismatch", detail, f"/{field}/{index}"))
+    return payees
 
 
 def _cidrs(values: Sequence[str], errors: list[FieldError]) -> tuple[Network, ...]:
@@ -142,9 +158,11 @@ def parse_service_change(
     authorized_cidrs: Sequence[str] | None = None,
     max_allowed_payment_amount: str | None = None,
     rate_limit: str | None = None,
+    delegate_payees: Sequence[str] = (),
+    undelegate_payees: Sequence[str] = (),
 ) -> ServiceChange:
     """Read a change from an operator's text: a tier name, fiscal codes, CIDRs, euro cents,
-    a rate limit as REQUESTS/SECONDS.
+    a rate limit as REQUESTS/SECONDS, organizations' fiscal codes (payees).
 
     Raises ValidationError naming every bad value at once.
     """
@@ -161,12 +179,19 @@ def parse_service_change(
             else _payment_amount(max_allowed_payment_amount, errors)
         ),
         rate_limit=None if rate_limit is None else _rate_limit(rate_limit, errors),
+        delegate_payees=_payees(delegate_payees, "delegate_payees", errors),
+        undelegate_payees=_payees(undelegate_payees, "undelegate_payees", errors),
     )
     both = set(change.add_recipients) & set(change.remove_recipients)
     for index, value in enumerate(change.remove_recipients):
         if value in both:
             detail = "the same fiscal code is also being added"
             errors.append(FieldError("conflict", detail, f"/remove_recipients/{index}"))
+    both = set(change.delegate_payees) & set(change.undelegate_payees)
+    for index, value in enumerate(change.undelegate_payees):
+        if value in both:
+            detail = "the same payee is also being delegated"
+            errors.append(FieldError("conflict", detail, f"/undelegate_payees/{index}"))
     if errors:
         raise ValidationError(errors)
     return change

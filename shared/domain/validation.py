@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pydantic
 from pydantic_core import ErrorDetails
@@ -42,13 +42,15 @@ def _field_error(error: ErrorDetails) -> FieldError:
     )
 
 
-def parse_json_model(model: type[ModelT], raw: bytes) -> ModelT:
-    """Parse and validate a JSON document into `model`.
+def parse_json_model(
+    model: type[ModelT], raw: bytes, *, context: dict[str, Any] | None = None
+) -> ModelT:
+    """Parse and validate a JSON document into `model` (`context` goes to its validators).
 
     Raises ValidationError listing every invalid field, each with a JSON pointer.
     """
     try:
-        return model.model_validate_json(raw)
+        return model.model_validate_json(raw, context=context)
     except pydantic.ValidationError as exc:
         errors = [_field_error(error) for error in exc.errors(include_input=False)]
         raise ValidationError(errors) from None

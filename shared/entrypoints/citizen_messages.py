@@ -1,6 +1,7 @@
-"""HTTP entry points of the citizen app's messages (internal API, function key):
-CitizenInbox (GET /api/v1/citizens/{fiscal_code}/messages) and CitizenMessage
-(GET and PATCH /api/v1/citizens/{fiscal_code}/messages/{id})."""
+"""HTTP entry points of the citizen app's messages (the citizen API, for the citizen app's
+back end only): CitizenInbox (GET /api/v1/citizen/messages) and CitizenMessage (GET and
+PATCH /api/v1/citizen/messages/{id}), for the citizen named in the Citizen-Fiscal-Code
+header."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import azure.functions as func
 
 from shared import bootstrap
 from shared.domain.inbox_paging import page_request
+from shared.domain.message_id import require_valid_message_id
 from shared.domain.read_mark import parse_read_mark
 from shared.domain.service import Service
+from shared.entrypoints.citizen_api import open_citizen_call
 from shared.entrypoints.institution_api import json_body
 from shared.entrypoints.invocations import invoked
 from shared.http import handle, json_response
@@ -69,6 +72,9 @@ def opened_message_body(opened: OpenedMessage) -> dict[str, Any]:
                 "sha256": link.attachment.sha256,
                 "download_url": link.url,
                 "download_url_expires_at": _timestamp(link.expires_at),
+                # No link to a file the malware scan found malicious, or could not vouch for.
+                "available": link.available,
+                "reason": None if link.unavailable is None else link.unavailable.value,
             }
             for link in opened.links
         ],
@@ -77,9 +83,10 @@ def opened_message_body(opened: OpenedMessage) -> dict[str, Any]:
 
 def _inbox(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     app = bootstrap.app()
+    fiscal_code = open_citizen_call(req, app)
     page = page_request(req.params.get("page_size"), req.params.get("continuation_token"))
     listed = citizen_inbox(
-        req.route_params["fiscal_code"],
+        fiscal_code,
         page,
         messages=app.messages,
         directory=app.directory,
@@ -94,12 +101,15 @@ def _inbox(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
 
 def _message(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     app = bootstrap.app()
+    fiscal_code = open_citizen_call(req, app)
+    message_id = req.route_params["id"]
+    require_valid_message_id(message_id)
     read = req.method.upper() == "PATCH"
     if read:
         parse_read_mark(json_body(req))
     opened = open_message(
-        req.route_params["fiscal_code"],
-        req.route_params["id"],
+        fiscal_code,
+        message_id,
         read=read,
         messages=app.messages,
         directory=app.directory,

@@ -1,5 +1,6 @@
-"""HTTP entry point of CitizenProfile: GET and PUT /api/v1/citizens/{fiscal_code}/profile,
-the citizen app's back end reading and writing a citizen's profile (function key)."""
+"""HTTP entry point of CitizenProfile: GET and PUT /api/v1/citizen/profile, the citizen
+app's back end reading and writing the profile of the citizen in the Citizen-Fiscal-Code
+header."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import azure.functions as func
 from shared import bootstrap
 from shared.domain.profile_update import ProfileUpdate, profile_document
 from shared.domain.validation import parse_json_model
+from shared.entrypoints.citizen_api import open_citizen_call
 from shared.entrypoints.institution_api import json_body
 from shared.entrypoints.invocations import invoked
 from shared.http import handle, json_response
@@ -19,15 +21,17 @@ MAX_PROFILE_BODY_BYTES = 256 * 1024
 
 
 def _get(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
-    fiscal_code = req.route_params["fiscal_code"]
-    profile = get_citizen_profile(fiscal_code, profiles=bootstrap.app().profiles)
+    app = bootstrap.app()
+    fiscal_code = open_citizen_call(req, app)
+    profile = get_citizen_profile(fiscal_code, profiles=app.profiles)
     return json_response(profile_document(profile), request_id=request_id)
 
 
 def _put(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
+    app = bootstrap.app()
+    fiscal_code = open_citizen_call(req, app)
     update = parse_json_model(ProfileUpdate, json_body(req, MAX_PROFILE_BODY_BYTES))
-    fiscal_code = req.route_params["fiscal_code"]
-    saved = put_citizen_profile(fiscal_code, update, profiles=bootstrap.app().profiles)
+    saved = put_citizen_profile(fiscal_code, update, profiles=app.profiles)
     status = 201 if saved.created else 200
     return json_response(profile_document(saved.profile), request_id=request_id, status=status)
 

@@ -7,7 +7,9 @@ import time
 import azure.functions as func
 
 from shared import bootstrap
-from shared.domain.message_rules import MAX_MESSAGE_BODY_BYTES
+from shared.domain.message import Message
+from shared.domain.message_rules import MAX_MESSAGE_BODY_BYTES, max_message_body_bytes
+from shared.domain.service import Service
 from shared.entrypoints.institution_api import json_body, open_call
 from shared.entrypoints.invocations import invoked
 from shared.http import handle, json_response
@@ -17,6 +19,23 @@ from shared.services.create_message import create_message
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 
 
+def _location(message: Message, *, path_fiscal_code: str | None) -> str:
+    """Where the message's status is read: IO's path route for a send that put the fiscal
+    code in the path (IO clients follow it), else the route by id alone, so that a caller
+    keeping the code out of URLs never gets one back in a header."""
+    if path_fiscal_code:
+        return f"/api/v1/messages/{message.fiscal_code}/{message.id}"
+    return f"/api/v1/messages/{message.id}"
+
+
+def _message_body(req: func.HttpRequest, service: Service) -> bytes:
+    # The sender is known before the body is read: only a Premium service's body may be
+    # big enough to carry attachments.
+    limit = max_message_body_bytes(service.tier)
+    why = "" if limit == MAX_MESSAGE_BODY_BYTES else " (attachments need a Premium contract)"
+    return json_body(req, limit, why)
+
+
 def _create(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     started = time.perf_counter()
     app = bootstrap.app()
@@ -24,7 +43,7 @@ def _create(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     accepted = create_message(
         call.service,
         req.route_params.get("fiscal_code"),
-        json_body(req, MAX_MESSAGE_BODY_BYTES),
+        _message_body(req, call.service),
         idempotency_key=req.headers.get(IDEMPOTENCY_KEY_HEADER),
         messages=app.messages,
         queue=app.queue,
@@ -35,7 +54,7 @@ def _create(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     message = accepted.message
     headers = {
         **call.headers(),
-        "Location": f"/api/v1/messages/{message.fiscal_code}/{message.id}",
+        "Location": _location(message, path_fiscal_code=req.route_params.get("fiscal_code")),
     }
     if accepted.replayed:
         headers["Idempotency-Replay"] = "true"

@@ -1,4 +1,5 @@
-"""HTTP entry point of GetMessageStatus: GET /api/v1/messages/{fiscal_code}/{id}."""
+"""HTTP entry points of GetMessageStatus (GET /api/v1/messages/{fiscal_code}/{id}, IO's
+route) and GetMessageStatusById (GET /api/v1/messages/{id}, no fiscal code in the URL)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ import azure.functions as func
 
 from shared import bootstrap
 from shared.domain.message import Message
+from shared.domain.message_id import require_valid_message_id
 from shared.domain.message_tracking import Tracking
 from shared.entrypoints.institution_api import open_call
 from shared.entrypoints.invocations import invoked
 from shared.http import handle, json_response
 from shared.observability.log_context import bind
 from shared.services.get_message_status import MessageStatusReport, get_message_status
+from shared.services.message_status_by_id import get_message_status_by_id
 
 
 def _timestamp(value: datetime | None) -> str | None:
@@ -69,10 +72,12 @@ def message_status_body(message: Message) -> dict[str, Any]:
 def _get(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     app = bootstrap.app()
     call = open_call(req, app)
+    message_id = req.route_params["id"]
+    require_valid_message_id(message_id)
     report = get_message_status(
         call.service,
         req.route_params["fiscal_code"],
-        req.route_params["id"],
+        message_id,
         messages=app.messages,
         profiles=app.profiles,
         payments=app.payments,
@@ -81,8 +86,31 @@ def _get(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     return json_response(status_report_body(report), request_id=request_id, headers=call.headers())
 
 
+def _get_by_id(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
+    app = bootstrap.app()
+    call = open_call(req, app)
+    message_id = req.route_params["id"]
+    require_valid_message_id(message_id)
+    report = get_message_status_by_id(
+        call.service,
+        message_id,
+        messages=app.messages,
+        profiles=app.profiles,
+        payments=app.payments,
+    )
+    bind(message_id=report.message.id)
+    return json_response(status_report_body(report), request_id=request_id, headers=call.headers())
+
+
 def handle_get_message_status(
     req: func.HttpRequest, context: func.Context | None = None
 ) -> func.HttpResponse:
     with invoked("GetMessageStatus", context):
         return handle(req, _get)
+
+
+def handle_get_message_status_by_id(
+    req: func.HttpRequest, context: func.Context | None = None
+) -> func.HttpResponse:
+    with invoked("GetMessageStatusById", context):
+        return handle(req, _get_by_id)

@@ -15,6 +15,7 @@ from shared.domain.errors import PayloadTooLargeError, UnsupportedMediaTypeError
 from shared.domain.rate_limit import RateLimitDecision
 from shared.domain.service import Service
 from shared.observability.log_context import bind
+from shared.services.auth_failure_throttle import worker_throttle
 from shared.services.authenticate import authenticate
 
 API_KEY_HEADER = "Ocp-Apim-Subscription-Key"
@@ -55,13 +56,21 @@ def client_ip(headers: Mapping[str, str]) -> str | None:
 
 
 def open_call(req: func.HttpRequest, app: App) -> InstitutionCall:
-    """Authenticate, check the caller's network, count the call.
+    """Authenticate (an address that keeps failing to is throttled), check the caller's
+    network, count the call.
 
-    Raises AuthenticationError, ForbiddenError, RateLimitedError, StorageUnavailableError.
+    Raises AuthenticationError, ForbiddenError, RateLimitedError (AuthThrottledError for the
+    address), StorageUnavailableError.
     """
-    service = authenticate(req.headers.get(API_KEY_HEADER), directory=app.directory)
+    address = client_ip(req.headers)
+    service = authenticate(
+        req.headers.get(API_KEY_HEADER),
+        directory=app.directory,
+        throttle=worker_throttle(app.clock),
+        caller=address,
+    )
     bind(service_id=service.id)
-    check_caller_address(service, client_ip(req.headers))
+    check_caller_address(service, address)
     decision = app.rate_limiter.enforce(service)
     return InstitutionCall(service, decision)
 
@@ -75,14 +84,23 @@ def _is_json(content_type: str | None) -> bool:
     )
 
 
-def json_body(req: func.HttpRequest, max_bytes: int = MAX_BODY_BYTES) -> bytes:
-    """The raw body of a JSON request. Raises UnsupportedMediaTypeError, PayloadTooLargeError."""
+def json_body(req: func.HttpRequest, max_bytes: int = MAX_BODY_BYTES, why: str = "") -> bytes:
+    """The raw body of a JSON request, at most `max_bytes` long (`why` says why, in the
+    413's detail). The limit is known before the body is looked at: a body declared (or
+    found) too long is refused as it is, never parsed.
+
+    Raises UnsupportedMediaTypeError, PayloadTooLargeError.
+    """
     if not _is_json(req.headers.get("Content-Type")):
         raise UnsupportedMediaTypeError("send the body as application/json")
-    declared = req.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise PayloadTooLargeError(f"the body must be at most {max_bytes} bytes")
+    too_large = f"the body must be at most {max_bytes} bytes{why}"
+    declared = req.headers.get("Content-Length", "").strip().lstrip("0")
+    # More digits than the limit has is over it (and never reaches int(), which refuses
+    # numbers of thousands of digits).
+    digits = declared.isascii() and declared.isdigit()
+    if digits and (len(declared) > len(str(max_bytes)) or int(declared) > max_bytes):
+        raise PayloadTooLargeError(too_large)
     body = req.get_body()
     if len(body) > max_bytes:
-        raise PayloadTooLargeError(f"the body must be at most {max_bytes} bytes")
+        raise PayloadTooLargeError(too_large)
     return body

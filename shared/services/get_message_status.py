@@ -9,7 +9,7 @@ from shared.domain.fiscal_code import require_valid_fiscal_code
 from shared.domain.message import Message
 from shared.domain.message_tracking import Tracking, is_tracked, tracking_of
 from shared.domain.service import Service
-from shared.services.payment_status import paid_at_of
+from shared.services.payment_status import notice_status_of
 from shared.services.ports import MessageRepository, PaymentRepository, ProfileRepository
 
 
@@ -30,7 +30,9 @@ def get_message_status(
     payments: PaymentRepository,
 ) -> MessageStatusReport:
     """The message `message_id` sent to `fiscal_code`, if `caller` sent it, with its read
-    and payment status when `caller` is Premium and the message ADVANCED.
+    and payment status when `caller` is Premium and the message ADVANCED: reading (and
+    receiving) only if the citizen shares it, payment only for a payee that is `caller`'s
+    organization or delegated to it.
 
     Raises ValidationError for a malformed fiscal code, NotFoundError when the message
     does not exist or another service sent it (so its existence does not leak), and
@@ -47,6 +49,6 @@ def get_message_status(
         message,
         # A citizen who left the app shares nothing any more.
         shares_read_status=profile is not None and profile.share_read_status,
-        paid_at=paid_at_of(message, payments=payments),
+        notice=notice_status_of(message, sender=caller, payments=payments),
     )
     return MessageStatusReport(message, tracking)

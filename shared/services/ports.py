@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Protocol
 
 from shared.domain.api_keys import ApiKeyRecord
-from shared.domain.attachments import StoredBytes
+from shared.domain.attachments import MalwareScan, StoredBytes
+from shared.domain.base64_text import Base64Text
 from shared.domain.idempotency import IdempotencyRecord
 from shared.domain.message import Message
 from shared.domain.message_ref import MessageRef
@@ -44,7 +45,11 @@ class MessageRepository(Protocol):
         ...
 
     def find(self, message_id: str) -> Message | None:
-        """The message with this id in any partition (operators; not for the hot path)."""
+        """The message with this id in any partition: a query across partitions (a read
+        per physical partition), for operators and the status call by id alone.
+
+        Raises StorageUnavailableError.
+        """
         ...
 
     def stale_accepted(self, untouched_since: datetime, limit: int) -> list[Message]:
@@ -63,9 +68,17 @@ class MessageRepository(Protocol):
 class AttachmentStore(Protocol):
     """The bytes of Premium attachments, in a private Blob container."""
 
-    def put(self, blob_name: str, base64_content: str) -> StoredBytes:
+    def put(self, blob_name: str, base64_content: str | Base64Text) -> StoredBytes:
         """Decode canonical base64 a slice at a time and store the bytes at `blob_name`
         as application/pdf, replacing any blob there. Returns their size and SHA-256.
+
+        Raises StorageUnavailableError.
+        """
+        ...
+
+    def scan_results_for(self, message_id: str) -> dict[str, MalwareScan]:
+        """What malware scanning says of each attachment of this message, by blob name (a
+        blob without a result is NOT_SCANNED; a blob that is gone is left out).
 
         Raises StorageUnavailableError.
         """
@@ -182,20 +195,31 @@ class IdempotencyStore(Protocol):
 
 
 class PaymentRepository(Protocol):
-    """Payments of notices, one record per (payee, notice number), never overwritten."""
+    """Payments of notices, one record per (payee, notice number), never deleted; every
+    change is conditional on the record's version."""
 
-    def record(self, payment: Payment) -> tuple[Payment, bool]:
-        """Store `payment` unless a payment of its notice is stored already.
+    def get(self, payee_fiscal_code: str, notice_number: str) -> Payment | None:
+        """The payment record of this notice to this payee, with its version, or None (a
+        point read).
 
-        Returns the stored payment and whether this call created it.
         Raises StorageUnavailableError.
         """
         ...
 
-    def get(self, payee_fiscal_code: str, notice_number: str) -> Payment | None:
-        """The payment of this notice to this payee, or None (a point read).
+    def add(self, payment: Payment) -> Payment:
+        """Store the first record of a notice and return it with its version.
 
-        Raises StorageUnavailableError.
+        Raises AlreadyExistsError if the notice has a record, StorageUnavailableError,
+        OutcomeUnknownError (it may have been stored).
+        """
+        ...
+
+    def replace(self, payment: Payment) -> Payment:
+        """Store a changed record if the stored one still has `payment.version`; return it
+        with its new version.
+
+        Raises ConcurrentUpdateError if it changed since it was read (or is gone),
+        StorageUnavailableError, OutcomeUnknownError (it may have been stored).
         """
         ...
 

@@ -30,7 +30,7 @@ from shared.domain.reminders import ReminderPolicy, ReminderSlot, next_check, op
 from shared.domain.service import Tier
 from shared.observability.log_context import bind, scope
 from shared.observability.metrics import app_metrics
-from shared.services.payment_status import paid_at_of
+from shared.services.payment_status import notice_status_of
 from shared.services.ports import (
     Clock,
     MessageRepository,
@@ -185,21 +185,32 @@ def _handle(entry: ScheduleEntry, run: _Run) -> None:
         ports.schedule.move(entry, None)
         run.report.dropped += 1
         return
-    paid = message.has_payment and paid_at_of(message, payments=ports.payments) is not None
+    # Payment reminders only for a notice whose payee is the sender's organization or
+    # delegated to it: whether another organization's notice was paid is not the sender's
+    # to know, and reminding of it could nag a citizen who paid.
+    notice = notice_status_of(message, sender=sender, payments=ports.payments)
+    remind_payment = notice is not None and not notice.is_paid
     done = frozenset(entry.done)
-    slots = open_slots(message, done=done, paid=paid, now=run.now, policy=run.policy)
+    slots = open_slots(message, done=done, paid=not remind_payment, now=run.now, policy=run.policy)
     if slots:
         outcome = _remind(entry, message, slots, sender.id, run)
         if outcome is None:  # held back: look again when it may go
             return
         done |= outcome
-    _reschedule(entry, message, done, paid, run)
+    # A paid notice is still looked at on its payment slots until its due date: the
+    # payment platform may reverse the payment, and its reminders then resume.
+    _reschedule(entry, message, done, watch_payment=notice is not None, run=run)
 
 
 def _reschedule(
-    entry: ScheduleEntry, message: Message, done: frozenset[str], paid: bool, run: _Run
+    entry: ScheduleEntry,
+    message: Message,
+    done: frozenset[str],
+    *,
+    watch_payment: bool,
+    run: _Run,
 ) -> None:
-    at = next_check(message, done=done, paid=paid, now=run.now, policy=run.policy)
+    at = next_check(message, done=done, paid=not watch_payment, now=run.now, policy=run.policy)
     run.ports.schedule.move(entry, None if at is None else entry.moved(at, done))
 
 

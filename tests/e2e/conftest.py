@@ -22,13 +22,22 @@ import pytest
 import requests
 
 from infra.local.emulators import PROJECT_ROOT, free_port
-from infra.local.host_process import HostStartError, host_command, stop_host, wait_for_host
+from infra.local.host_process import (
+    HostStartError,
+    admin_headers,
+    host_command,
+    stop_host,
+    wait_for_host,
+)
 from shared.bootstrap import build_app
 from shared.domain.api_keys import ApiKeyRecord, KeySlot, generate_api_key, hash_api_key
 from shared.domain.service import Service
 from tests.e2e.log_privacy import SENT, CapturedLines, app_source_text, findings
 
 INSTITUTION_KEY_HEADER = "Ocp-Apim-Subscription-Key"
+# The internal API's consumers' local tokens (local.settings.sample.json).
+CITIZEN_BACKEND_TOKEN = "local-citizen-backend-token"
+PAYMENT_PLATFORM = {"Authorization": "Bearer local-payment-platform-token"}
 CACHE_TTL = 2
 MAX_ATTEMPTS = 3
 SWEEP_GRACE = 2
@@ -57,9 +66,20 @@ E2E_SETTINGS = {
 class RunningHost:
     base_url: str
     log: Path
+    # The master key header the host's admin endpoints ask for, from loopback too.
+    admin_headers: dict[str, str]
 
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
+
+    def run_function(self, name: str, document: dict[str, Any]) -> requests.Response:
+        """Run a timer or queue function now (`POST /admin/functions/{name}`): 202."""
+        return requests.post(
+            self.url(f"/admin/functions/{name}"),
+            json=document,
+            headers=self.admin_headers,
+            timeout=10,
+        )
 
 
 @pytest.fixture(scope="package", autouse=True)
@@ -116,10 +136,10 @@ def offline_host(local_stack, tmp_path_factory, logs_stay_private) -> Iterator[R
     base_url = f"http://127.0.0.1:{port}"
     try:
         try:
-            wait_for_host(process, port)
+            wait_for_host(process, port, environ=env)
         except HostStartError as exc:
             raise RuntimeError(f"{exc}:\n{log.read_text()}") from exc
-        yield RunningHost(base_url=base_url, log=log)
+        yield RunningHost(base_url=base_url, log=log, admin_headers=admin_headers(env))
     finally:
         stop_host(process)
 
@@ -195,3 +215,8 @@ def wait_processed(host: RunningHost, key: str, fiscal_code: str, message_id: st
             return
         assert time.monotonic() < deadline, f"message {message_id} still ACCEPTED"
         time.sleep(0.2)
+
+
+def citizen_call(fiscal_code: str, token: str = CITIZEN_BACKEND_TOKEN) -> dict[str, str]:
+    """The headers of a citizen API call of the citizen app's back end for this citizen."""
+    return {"Authorization": f"Bearer {token}", "Citizen-Fiscal-Code": fiscal_code}

@@ -12,6 +12,7 @@ from schemathesis import Case, GenerationMode
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from shared.domain.fiscal_code import FISCAL_CODE_PATTERN, check_character
+from shared.entrypoints.citizen_api import CITIZEN_HEADER
 
 SEED = 20261102
 UNEXPECTED_METHODS = ["get", "put", "post", "delete", "patch", "options", "trace"]
@@ -102,3 +103,5 @@ def complete_fiscal_codes(case: Case[Any]) -> None:
         )
     if isinstance(case.body, dict) and "fiscal_code" in case.body:
         case.body["fiscal_code"] = with_check_character(case.body["fiscal_code"])
+    if case.headers and CITIZEN_HEADER in case.headers:
+        case.headers[CITIZEN_HEADER] = with_check_character(case.headers[CITIZEN_HEADER])

@@ -1,4 +1,4 @@
-"""The citizen app's profile API over HTTP through the offline host: the function key, the
+"""The citizen app's profile API over HTTP through the offline host: the consumer token, the
 whole journey register / read / replace, every refusal, and what institutions then see."""
 
 from __future__ import annotations
@@ -11,23 +11,20 @@ import requests
 from shared.bootstrap import build_app
 from shared.domain.api_keys import hash_api_key
 from tests.builders import random_fiscal_code
-from tests.e2e.conftest import expect_problem, register_service
+from tests.e2e.conftest import PAYMENT_PLATFORM, citizen_call, expect_problem, register_service
 
-FUNCTION_KEY = {"x-functions-key": "local-function-key"}
 INSTITUTION_KEY = "Ocp-Apim-Subscription-Key"
+PROFILE = "/api/v1/citizen/profile"
 
 
-def _path(fiscal_code: str) -> str:
-    return f"/api/v1/citizens/{fiscal_code}/profile"
-
-
-def _get(host, fiscal_code: str, headers: dict[str, str] = FUNCTION_KEY) -> requests.Response:
-    return requests.get(host.url(_path(fiscal_code)), headers=headers, timeout=10)
+def _get(host, fiscal_code: str, headers: dict[str, str] | None = None) -> requests.Response:
+    headers = citizen_call(fiscal_code) if headers is None else headers
+    return requests.get(host.url(PROFILE), headers=headers, timeout=10)
 
 
 def _put(host, fiscal_code: str, body: Any, **headers: str) -> requests.Response:
     return requests.put(
-        host.url(_path(fiscal_code)), json=body, headers={**FUNCTION_KEY, **headers}, timeout=10
+        host.url(PROFILE), json=body, headers={**citizen_call(fiscal_code), **headers}, timeout=10
     )
 
 
@@ -63,15 +60,32 @@ def test_register_read_and_replace_a_profile(offline_host):
     assert _get(offline_host, fiscal_code).json() == {**stored, "share_read_status": False}
 
 
-@pytest.mark.parametrize("headers", [{}, {"x-functions-key": "wrong-key"}])
-def test_without_the_function_key_the_host_answers_401(offline_host, headers):
+@pytest.mark.parametrize(
+    "credential",
+    [
+        {},
+        {"x-functions-key": "local-function-key"},
+        {"Authorization": "Bearer nobody-knows-this-token"},
+    ],
+    ids=["none", "function-key", "unknown-token"],
+)
+def test_without_the_citizen_backends_token_the_profile_api_answers_401(offline_host, credential):
     fiscal_code = random_fiscal_code()
-    assert _get(offline_host, fiscal_code, headers=headers).status_code == 401
-    response = requests.put(
-        offline_host.url(_path(fiscal_code)), json={}, headers=headers, timeout=10
-    )
-    assert response.status_code == 401
+    headers = {"Citizen-Fiscal-Code": fiscal_code, **credential}
+    expect_problem(_get(offline_host, fiscal_code, headers=headers), 401)
+    response = requests.put(offline_host.url(PROFILE), json={}, headers=headers, timeout=10)
+    expect_problem(response, 401)
     # AND nothing was registered
+    expect_problem(_get(offline_host, fiscal_code), 404)
+
+
+def test_the_payment_platforms_token_may_not_register_or_read_a_citizen(offline_host):
+    fiscal_code = random_fiscal_code()
+    headers = {**PAYMENT_PLATFORM, "Citizen-Fiscal-Code": fiscal_code}
+    expect_problem(
+        requests.put(offline_host.url(PROFILE), json={}, headers=headers, timeout=10), 403
+    )
+    expect_problem(_get(offline_host, fiscal_code, headers=headers), 403)
     expect_problem(_get(offline_host, fiscal_code), 404)
 
 
@@ -81,7 +95,7 @@ def test_a_malformed_fiscal_code_is_400(offline_host):
         _put(offline_host, "not-a-fiscal-code", {}),
     ):
         problem = expect_problem(response, 400)
-        assert [error["pointer"] for error in problem["errors"]] == ["/fiscal_code"]
+        assert [error["pointer"] for error in problem["errors"]] == ["/headers/Citizen-Fiscal-Code"]
 
 
 def test_bad_fields_are_400_listing_each_pointer(offline_host):
@@ -121,9 +135,12 @@ def test_get_of_an_unknown_citizen_is_404(offline_host):
 
 def test_a_body_not_declared_as_json_is_415(offline_host):
     response = requests.put(
-        offline_host.url(_path(random_fiscal_code())),
+        offline_host.url(PROFILE),
         data="reminders=ENABLED",
-        headers={**FUNCTION_KEY, "Content-Type": "application/x-www-form-urlencoded"},
+        headers={
+            **citizen_call(random_fiscal_code()),
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
         timeout=10,
     )
     expect_problem(response, 415)
@@ -131,9 +148,9 @@ def test_a_body_not_declared_as_json_is_415(offline_host):
 
 def test_a_body_over_256_kib_is_413(offline_host):
     response = requests.put(
-        offline_host.url(_path(random_fiscal_code())),
+        offline_host.url(PROFILE),
         data=b'{"x": "' + b"a" * (256 * 1024) + b'"}',
-        headers={**FUNCTION_KEY, "Content-Type": "application/json"},
+        headers={**citizen_call(random_fiscal_code()), "Content-Type": "application/json"},
         timeout=10,
     )
     expect_problem(response, 413)

@@ -2,8 +2,9 @@
 
 As tests/e2e/test_api_fuzz.py does for the institution API: Schemathesis generates valid
 and invalid requests from the document, sends them to the app on the offline host with the
-function key, and checks every answer: never a 5xx; a documented status code, content type,
-headers and body; invalid input refused; no answer without the key. The seed is fixed.
+consumer's token (the citizen back end's on the citizen API, the payment platform's on
+payments), and checks every answer: never a 5xx; a documented status code, content type,
+headers and body; invalid input refused. The seed is fixed.
 
 Random fiscal codes and message ids find nothing but 404s and empty inboxes. So before
 fuzzing, a citizen is registered and sent a few messages (payment notices, a PDF), and
@@ -32,12 +33,19 @@ from shared.bootstrap import build_app
 from shared.domain.fiscal_code import check_character
 from shared.domain.inbox_paging import continuation_token
 from shared.domain.service import Tier
+from shared.entrypoints.citizen_api import CITIZEN_HEADER
 from shared.services.onboarding import register_citizen
 from tests.builders import FISCAL_CODE, an_attachment, message_body
-from tests.e2e.conftest import register_service, send_message, wait_processed
+from tests.e2e.conftest import (
+    CITIZEN_BACKEND_TOKEN,
+    PAYMENT_PLATFORM,
+    register_service,
+    send_message,
+    wait_processed,
+)
 from tests.e2e.fuzzing import complete_fiscal_codes, fuzzing_schema
 
-FUNCTION_KEY = {"x-functions-key": "local-function-key"}
+CITIZEN_BACKEND = {"Authorization": f"Bearer {CITIZEN_BACKEND_TOKEN}"}
 DOCUMENT = PROJECT_ROOT / "docs" / "openapi-internal.yaml"
 MAX_EXAMPLES = 40
 # The citizen fuzzing is steered to: fixed, so each run sends the same requests.
@@ -105,16 +113,16 @@ def _steer(case: Case[Any], inbox: FuzzInbox) -> bool:
 
     The document's example citizen is other tests' citizen: fuzzing writes to its own.
     """
-    params = case.path_parameters
+    headers, params = case.headers, case.path_parameters
     steered = False
-    if params and "fiscal_code" in params:
-        pick = _pick(params)
-        if params["fiscal_code"] == FISCAL_CODE or (
-            _is_valid_at(case, ParameterLocation.PATH) and pick % 2 == 0
+    if headers and CITIZEN_HEADER in headers:
+        pick = _pick(headers.get(CITIZEN_HEADER), params)
+        if headers[CITIZEN_HEADER] == FISCAL_CODE or (
+            _is_valid_at(case, ParameterLocation.HEADER) and pick % 2 == 0
         ):
-            params["fiscal_code"] = inbox.fiscal_code
+            headers[CITIZEN_HEADER] = inbox.fiscal_code
             steered = True
-        if steered and "id" in params and _is_valid_at(case, ParameterLocation.PATH):
+        if steered and params and "id" in params and _is_valid_at(case, ParameterLocation.PATH):
             params["id"] = inbox.message_ids[pick // 2 % len(inbox.message_ids)]
     query = case.query
     if query and "continuation_token" in query and _is_valid_at(case, ParameterLocation.QUERY):
@@ -124,9 +132,9 @@ def _steer(case: Case[Any], inbox: FuzzInbox) -> bool:
             query["continuation_token"] = continuation_token(before)
     body = case.body
     if isinstance(body, dict) and _is_valid_at(case, ParameterLocation.BODY) and _pick(body) % 2:
-        if "fiscal_code" in body and params:
-            # A profile's own fiscal code, when sent, must be the one in the path.
-            body["fiscal_code"] = params["fiscal_code"]
+        if "fiscal_code" in body and headers and CITIZEN_HEADER in headers:
+            # A profile's own fiscal code, when sent, must be the header's.
+            body["fiscal_code"] = headers[CITIZEN_HEADER]
         if "notice_number" in body:
             body.update(payee_fiscal_code=PAYEE, notice_number=inbox.notice_number)
             steered = True
@@ -139,7 +147,8 @@ def test_every_answer_is_documented_and_none_is_a_server_error(
 ) -> None:
     complete_fiscal_codes(case)
     steered = _steer(case, fuzz_inbox)
-    response = case.call_and_validate(base_url=offline_host.url("/api"), headers=FUNCTION_KEY)
+    credential = PAYMENT_PLATFORM if case.path == "/v1/payments" else CITIZEN_BACKEND
+    response = case.call_and_validate(base_url=offline_host.url("/api"), headers=credential)
     if steered and case.method.upper() == case.operation.method.upper():
         answers[case.operation.label].add(response.status_code)
 
@@ -147,11 +156,11 @@ def test_every_answer_is_documented_and_none_is_a_server_error(
 def test_fuzzing_reached_the_citizens_data(answers):
     # Each operation answered a steered case with success at least once.
     assert {operation: bool(statuses & {200, 201}) for operation, statuses in answers.items()} == {
-        "GET /v1/citizens/{fiscal_code}/profile": True,
-        "PUT /v1/citizens/{fiscal_code}/profile": True,
-        "GET /v1/citizens/{fiscal_code}/messages": True,
-        "GET /v1/citizens/{fiscal_code}/messages/{id}": True,
-        "PATCH /v1/citizens/{fiscal_code}/messages/{id}": True,
+        "GET /v1/citizen/profile": True,
+        "PUT /v1/citizen/profile": True,
+        "GET /v1/citizen/messages": True,
+        "GET /v1/citizen/messages/{id}": True,
+        "PATCH /v1/citizen/messages/{id}": True,
         "POST /v1/payments": True,
     }, dict(answers)
 
@@ -167,7 +176,7 @@ def test_a_paid_at_with_no_time_in_utc_is_refused_as_documented(offline_host, pa
     response = (
         schema["/v1/payments"]["POST"]
         .Case(body=body)
-        .call_and_validate(base_url=offline_host.url("/api"), headers=FUNCTION_KEY)
+        .call_and_validate(base_url=offline_host.url("/api"), headers=PAYMENT_PLATFORM)
     )
     # THEN it is a documented 400 naming paid_at, not a 500
     assert response.status_code == 400, response.text

@@ -1,4 +1,5 @@
-"""POST /api/v1/payments over HTTP through the offline host, with its function key."""
+"""POST /api/v1/payments over HTTP through the offline host, with the payment platform's
+token."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.conftest import expect_problem
+from tests.e2e.conftest import PAYMENT_PLATFORM, citizen_call, expect_problem
 
-FUNCTION_KEY = {"x-functions-key": "local-function-key"}
+FUNCTION_KEY = PAYMENT_PLATFORM
 JSON = {"Content-Type": "application/json"}
 
 
@@ -58,13 +59,20 @@ def test_bad_fields_get_a_400_listing_their_pointers(offline_host):
 
 
 @pytest.mark.parametrize(
-    "headers",
-    [JSON, {**JSON, "x-functions-key": "wrong-key"}],
-    ids=["missing key", "wrong key"],
+    ("headers", "status"),
+    [
+        (JSON, 401),
+        ({**JSON, "x-functions-key": "local-function-key"}, 401),
+        ({**JSON, "Authorization": "Bearer nobody-knows-this-token"}, 401),
+        # The citizen app's back end may not record a payment.
+        ({**JSON, **citizen_call("RSSMRA80A01H501U")}, 403),
+    ],
+    ids=["no token", "function key", "unknown token", "citizen back end's token"],
 )
-def test_a_missing_or_wrong_function_key_gets_401_and_records_nothing(offline_host, headers):
+def test_only_the_payment_platform_records_payments(offline_host, headers, status):
     body = json.dumps(_event()).encode()
-    assert _post(offline_host, body, headers=headers).status_code == 401
+    expect_problem(_post(offline_host, body, headers=headers), status)
+    # AND nothing was recorded: the platform's own report of the notice is the first
     assert _post(offline_host, body).status_code == 201
 
 

@@ -16,10 +16,14 @@ import requests
 from shared.domain.attachments import MAX_ATTACHMENT_BYTES
 from shared.domain.service import Tier
 from tests.builders import a_pdf, an_attachment, message_body, random_fiscal_code
-from tests.e2e.conftest import ATTACHMENT_LINK_SECONDS, register_service
+from tests.e2e.conftest import (
+    ATTACHMENT_LINK_SECONDS,
+    PAYMENT_PLATFORM,
+    citizen_call,
+    register_service,
+)
 
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
-FUNCTION_KEY = {"x-functions-key": "local-function-key"}
 PAYEE = "01234567890"
 SETTLE_TIMEOUT_SECONDS = 15.0
 
@@ -30,9 +34,9 @@ def _notice_number() -> str:
 
 def _register_citizen(host, fiscal_code: str, **profile: Any) -> None:
     response = requests.put(
-        host.url(f"/api/v1/citizens/{fiscal_code}/profile"),
+        host.url("/api/v1/citizen/profile"),
         json=profile,
-        headers=FUNCTION_KEY,
+        headers=citizen_call(fiscal_code),
         timeout=10,
     )
     assert response.status_code in (200, 201), response.text
@@ -69,8 +73,14 @@ def _processed(host, key: str, fiscal_code: str, message_id: str) -> dict[str, A
 
 
 def _citizen(host, method: str, path: str, **kwargs: Any) -> requests.Response:
+    """A citizen API call; `path` is `/{fiscal_code}/...`, the code going in the header."""
+    _, fiscal_code, rest = path.split("/", 2)
     return requests.request(
-        method, host.url(f"/api/v1/citizens{path}"), headers=FUNCTION_KEY, timeout=10, **kwargs
+        method,
+        host.url(f"/api/v1/citizen/{rest}"),
+        headers=citizen_call(fiscal_code),
+        timeout=10,
+        **kwargs,
     )
 
 
@@ -164,7 +174,7 @@ def test_the_premium_journey_from_sending_to_read_and_paid(offline_host, premium
     event = {"payee_fiscal_code": PAYEE, "notice_number": notice, "paid_at": paid_at.isoformat()}
     for expected in (201, 200):
         paid = requests.post(
-            offline_host.url("/api/v1/payments"), json=event, headers=FUNCTION_KEY, timeout=10
+            offline_host.url("/api/v1/payments"), json=event, headers=PAYMENT_PLATFORM, timeout=10
         )
         assert paid.status_code == expected, paid.text
 
@@ -191,7 +201,7 @@ def test_a_payment_reported_before_the_message_arrives_counts(offline_host, prem
         "paid_at": datetime.now(UTC).isoformat(),
     }
     paid = requests.post(
-        offline_host.url("/api/v1/payments"), json=event, headers=FUNCTION_KEY, timeout=10
+        offline_host.url("/api/v1/payments"), json=event, headers=PAYMENT_PLATFORM, timeout=10
     )
     assert paid.status_code == 201, paid.text
     # WHEN its message arrives afterwards

@@ -130,9 +130,7 @@ def test_a_message_whose_enqueue_was_lost_is_sent_again_by_the_sweeper(offline_h
     time.sleep(SWEEP_GRACE + 1.5)
     assert _status(offline_host, key, location)["status"] == "ACCEPTED"
     # WHEN the sweeper runs
-    response = requests.post(
-        offline_host.url("/admin/functions/SweepAcceptedMessages"), json={}, timeout=10
-    )
+    response = offline_host.run_function("SweepAcceptedMessages", {})
     assert response.status_code == 202
     # THEN the message is delivered
     _wait_for(offline_host, key, location, "PROCESSED")

@@ -8,8 +8,6 @@ import time
 import uuid
 from datetime import timedelta
 
-import requests
-
 from shared.adapters.push_queue import queue_push_sender
 from shared.adapters.queues import queue_client
 from shared.bootstrap import build_app
@@ -26,9 +24,7 @@ WAIT_SECONDS = 20.0
 
 
 def _fire(offline_host) -> None:
-    response = requests.post(
-        offline_host.url("/admin/functions/ReminderTimer"), json={}, timeout=10
-    )
+    response = offline_host.run_function("ReminderTimer", {})
     assert response.status_code == 202, response.text
 
 

@@ -160,7 +160,10 @@ def test_bad_paging_parameters_are_a_400_naming_them(citizen, params, pointers):
 
 def test_a_malformed_fiscal_code_is_a_400():
     response = _inbox("RSSMRA80A01H501X")
-    assert (response.status_code, _problem_pointers(response)) == (400, ["/fiscal_code"])
+    assert (response.status_code, _problem_pointers(response)) == (
+        400,
+        ["/headers/Citizen-Fiscal-Code"],
+    )
 
 
 def test_opening_a_message_shows_it_whole_and_makes_it_received(app, service_id, citizen):

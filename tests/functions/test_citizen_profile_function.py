@@ -77,7 +77,7 @@ def test_get_of_an_unregistered_citizen_is_a_404_problem(local_stack):
 def test_a_malformed_fiscal_code_is_a_400_problem_for_get_and_put(local_stack):
     for response in (_get("RSSMRA80A01H501X"), _put("RSSMRA80A01H501X")):
         problem = _problem(response, 400)
-        assert [error["pointer"] for error in problem["errors"]] == ["/fiscal_code"]
+        assert [error["pointer"] for error in problem["errors"]] == ["/headers/Citizen-Fiscal-Code"]
 
 
 def test_bad_fields_are_a_400_problem_naming_each_and_storing_nothing(local_stack):

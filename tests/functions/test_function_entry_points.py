@@ -114,7 +114,8 @@ def test_another_service_gets_404_for_a_message_it_did_not_send(local_stack, sen
     response = _get(other_sender.key, message_id)
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
-    assert _get(sender.key, "01JCZ00000000000000000NONE").status_code == 404
+    assert _get(sender.key, "01JCZ000000000000000000000").status_code == 404
+    assert _get(sender.key, "01JCZ00000000000000000NONE").status_code == 400  # not an id
 
 
 def test_invalid_body_gets_a_400_problem_naming_every_field(local_stack, sender):

@@ -13,8 +13,8 @@ import PaymentEvents
 from shared import bootstrap
 from shared.domain.message import MessageContent, Payee, PaymentData
 from shared.entrypoints.institution_api import MAX_BODY_BYTES
-from shared.services.payment_status import paid_at_of
-from tests.builders import MARKDOWN, SUBJECT, a_message
+from shared.services.payment_status import notice_status_of
+from tests.builders import MARKDOWN, SUBJECT, a_message, a_service
 from tests.events import function_context, http_request, load_event
 
 PROBLEM = "application/problem+json"
@@ -108,7 +108,9 @@ def test_a_message_with_a_paid_notice_reads_as_paid(local_stack):
     )
     content = MessageContent(subject=SUBJECT, markdown=MARKDOWN, payment_data=payment_data)
     message = a_message().model_copy(update={"content": content})
-    # THEN it is paid at the reported time
-    paid_at = paid_at_of(message, payments=bootstrap.app().payments)
-    assert paid_at is not None
-    assert paid_at.isoformat() == "2026-11-22T10:00:00+00:00"
+    # THEN it is paid at the reported time, for a sender of the payee's organization
+    sender = a_service(organization_fiscal_code=event["payee_fiscal_code"])
+    status = notice_status_of(message, sender=sender, payments=bootstrap.app().payments)
+    assert status is not None
+    assert status.paid_at is not None
+    assert status.paid_at.isoformat() == "2026-11-22T10:00:00+00:00"

@@ -23,6 +23,7 @@ DORMANT_SCHEDULE = "0 0 0 1 1 *"
 START_TIMEOUT_SECONDS = 30.0
 FUNCTION_KEY = "local-function-key"
 MASTER_KEY = "local-master-key"
+ADMIN_HEADERS = {"x-functions-key": MASTER_KEY}
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,10 @@ class RunningHost:
             return Reply(response.status, dict(response.getheaders()), response.read())
         finally:
             connection.close()
+
+    def admin(self, method: str, path: str, body: bytes | None = None) -> Reply:
+        """A call to the admin API (`/admin/...`), with the master key it asks for."""
+        return self.request(method, path, body=body, headers=ADMIN_HEADERS)
 
     def stop(self, timeout: float = 20.0) -> int:
         """Send SIGINT, as Ctrl-C does, and return the exit code."""

@@ -107,6 +107,19 @@ def test_keep_alive_serves_several_requests_on_one_connection(sample_host: Runni
         connection.close()
 
 
+def test_a_content_length_of_thousands_of_digits_is_a_413_not_a_dropped_connection(
+    sample_host: RunningHost,
+) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", sample_host.port, timeout=10)
+    try:
+        connection.putrequest("POST", "/api/async-echo")
+        connection.putheader("Content-Length", "9" * 5000)
+        connection.endheaders()
+        assert connection.getresponse().status == 413
+    finally:
+        connection.close()
+
+
 def test_body_over_100_mib_is_refused_with_413(sample_host: RunningHost) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", sample_host.port, timeout=10)
     try:
@@ -121,7 +134,7 @@ def test_body_over_100_mib_is_refused_with_413(sample_host: RunningHost) -> None
 def test_function_that_failed_to_import_is_reported_and_not_served(
     sample_host: RunningHost,
 ) -> None:
-    status = sample_host.request("GET", "/admin/host/status").json()
+    status = sample_host.admin("GET", "/admin/host/status").json()
     assert status["state"] == "Running"
     assert any("BrokenImport" in error and "ImportError" in error for error in status["errors"])
     assert sample_host.request("GET", "/api/broken").status == 404

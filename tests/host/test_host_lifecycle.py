@@ -17,6 +17,8 @@ from azure.storage.blob import ContainerClient
 from infra.local.emulators import PROJECT_ROOT
 from tests.host.running_host import (
     DORMANT_SCHEDULE,
+    FUNCTION_KEY,
+    MASTER_KEY,
     SAMPLE_APP,
     Reply,
     RunningHost,
@@ -38,9 +40,28 @@ def ticks(connection_string: str, host: RunningHost) -> list[dict[str, object]]:
 
 
 def test_status_answers_running_once_started(sample_host: RunningHost) -> None:
-    reply = sample_host.request("GET", "/admin/host/status")
+    reply = sample_host.admin("GET", "/admin/host/status")
     assert reply.status == 200
     assert reply.json()["state"] == "Running"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"x-functions-key": FUNCTION_KEY}, {"x-functions-key": "not-the-master-key"}],
+    ids=["no key", "function key", "wrong key"],
+)
+def test_admin_calls_from_loopback_need_the_master_key(
+    sample_host: RunningHost, headers: dict[str, str]
+) -> None:
+    # GIVEN a caller on the host's own machine without the master key
+    # WHEN it asks for the status or to run a timer THEN both are refused
+    assert sample_host.request("GET", "/admin/host/status", headers=headers).status == 401
+    run = sample_host.request("POST", "/admin/functions/Tick", body=b"{}", headers=headers)
+    assert run.status == 401
+
+
+def test_the_master_key_is_taken_from_the_query_too(sample_host: RunningHost) -> None:
+    assert sample_host.request("GET", f"/admin/host/status?code={MASTER_KEY}").status == 200
 
 
 def test_admin_call_fires_a_timer_function_now(
@@ -49,23 +70,23 @@ def test_admin_call_fires_a_timer_function_now(
     # GIVEN Tick, whose schedule will not fire during the test
     assert ticks(storage_connection_string, sample_host) == []
     # WHEN the admin API is asked to run it THEN it answers 202 and the timer runs
-    reply = sample_host.request("POST", "/admin/functions/Tick", body=b"{}")
+    reply = sample_host.admin("POST", "/admin/functions/Tick", body=b"{}")
     assert reply.status == 202
     wait_until(lambda: ticks(storage_connection_string, sample_host))
     assert ticks(storage_connection_string, sample_host) == [{"past_due": False}]
 
 
 def test_admin_call_for_an_unknown_function_is_404(sample_host: RunningHost) -> None:
-    assert sample_host.request("POST", "/admin/functions/NoSuchFunction").status == 404
-    assert sample_host.request("POST", "/admin/functions/BrokenImport").status == 404
+    assert sample_host.admin("POST", "/admin/functions/NoSuchFunction").status == 404
+    assert sample_host.admin("POST", "/admin/functions/BrokenImport").status == 404
 
 
 def test_admin_call_for_an_http_function_is_400(sample_host: RunningHost) -> None:
-    assert sample_host.request("POST", "/admin/functions/EchoItem").status == 400
+    assert sample_host.admin("POST", "/admin/functions/EchoItem").status == 400
 
 
 def test_admin_call_with_a_body_that_is_not_json_is_400(sample_host: RunningHost) -> None:
-    assert sample_host.request("POST", "/admin/functions/Tick", body=b"{oops").status == 400
+    assert sample_host.admin("POST", "/admin/functions/Tick", body=b"{oops").status == 400
 
 
 def test_timer_fires_on_its_schedule(storage_connection_string: str, tmp_path: Path) -> None:

@@ -178,7 +178,7 @@ def test_admin_call_runs_a_queue_function_with_the_input_as_body(
     sample_host: RunningHost, storage_connection_string: str
 ) -> None:
     body = f"admin {uuid.uuid4()}"
-    reply = sample_host.request(
+    reply = sample_host.admin(
         "POST", "/admin/functions/RecordWork", body=json.dumps({"input": body}).encode()
     )
     assert reply.status == 202

@@ -26,7 +26,9 @@ def test_a_quick_report_has_every_benchmark_with_ratios_and_a_chart(local_stack,
         quick_plan(), where, tmp_path / "results", quick=True, today="2026-01-02"
     )
 
-    # THEN one JSON document holds every benchmark, each ran, met its bar, and has ratios
+    # THEN one JSON document holds every benchmark, each ran and has ratios; the bars that
+    # are times (CreateMessage's CPU, the reminders') are the full run's to judge: a quick
+    # run's few hundred samples on a shared machine say nothing about them.
     assert json_path == tmp_path / "results" / "2026-01-02-quick.json"
     report = json.loads(json_path.read_text(encoding="utf-8"))
     assert set(report["benchmarks"]) == set(NAMES)
@@ -36,13 +38,13 @@ def test_a_quick_report_has_every_benchmark_with_ratios_and_a_chart(local_stack,
             # Tiny sizes make the time ratio noise: the quick run checks the correctness
             # (every due reminder sent, once), the full run the bar.
             assert section["result"]["failures"] == [], section["result"]["failures"]
-        else:
+        elif name != "create_message_cpu":
             assert section["ok"] is True, name
         assert section["options"], name
         assert section["ratios"], name
         assert all(value > 0 for value in section["ratios"].values()), (name, section["ratios"])
         assert section["result"], name
-    assert set(report["failures"]) <= {"reminders"}
+    assert set(report["failures"]) <= {"reminders", "create_message_cpu"}
     assert report["quick"] is True
     # AND the pipeline's ratios are to its floor, processing included when it ran
     benchmarks = report["benchmarks"]

@@ -18,6 +18,7 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
 from shared.domain.attachments import AttachmentInput
+from shared.domain.consumers import INTERNAL_FUNCTIONS, Consumer
 from shared.domain.errors import ValidationError
 from shared.domain.fiscal_code import FISCAL_CODE_PATTERN
 from shared.domain.idempotency import MAX_KEY_LENGTH, check_idempotency_key
@@ -54,6 +55,8 @@ IO_OPERATIONS = {
     ("POST", "/v1/messages/{fiscal_code}"): "submitMessageforUser",
     ("POST", "/v1/messages"): "submitMessageforUserWithFiscalCodeInBody",
     ("GET", "/v1/messages/{fiscal_code}/{id}"): "getMessage",
+    # Postino's addition: the same, with no fiscal code in the URL.
+    ("GET", "/v1/messages/{id}"): "getMessageById",
     ("GET", "/v1/profiles/{fiscal_code}"): "getProfile",
     ("POST", "/v1/profiles"): "getProfileByPOST",
 }
@@ -200,14 +203,19 @@ def test_route_templates_expand_to_the_paths_they_answer(route, paths):
     assert expand_route(route) == paths
 
 
-def function_routes(auth_level: str) -> set[tuple[str, str]]:
-    """(method, path) of every HTTP function with this authLevel: the institution API is
-    `anonymous` (the code checks the service's key), the internal API `function`."""
+def function_routes(*, internal: bool, consumer: Consumer | None = None) -> set[tuple[str, str]]:
+    """(method, path) of every HTTP function of the internal API (INTERNAL_FUNCTIONS; of one
+    consumer's when given) or of the institution API (all the others)."""
     routes: set[tuple[str, str]] = set()
     for config in sorted(ROOT.glob("*/function.json")):
+        name = config.parent.name
+        if (name in INTERNAL_FUNCTIONS) != internal:
+            continue
+        if consumer is not None and INTERNAL_FUNCTIONS.get(name) is not consumer:
+            continue
         bindings = json.loads(config.read_text(encoding="utf-8"))["bindings"]
         for binding in bindings:
-            if binding["type"] != "httpTrigger" or binding.get("authLevel") != auth_level:
+            if binding["type"] != "httpTrigger":
                 continue
             # No `methods` means every method, which no document of this API should claim.
             methods = binding.get("methods") or HTTP_METHODS
@@ -219,7 +227,7 @@ def function_routes(auth_level: str) -> set[tuple[str, str]]:
 
 def test_every_http_route_of_the_functions_is_documented_and_nothing_else():
     documented = {(method, path) for method, path, _ in _operations()}
-    routes = function_routes("anonymous")
+    routes = function_routes(internal=False)
     assert routes
     assert sorted(routes - documented) == [], "routes missing from docs/openapi.yaml"
     assert sorted(documented - routes) == [], "documented paths no function serves"

@@ -60,6 +60,7 @@ def test_the_app_has_the_functions_of_the_design():
         "CitizenProfile",
         "CreateMessage",
         "GetMessageStatus",
+        "GetMessageStatusById",
         "GetProfile",
         "GetProfileByPost",
         "PaymentEvents",

@@ -16,13 +16,16 @@ from shared.domain.attachments import (
     looks_like_pdf,
     sanitize_name,
 )
+from shared.domain.base64_text import Base64Text
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 
 def _attachment(data: bytes = PDF, name: str = "avviso.pdf") -> AttachmentInput:
     return AttachmentInput(
-        name=name, content_type="application/pdf", content=base64.b64encode(data).decode()
+        name=name,
+        content_type="application/pdf",
+        content=Base64Text(base64.b64encode(data).decode()),
     )
 
 
@@ -120,7 +123,9 @@ def test_a_sixth_attachment_is_too_many():
 
 def test_an_attachment_over_10_mib_points_at_its_content():
     big = AttachmentInput(
-        name="big.pdf", content_type="application/pdf", content=_padded(MAX_ATTACHMENT_BYTES + 1)
+        name="big.pdf",
+        content_type="application/pdf",
+        content=Base64Text(_padded(MAX_ATTACHMENT_BYTES + 1)),
     )
     errors = attachment_errors([_attachment(), big])
     assert [(e.code, e.pointer) for e in errors] == [
@@ -130,14 +135,18 @@ def test_an_attachment_over_10_mib_points_at_its_content():
 
 def test_attachments_over_20_mib_in_all_are_refused_even_if_each_is_allowed():
     each = AttachmentInput(
-        name="a.pdf", content_type="application/pdf", content=_padded(MAX_ATTACHMENT_BYTES)
+        name="a.pdf",
+        content_type="application/pdf",
+        content=Base64Text(_padded(MAX_ATTACHMENT_BYTES)),
     )
     errors = attachment_errors([each, each, _attachment()])
     assert [(e.code, e.pointer) for e in errors] == [("too_large", "/content/attachments")]
 
 
 def test_bad_base64_and_an_unusable_name_are_both_reported():
-    broken = AttachmentInput(name="...", content_type="application/pdf", content="not base64!")
+    broken = AttachmentInput(
+        name="...", content_type="application/pdf", content=Base64Text("not base64!")
+    )
     errors = attachment_errors([broken])
     assert sorted(e.pointer for e in errors) == [
         "/content/attachments/0/content",

@@ -105,7 +105,7 @@ def test_a_read_and_paid_message_reports_all_four_times(ports):
     received, read = SENT + timedelta(hours=1), SENT + timedelta(hours=2)
     stored = ports.messages.add(message.received(received).read(read))
     paid = SENT + timedelta(days=1)
-    ports.payments.record(
+    ports.payments.add(
         Payment.model_validate(
             {
                 "id": f"{PAYEE}:{NOTICE}",

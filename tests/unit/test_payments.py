@@ -14,14 +14,15 @@ from shared.domain.errors import ValidationError
 from shared.domain.message import MessageContent, Payee, PaymentData
 from shared.domain.payment import (
     MAX_CLOCK_SKEW,
-    Payment,
+    NoticeStatus,
     PaymentEvent,
+    applied,
     payment_id,
     validate_payment_event,
 )
-from shared.services.payment_status import paid_at_of
+from shared.services.payment_status import notice_status_of
 from shared.services.record_payment import record_payment
-from tests.builders import FISCAL_CODE, MARKDOWN, SUBJECT, a_message
+from tests.builders import FISCAL_CODE, MARKDOWN, SUBJECT, a_message, a_service
 from tests.fakes import FakeClock, FakePaymentRepository
 
 PAYEE = "01234567890"
@@ -140,7 +141,8 @@ def test_the_payment_id_is_the_payee_and_the_notice():
 
 def test_a_reported_payment_is_keyed_by_its_notice_and_stamped_with_now():
     event = validate_payment_event(_json(_event()), now=NOW)
-    payment = Payment.reported(event, NOW)
+    payment = applied(event, None, NOW)
+    assert payment is not None
     assert payment.id == payment_id(PAYEE, NOTICE)
     assert (payment.paid_at, payment.recorded_at) == (event.paid_at, NOW)
 
@@ -234,27 +236,33 @@ def _message_with_notice(payee: str | None = PAYEE, notice: str = NOTICE):
     return a_message(fiscal_code=FISCAL_CODE).model_copy(update={"content": content})
 
 
-def test_a_message_without_a_notice_has_no_paid_time(payments, clock):
+# The sender of these messages: its organization is the payee, PAYEE.
+SENDER = a_service()
+
+
+def test_a_message_without_a_notice_has_no_notice_status(payments, clock):
     record_payment(_json(_event()), payments=payments, clock=clock)
-    assert paid_at_of(a_message(), payments=payments) is None
+    assert notice_status_of(a_message(), sender=SENDER, payments=payments) is None
 
 
-def test_a_message_whose_notice_is_unpaid_has_no_paid_time(payments):
-    assert paid_at_of(_message_with_notice(), payments=payments) is None
+def test_a_message_whose_notice_is_unpaid_is_not_paid(payments):
+    status = notice_status_of(_message_with_notice(), sender=SENDER, payments=payments)
+    assert status == NoticeStatus(paid_at=None)
 
 
 def test_a_message_whose_notice_was_paid_reads_as_paid(payments, clock):
     record_payment(_json(_event()), payments=payments, clock=clock)
-    assert paid_at_of(_message_with_notice(), payments=payments) == datetime(
-        2026, 11, 22, 10, 0, tzinfo=UTC
-    )
+    status = notice_status_of(_message_with_notice(), sender=SENDER, payments=payments)
+    assert status == NoticeStatus(paid_at=datetime(2026, 11, 22, 10, 0, tzinfo=UTC))
 
 
 def test_a_payment_of_the_same_notice_number_to_another_payee_does_not_count(payments, clock):
     record_payment(_json(_event(payee_fiscal_code=OTHER_PAYEE)), payments=payments, clock=clock)
-    assert paid_at_of(_message_with_notice(), payments=payments) is None
+    status = notice_status_of(_message_with_notice(), sender=SENDER, payments=payments)
+    assert status == NoticeStatus(paid_at=None)
 
 
-def test_a_message_with_a_notice_but_no_payee_has_no_paid_time(payments, clock):
+def test_a_message_with_a_notice_but_no_payee_has_no_notice_status(payments, clock):
     record_payment(_json(_event()), payments=payments, clock=clock)
-    assert paid_at_of(_message_with_notice(payee=None), payments=payments) is None
+    message = _message_with_notice(payee=None)
+    assert notice_status_of(message, sender=SENDER, payments=payments) is None

@@ -94,6 +94,7 @@ class World:
         level: FeatureLevel = FeatureLevel.ADVANCED,
         due: datetime | None = None,
         payment: bool = False,
+        payee: str = PAYEE,
     ) -> Message:
         self._ids += 1
         content = MessageContent(
@@ -101,7 +102,7 @@ class World:
             markdown=MARKDOWN,
             due_date=due,
             payment_data=PaymentData(
-                amount=100, notice_number=NOTICE, payee=Payee(fiscal_code=PAYEE)
+                amount=100, notice_number=NOTICE, payee=Payee(fiscal_code=payee)
             )
             if payment
             else None,
@@ -236,7 +237,7 @@ def test_a_payment_between_runs_stops_the_payment_reminders(world):
     world.messages.replace(message.read(PROCESSED))
     world.run(PROCESSED + DAY)  # the timer runs from the start
     world.run(due - 13 * DAY)
-    world.payments.record(
+    world.payments.add(
         Payment.model_validate(
             {
                 "id": f"{PAYEE}:{NOTICE}",

@@ -164,7 +164,7 @@ def test_the_cli_takes_connection_settings_from_the_first_settings_file_only(tmp
     ):
         (tmp_path / name).write_text(json.dumps({"Values": values}), encoding="utf-8")
     monkeypatch.setattr(local_settings, "PROJECT_ROOT", tmp_path)
-    for name in {*azure_values, *sample_values}:
+    for name in {*azure_values, *sample_values, *LOCAL_ONLY_SETTINGS}:
         # Set, then delete: monkeypatch then removes whatever the load adds, after the test.
         monkeypatch.setenv(name, "")
         monkeypatch.delenv(name)

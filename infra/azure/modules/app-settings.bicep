@@ -24,6 +24,8 @@ param notificationHubName string
 param appInsightsConnectionString string
 @description('Premium only: the package blob the app runs from.')
 param packageUrl string
+@description('Networks allowed to call the internal API; empty: any.')
+param internalApiAllowedCidrs array
 
 var settings = {
   // Storage and Cosmos DB reached with the managed identity: URIs, no key.
@@ -53,6 +55,8 @@ var settings = {
   REMINDER_QUIET_HOURS: defaults.REMINDER_QUIET_HOURS
   REMINDER_TIME_ZONE: defaults.REMINDER_TIME_ZONE
   REMINDER_DAILY_CAP: defaults.REMINDER_DAILY_CAP
+  // The internal API's callers' networks (main.bicep's internalApiAllowedCidrs), comma-separated.
+  INTERNAL_API_ALLOWED_CIDRS: join(internalApiAllowedCidrs, ',')
   // The Functions host sends the log lines with it, the app its traces and metrics.
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
 }
@@ -73,8 +77,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' existing = {
 
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   // This resource holds the app settings only; checkov reads it as a whole web app.
-  // checkov:skip=CKV_AZURE_13:Institutions are authenticated by the app (API keys, IO-compatible) and the citizen back end by function keys; App Service Authentication would block both.
-  // checkov:skip=CKV_AZURE_222:The institution API is public by design (IO-compatible); every route needs an API key or a function key.
+  // checkov:skip=CKV_AZURE_13:App Service Authentication is enabled (authsettingsV2 in function-app.bicep) without requiring it for every request: institutions are authenticated by the app (API keys, IO-compatible).
+  // checkov:skip=CKV_AZURE_222:The institution API is public by design (IO-compatible); every route needs an API key or an internal consumer's Entra token.
   // checkov:skip=CKV_AZURE_63:HTTP logging is an App Service web-server log; the Functions host logs requests to Application Insights.
   // checkov:skip=CKV_AZURE_65:Detailed error pages are an App Service web-server feature; errors are problem+json answers, and failures go to Application Insights.
   // checkov:skip=CKV_AZURE_66:Failed request tracing is an App Service web-server log; the Functions host traces to Application Insights.

@@ -1,6 +1,7 @@
 // Cosmos DB (NoSQL): the account, the database and every container of
 // shared/storage_layout.json with its partition key, indexing policy and default TTL.
-// Keys are disabled: the app and operators sign in with Entra ID (data-plane RBAC).
+// Keys are disabled: the app and operators sign in with Entra ID (data-plane RBAC). Every
+// data-plane and control-plane request is logged to Log Analytics (the audit trail).
 
 param location string
 param tags object
@@ -11,6 +12,8 @@ param containers array
 param serverless bool
 param maxThroughput int
 param zoneRedundant bool
+@description('The Log Analytics workspace the audit logs go to.')
+param logAnalyticsWorkspaceId string
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
   name: accountName
@@ -82,6 +85,30 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
     }
   }
 ]
+
+// The audit trail: each data-plane request (operation, container, status, the caller's
+// Entra principal) and each change to the account (keys, network rules, role assignments).
+// Left out on purpose: PartitionKeyStatistics and PartitionKeyRUConsumption record partition
+// key values, which are fiscal codes here, and QueryRuntimeStatistics records query text.
+resource audit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'audit-to-log-analytics'
+  scope: account
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    // Resource-specific tables (CDBDataPlaneRequests, CDBControlPlaneRequests).
+    logAnalyticsDestinationType: 'Dedicated'
+    logs: [
+      {
+        category: 'DataPlaneRequests'
+        enabled: true
+      }
+      {
+        category: 'ControlPlaneRequests'
+        enabled: true
+      }
+    ]
+  }
+}
 
 output name string = account.name
 output endpoint string = account.properties.documentEndpoint

@@ -15,6 +15,9 @@ param planKind string
 param deploymentContainerUrl string
 param maximumInstanceCount int
 param instanceMemoryMB int
+@description('Application (client) id of Postino\'s Microsoft Entra app registration (docs/deploy.md, "The internal API\'s consumers"); empty: no App Service authentication, and the app refuses every internal API call.')
+param entraApiClientId string = ''
+param entraTenantId string = subscription().tenantId
 
 var isFlex = planKind == 'flex'
 
@@ -39,7 +42,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 }
 
 resource app 'Microsoft.Web/sites@2024-04-01' = {
-  // checkov:skip=CKV_AZURE_222:The institution API is public by design (IO-compatible); every route needs an API key or a function key.
+  // checkov:skip=CKV_AZURE_222:The institution API is public by design (IO-compatible); every route needs an API key or an internal consumer's Entra token.
   // checkov:skip=CKV_AZURE_212:Flex Consumption scales from zero and Premium keeps one warm instance; failover capacity comes from scale-out, not a fixed count.
   // checkov:skip=CKV_AZURE_213:The app has no health endpoint to probe; the platform restarts a failed host, and failures show in Application Insights.
   name: appName
@@ -53,7 +56,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     clientAffinityEnabled: false
-    // checkov:skip=CKV_AZURE_17:Institutions authenticate with API keys (IO-compatible API) and the citizen back end with function keys; client certificates are not part of the contract.
+    // checkov:skip=CKV_AZURE_17:Institutions authenticate with API keys (IO-compatible API) and the internal API's consumers with Entra tokens; client certificates are not part of the contract.
     clientCertEnabled: false
     // Flex Consumption takes its runtime, scale and package location here; Premium does not.
     functionAppConfig: isFlex ? {
@@ -100,6 +103,53 @@ resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@
   name: 'scm'
   properties: {
     allow: false
+  }
+}
+
+// App Service authentication: validates the Microsoft Entra tokens of the internal API's
+// consumers and hands the app their claims (X-MS-CLIENT-PRINCIPAL, which callers cannot
+// set). Anonymous requests still reach the app: the institution API authenticates its own
+// API keys, and the app requires an app role on every internal route.
+resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(entraApiClientId)) {
+  // checkov reads every sites/config as the site's web settings; this one is authsettingsV2,
+  // which holds none of them (they are set in siteConfig and app-settings.bicep).
+  // checkov:skip=CKV_AZURE_13:This resource is the App Service Authentication; it is not required for every request because institutions authenticate with the app's API keys (IO-compatible).
+  // checkov:skip=CKV_AZURE_222:Not a network setting (authsettingsV2); the institution API is public by design.
+  // checkov:skip=CKV_AZURE_63:Not a logging setting (authsettingsV2); see app-settings.bicep.
+  // checkov:skip=CKV_AZURE_65:Not a logging setting (authsettingsV2); see app-settings.bicep.
+  // checkov:skip=CKV_AZURE_66:Not a logging setting (authsettingsV2); see app-settings.bicep.
+  // checkov:skip=CKV_AZURE_80:Not a runtime setting (authsettingsV2); a Python app has no .NET Framework.
+  // checkov:skip=CKV_AZURE_88:Not a storage setting (authsettingsV2); see app-settings.bicep.
+  parent: app
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: false
+      unauthenticatedClientAction: 'AllowAnonymous'
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: entraApiClientId
+          openIdIssuer: 'https://sts.windows.net/${entraTenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            'api://${entraApiClientId}'
+            entraApiClientId
+          ]
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
+    }
   }
 }
 

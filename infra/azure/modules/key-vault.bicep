@@ -1,6 +1,7 @@
 // Key Vault for what must stay secret: the citizen hash key and the notification hub's
 // connection string. RBAC authorization only (no access policies); the app reads secrets
-// through Key Vault references with its managed identity (Key Vault Secrets User).
+// through Key Vault references with its managed identity (Key Vault Secrets User). Every
+// access is logged to Log Analytics.
 
 param location string
 param tags object
@@ -9,6 +10,8 @@ param vaultName string
 param purgeProtection bool
 @secure()
 param citizenHashKey string
+@description('The Log Analytics workspace the audit logs go to.')
+param logAnalyticsWorkspaceId string
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   // checkov:skip=CKV_AZURE_110:Purge protection is on in prod (main.prod.bicepparam); a dev vault must be purgeable so the environment can be thrown away and recreated under the same name.
@@ -44,6 +47,22 @@ resource citizenHashKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   properties: {
     value: citizenHashKey
     contentType: 'text/plain'
+  }
+}
+
+// The audit trail: every access to the vault and its secrets (who read the hash key, when),
+// allowed or refused. The secrets' values are never logged.
+resource audit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'audit-to-log-analytics'
+  scope: vault
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        categoryGroup: 'audit'
+        enabled: true
+      }
+    ]
   }
 }
 

@@ -1,6 +1,7 @@
 // Logs and metrics: a Log Analytics workspace and the Application Insights component the
 // Functions host (log lines) and the app (traces and metrics) write to
-// (APPLICATIONINSIGHTS_CONNECTION_STRING).
+// (APPLICATIONINSIGHTS_CONNECTION_STRING). The workspace also holds the audit logs of
+// Storage, Cosmos DB and Key Vault (their diagnostic settings).
 
 param location string
 param tags object
@@ -32,4 +33,5 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
 }
 
 output appInsightsName string = appInsights.name
+output workspaceId string = workspace.id
 output connectionString string = appInsights.properties.ConnectionString

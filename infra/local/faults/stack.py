@@ -301,7 +301,7 @@ class FaultyStack:
         self._process = process
         started = time.monotonic()
         try:
-            wait_for_host(process, self._host_port)
+            wait_for_host(process, self._host_port, environ=self._host_env)
         except HostStartError as exc:
             raise HostStartError(f"{exc}; see {self.host_log}") from exc
         logger.info(

@@ -1,13 +1,13 @@
 """The admin endpoints Core Tools offers locally.
 
 ``GET /admin/host/status`` reports the state; ``POST /admin/functions/{name}`` with an
-optional ``{"input": "..."}`` body runs a non-HTTP function now and answers 202. Like
-``func start``, calls from loopback need no key; from elsewhere they need the master key.
+optional ``{"input": "..."}`` body runs a non-HTTP function now and answers 202. Every call
+needs the master key, from loopback too: any local process (a browser page's script among
+them) could otherwise run the app's timers and queue functions with input of its choosing.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import uuid
 from collections.abc import Mapping
@@ -46,12 +46,11 @@ class AdminApi:
         self._keys = keys
 
     def handle(self, request: IncomingRequest) -> HttpReply:
-        """200/202 for the known endpoints, 400 for bad input, 401 for a remote caller without
-        the master key, 404 for an unknown endpoint or function."""
-        if not _is_loopback(request.client_address):
-            key = presented_key(request.header(KEY_HEADER), request.query)
-            if not self._keys.authorizes(AuthLevel.ADMIN, key):
-                return HttpReply(HTTPStatus.UNAUTHORIZED)
+        """200/202 for the known endpoints, 400 for bad input, 401 without the master key,
+        404 for an unknown endpoint or function."""
+        key = presented_key(request.header(KEY_HEADER), request.query)
+        if not self._keys.authorizes(AuthLevel.ADMIN, key):
+            return HttpReply(HTTPStatus.UNAUTHORIZED)
         path = request.path.rstrip("/").lower()
         if path == "/admin/host/status" and request.method in ("GET", "HEAD"):
             return HttpReply(HTTPStatus.OK, _JSON, json.dumps(self._status.as_json()).encode())
@@ -95,13 +94,6 @@ def _trigger_input(function: LoadedFunction, raw_input: str) -> object:
             time_next_visible=now,
         )
     return TimerRequest(past_due=False)
-
-
-def _is_loopback(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
 
 
 def _problem(status: HTTPStatus, detail: str) -> HttpReply:

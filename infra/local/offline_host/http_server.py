@@ -1,4 +1,6 @@
-"""The HTTP transport: HTTP/1.1 with keep-alive, one thread per connection.
+"""The HTTP transport: HTTP/1.1 with keep-alive, one thread per connection, at most
+``ConnectionLimits.max_connections`` connections at once (the next ones wait in the listen
+backlog), each read with deadlines (read_deadlines.py) so a slow client cannot keep one.
 
 It knows nothing of functions: it parses a request, hands it to a handler and writes the
 reply. It never logs request lines, since paths and queries can carry personal data.
@@ -6,7 +8,9 @@ reply. It never logs request lines, since paths and queries can carry personal d
 
 from __future__ import annotations
 
+import io
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,11 +20,14 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .read_deadlines import ConnectionLimits, DeadlineReader
+
 logger = logging.getLogger(__name__)
 
 # The real host's default limit (maxRequestBodySize): 100 MiB.
 MAX_REQUEST_BODY_BYTES = 100 * 1024 * 1024
-_IDLE_CONNECTION_SECONDS = 120.0
+# How often the accept loop, waiting for a free connection slot, checks for a shutdown.
+_SLOT_POLL_SECONDS = 0.1
 _NO_BODY_STATUSES = frozenset({HTTPStatus.NO_CONTENT, HTTPStatus.NOT_MODIFIED})
 _HOP_BY_HOP = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
 
@@ -65,11 +72,43 @@ class OfflineHttpServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 1024  # listen backlog: load tests open many connections at once
 
-    def __init__(self, address: tuple[str, int], handler: RequestHandler) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: RequestHandler,
+        limits: ConnectionLimits | None = None,
+    ) -> None:
         super().__init__(address, _RequestHandler)
         self.request_handler = handler
+        self.limits = limits or ConnectionLimits()
         self._active = 0
         self._idle = threading.Condition()
+        self._slots = threading.BoundedSemaphore(self.limits.max_connections)
+        self._closing = threading.Event()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection on a thread of its own once a slot is free. Until then the
+        accept loop waits, so further connections stay in the listen backlog."""
+        while not self._slots.acquire(timeout=_SLOT_POLL_SECONDS):
+            if self._closing.is_set():
+                self.shutdown_request(request)
+                return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def shutdown(self) -> None:
+        # The accept loop may be waiting for a slot: let it see the stop first.
+        self._closing.set()
+        super().shutdown()
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until no request is being answered; False if one still is after ``timeout``."""
@@ -104,8 +143,25 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server_version = "OfflineFunctionsHost"
     sys_version = ""
     disable_nagle_algorithm = True
-    timeout = _IDLE_CONNECTION_SECONDS
     server: OfflineHttpServer
+    _reader: DeadlineReader
+
+    def setup(self) -> None:
+        super().setup()
+        limits = self.server.limits
+        connection: socket.socket = self.connection
+        # Writes wait at most the idle time; reads go through the deadlines, not through
+        # the socket file setup() made.
+        connection.settimeout(limits.idle_seconds)
+        self.rfile.close()
+        self._reader = DeadlineReader(connection, limits)
+        self.rfile = io.BufferedReader(self._reader)
+
+    def handle_one_request(self) -> None:
+        # A request that is too slow to arrive raises TimeoutError in here, which closes the
+        # connection without an answer, as the real host's web server does.
+        self._reader.await_request()
+        super().handle_one_request()
 
     def version_string(self) -> str:
         return self.server_version
@@ -138,20 +194,33 @@ class _RequestHandler(BaseHTTPRequestHandler):
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = _serve  # noqa: N815 - http.server looks these names up
 
     def _read_body(self) -> bytes | None:
-        """The request body, or None after answering 400/413 for a body we will not read."""
+        """The request body, or None after answering 400/413 for a body we will not read, or
+        408 for one that came too slowly."""
+        self._reader.start_body()
+        try:
+            return self._read_declared_body()
+        except TimeoutError:
+            self._refuse(HTTPStatus.REQUEST_TIMEOUT)
+            return None
+        finally:
+            self._reader.end_body()
+
+    def _read_declared_body(self) -> bytes | None:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             return self._read_chunked()
         raw_length = self.headers.get("Content-Length")
         if raw_length is None:
             return b""
-        if not raw_length.strip().isdigit():
+        digits = raw_length.strip().lstrip("0") or "0"
+        if not digits.isascii() or not digits.isdigit():
             self._refuse(HTTPStatus.BAD_REQUEST)
             return None
-        length = int(raw_length)
-        if length > MAX_REQUEST_BODY_BYTES:
+        # More digits than the limit has is over it, whatever they say (and int() refuses
+        # numbers of thousands of digits).
+        if len(digits) > len(str(MAX_REQUEST_BODY_BYTES)) or int(digits) > MAX_REQUEST_BODY_BYTES:
             self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
             return None
-        return self.rfile.read(length)
+        return self.rfile.read(int(digits))
 
     def _read_chunked(self) -> bytes | None:
         chunks: list[bytes] = []
@@ -176,6 +245,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _refuse(self, status: HTTPStatus) -> None:
         # The unread body makes the connection unusable: answer and close it.
+        self._reader.end_body()
         self.close_connection = True
         self._send(HttpReply(status, [("Connection", "close")]))
 

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 import requests
 
+from postino_send.api_url import checked_api_url
 from postino_send.outcomes import Outcome
 from postino_send.prepare import PreparedRow
 from postino_send.retry import (
@@ -39,10 +40,15 @@ class ApiKeyRefusedError(Exception):
 
 
 class RequestsTransport:
-    """HTTP with `requests`, one pooled session per worker thread."""
+    """HTTP with `requests`, one pooled session per worker thread.
+
+    Redirects are not followed: requests would send the key header on to wherever the
+    answer points, plain http included. The API never redirects; a 3xx is a failed row.
+    """
 
     def __init__(self, base_url: str, api_key: str, *, timeout: float = 30.0) -> None:
-        self._base_url = base_url.rstrip("/")
+        """Raises InsecureApiUrlError for a URL that would send the key in clear."""
+        self._base_url = checked_api_url(base_url).rstrip("/")
         self._api_key = api_key
         self._timeout = timeout
         self._local = threading.local()
@@ -65,6 +71,7 @@ class RequestsTransport:
                     **headers,
                 },
                 timeout=(CONNECT_TIMEOUT, self._timeout),
+                allow_redirects=False,
             )
         except requests.RequestException as exc:
             # The exception's text may hold the URL, never the key or the body.
@@ -80,7 +87,8 @@ class SendResult:
 
 
 def problem_detail(answer: HttpAnswer) -> str:
-    """The status and the words of a problem+json answer (its field errors included)."""
+    """The status and the words of a problem+json answer (its field errors included), on
+    one line of printable characters: it is the server's text, shown on the terminal."""
     try:
         problem: Any = json.loads(answer.body)
     except ValueError:
@@ -91,7 +99,9 @@ def problem_detail(answer: HttpAnswer) -> str:
     for error in problem.get("errors") or []:
         if isinstance(error, dict):
             parts.append(f"{error.get('pointer', '')}: {error.get('detail', '')}")
-    return f"HTTP {answer.status}: " + "; ".join(part for part in parts if part)
+    text = "; ".join(part for part in parts if part)
+    # Terminal escape sequences and line breaks from the server are shown as spaces.
+    return f"HTTP {answer.status}: " + "".join(c if c.isprintable() else " " for c in text)
 
 
 class PostinoApi:

@@ -20,6 +20,7 @@ from types import FrameType
 from typing import TextIO
 
 from postino_send.api import PostinoApi, RequestsTransport
+from postino_send.api_url import InsecureApiUrlError, checked_api_url
 from postino_send.outcomes import Outcome, RowResult
 from postino_send.prepare import PreparedRow, RowProblem, missing_columns, prepare_rows
 from postino_send.progress import ProgressBar
@@ -250,13 +251,23 @@ def _send(args: argparse.Namespace, rows: Sequence[PreparedRow]) -> int:
     return EXIT_FAILED_ROWS if failed else EXIT_OK
 
 
+def _check_api_options(args: argparse.Namespace) -> None:
+    """Raises BadInputError when the URL or the key is missing, or the URL is not safe."""
+    if not (args.api_url and args.api_key):
+        raise BadInputError(f"give the API's URL and key (${URL_VARIABLE}, ${KEY_VARIABLE})")
+    try:
+        checked_api_url(args.api_url)
+    except InsecureApiUrlError as insecure:
+        raise BadInputError(str(insecure)) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The `postino-send` command; returns its exit code."""
     args = _parser().parse_args(argv)
     try:
         rows = _valid_rows(args)
-        if not args.validate_only and not (args.api_url and args.api_key):
-            raise BadInputError(f"give the API's URL and key (${URL_VARIABLE}, ${KEY_VARIABLE})")
+        if not args.validate_only:
+            _check_api_options(args)
     except BadInputError as bad:
         sys.stderr.write(f"postino-send: {bad}\n")
         return EXIT_BAD_INPUT

@@ -4,6 +4,9 @@ done), then rewritten complete and in row order at the end.
 It holds the recipients' fiscal codes in clear, as the institution's own CSV does, so that
 each line can be acted on; it is created readable by its owner only. The terminal and the
 summary never show a fiscal code.
+
+Message ids and errors come from the server: a cell a spreadsheet would read as a formula
+(CSV injection) is written with a leading `'`, which spreadsheets show as text.
 """
 
 from __future__ import annotations
@@ -18,6 +21,13 @@ from typing import TextIO
 from postino_send.outcomes import RowResult
 
 COLUMNS = ("row", "fiscal_code", "outcome", "message_id", "error")
+# What spreadsheets take as the start of a formula (OWASP's list for CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """`cell`, prefixed with `'` when a spreadsheet would run it as a formula."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
 def _open_private(path: Path) -> TextIO:
@@ -26,13 +36,8 @@ def _open_private(path: Path) -> TextIO:
 
 
 def _line(result: RowResult) -> list[str]:
-    return [
-        str(result.row),
-        result.fiscal_code,
-        result.outcome.value,
-        result.message_id,
-        result.error,
-    ]
+    cells = [str(result.row), result.fiscal_code, result.outcome.value, result.message_id]
+    return [spreadsheet_safe(cell) for cell in [*cells, result.error]]
 
 
 class ResultsWriter:
