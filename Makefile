@@ -4,7 +4,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-CODE := shared infra tests bench clients/postino-send CitizenInbox CitizenMessage CitizenProfile CreateMessage GetMessageStatus GetMessageStatusById GetProfile GetProfileByPost PaymentEvents ProcessMessage ReminderTimer SweepAcceptedMessages
+CODE := shared infra tests bench clients/postino-send CitizenInbox CitizenMessage CitizenProfile CreateMessage GetMessageStatus GetMessageStatusById GetProfile GetProfileByPost DispatchEvent PaymentEvents ProcessMessage ReminderTimer SweepAcceptedMessages
 
 .PHONY: install run test lint typecheck pytest checkov bench chaos clean
 

@@ -27,7 +27,10 @@ from bench.noop_ports import (
     FirstCallCounter,
     FrozenClock,
     NoopAttachments,
+    NoopCallbacks,
     NoopClaims,
+    NoopDeadEvents,
+    NoopEvents,
     NoopIdempotency,
     NoopMessages,
     NoopPayments,
@@ -36,6 +39,8 @@ from bench.noop_ports import (
     NoopPush,
     NoopQueue,
     NoopSchedule,
+    NoopSecrets,
+    NoopWatches,
     OneKey,
     OneService,
 )
@@ -109,6 +114,11 @@ def _app() -> bootstrap.App:
         schedule=NoopSchedule(),
         claims=NoopClaims(),
         reminder_policy=ReminderPolicy(),
+        events=NoopEvents(),
+        dead_events=NoopDeadEvents(),
+        callbacks=NoopCallbacks(),
+        secrets=NoopSecrets(),
+        watches=NoopWatches(),
     )
 
 

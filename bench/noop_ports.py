@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 
 from shared.domain.api_keys import ApiKeyRecord, KeySlot
 from shared.domain.attachments import MalwareScan, StoredBytes
 from shared.domain.base64_text import Base64Text
+from shared.domain.callbacks import CallbackOutcome, Delivered
+from shared.domain.events import DeadEvent, EventRef
 from shared.domain.idempotency import IdempotencyRecord
 from shared.domain.message import Message
 from shared.domain.message_ref import MessageRef
+from shared.domain.notice_watch import NoticeWatch
 from shared.domain.payment import Payment
 from shared.domain.poison import PoisonedMessage
 from shared.domain.profile import Profile
@@ -40,6 +44,9 @@ class NoopMessages:
         return None
 
     def stale_accepted(self, untouched_since: datetime, limit: int) -> list[Message]:
+        return []
+
+    def due_outboxes(self, now: datetime, limit: int) -> list[Message]:
         return []
 
     def inbox(self, fiscal_code: str, *, before_id: str | None, limit: int) -> list[Message]:
@@ -181,3 +188,37 @@ class NoopClaims:
 
     def release(self, claim: SlotClaim) -> None:
         return None
+
+
+class NoopEvents:
+    def send(self, ref: EventRef, *, delay: timedelta = timedelta(0)) -> None:
+        return None
+
+
+class NoopDeadEvents:
+    def put(self, dead: DeadEvent) -> None:
+        return None
+
+    def list_for(self, service_id: str, limit: int) -> list[DeadEvent]:
+        return []
+
+    def remove(self, service_id: str, event_id: str) -> bool:
+        return False
+
+
+class NoopCallbacks:
+    def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> CallbackOutcome:
+        return Delivered(204)
+
+
+class NoopSecrets:
+    def open(self, sealed: str, *, service_id: str) -> bytes:
+        return b""
+
+
+class NoopWatches:
+    def watch(self, watch: NoticeWatch) -> None:
+        return None
+
+    def watchers(self, payment_id: str) -> list[NoticeWatch]:
+        return []

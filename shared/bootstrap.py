@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
 
 from shared.adapters.blob_attachments import attachment_store
+from shared.adapters.callback_http import HttpCallbackSender
 from shared.adapters.cosmos_client import cosmos_client
+from shared.adapters.cosmos_dead_events import CosmosDeadEventStore
 from shared.adapters.cosmos_idempotency import CosmosIdempotencyStore
 from shared.adapters.cosmos_messages import CosmosMessageRepository
+from shared.adapters.cosmos_notice_watches import CosmosNoticeWatches
 from shared.adapters.cosmos_payments import CosmosPaymentRepository
 from shared.adapters.cosmos_profiles import CosmosProfileRepository
 from shared.adapters.cosmos_rate_counter import CosmosWindowCounter
 from shared.adapters.cosmos_reminder_claims import CosmosReminderClaims
 from shared.adapters.cosmos_reminder_schedule import CosmosReminderSchedule
 from shared.adapters.cosmos_services import CosmosApiKeyRepository, CosmosServiceRepository
+from shared.adapters.event_queue import StorageEventQueue
 from shared.adapters.push_selection import select_push_sender
 from shared.adapters.queues import (
     StorageMessageQueue,
@@ -24,17 +29,25 @@ from shared.adapters.queues import (
     poison_queue_name,
     queue_client,
 )
+from shared.adapters.secret_box import SecretBox
 from shared.adapters.system_clock import SystemClock
 from shared.config import Settings
-from shared.domain.reminders import ReminderPolicy
+from shared.domain.events import EventTiming
+from shared.domain.reminders import ReminderPolicy, new_message_push_not_before
 from shared.reminder_settings import reminder_policy
+from shared.services.dispatch_event import DispatchPorts
+from shared.services.message_events import EventOutbox
 from shared.services.ports import (
     ApiKeyRepository,
     AttachmentStore,
+    CallbackSender,
     Clock,
+    DeadEventStore,
+    EventQueue,
     IdempotencyStore,
     MessageQueue,
     MessageRepository,
+    NoticeWatches,
     PaymentRepository,
     PoisonQueue,
     ProfileRepository,
@@ -42,13 +55,17 @@ from shared.services.ports import (
     QueueDepth,
     ReminderClaims,
     ReminderSchedule,
+    SecretOpener,
     ServiceRepository,
     WindowCounter,
 )
 from shared.services.rate_limiting import RateLimiter
 from shared.services.send_reminders import ReminderPlanner, ReminderPorts
 from shared.services.service_directory import CachedServiceDirectory
-from shared.storage_layout import ContainerName, storage_layout
+from shared.storage_layout import ContainerName, QueueName, storage_layout
+
+# A claim on an event outlives the longest delivery (a callback: 10 s in all).
+MIN_CLAIM_LEASE = timedelta(seconds=15)
 
 
 @dataclass(frozen=True)
@@ -73,8 +90,53 @@ class App:
     schedule: ReminderSchedule
     claims: ReminderClaims
     reminder_policy: ReminderPolicy
+    events: EventQueue
+    dead_events: DeadEventStore
+    callbacks: CallbackSender
+    secrets: SecretOpener
+    watches: NoticeWatches
     # The poison queue's size, for the metrics (None: not measured).
     poison_depth: QueueDepth | None = None
+    # Who claims events in this worker process.
+    holder: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def event_timing(self) -> EventTiming:
+        grace = timedelta(seconds=max(self.settings.event_relay_grace_seconds, 1))
+        return EventTiming(
+            relay_grace=grace,
+            # Above the longest delivery (10 s), whatever the grace.
+            claim_lease=max(grace, MIN_CLAIM_LEASE),
+            first_retry=timedelta(seconds=max(self.settings.event_first_retry_seconds, 1)),
+            callback_deadline=timedelta(seconds=max(self.settings.callback_retry_seconds, 1)),
+        )
+
+    def event_outbox(self) -> EventOutbox:
+        policy = self.reminder_policy
+        return EventOutbox(
+            directory=self.directory,
+            queue=self.events,
+            push_not_before=lambda now: new_message_push_not_before(now, policy),
+            timing=self.event_timing,
+            payments=self.payments,
+            watches=self.watches,
+        )
+
+    def dispatch_ports(self) -> DispatchPorts:
+        return DispatchPorts(
+            messages=self.messages,
+            profiles=self.profiles,
+            directory=self.directory,
+            push=self.push,
+            callbacks=self.callbacks,
+            secrets=self.secrets,
+            dead_events=self.dead_events,
+            queue=self.events,
+            clock=self.clock,
+            hash_key=self.settings.citizen_hash_key,
+            holder=self.holder,
+            timing=self.event_timing,
+        )
 
     def reminder_planner(self) -> ReminderPlanner:
         return ReminderPlanner(schedule=self.schedule, policy=self.reminder_policy)
@@ -135,8 +197,27 @@ def build_app(settings: Settings, reminder_policy: ReminderPolicy | None = None)
         ),
         claims=CosmosReminderClaims(database.get_container_client(ContainerName.REMINDER_CLAIMS)),
         reminder_policy=reminder_policy or ReminderPolicy(),
+        events=StorageEventQueue(queue_client(settings.storage, QueueName.EVENTS)),
+        dead_events=CosmosDeadEventStore(database.get_container_client(ContainerName.DEAD_EVENTS)),
+        callbacks=HttpCallbackSender(allow_loopback_http=settings.callback_allow_loopback_http),
+        secrets=_OnFirstUse(settings.callback_secrets_key),
+        watches=CosmosNoticeWatches(database.get_container_client(ContainerName.NOTICE_WATCHES)),
         poison_depth=poison,
     )
+
+
+class _OnFirstUse:
+    """The callback secrets' box, built when first needed: a process that signs no callback
+    (an operator command, a benchmark) never reads the key."""
+
+    def __init__(self, key_text: str) -> None:
+        self._key_text = key_text
+        self._box: SecretBox | None = None
+
+    def open(self, sealed: str, *, service_id: str) -> bytes:
+        if self._box is None:
+            self._box = SecretBox.from_setting(self._key_text)
+        return self._box.open(sealed, service_id=service_id)
 
 
 @cache

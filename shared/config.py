@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,11 @@ class SettingName(StrEnum):
     REJECTED_RETENTION_SECONDS = "REJECTED_RETENTION_SECONDS"
     ACCEPTED_GRACE_SECONDS = "ACCEPTED_GRACE_SECONDS"
     MAX_REDELIVERIES = "MAX_REDELIVERIES"
+    # The events outbox (pushes, callbacks): the relay's grace (and a claim's lease), the
+    # first retry's wait, how long a callback is tried before it goes to the dead letters.
+    EVENT_RELAY_GRACE_SECONDS = "EVENT_RELAY_GRACE_SECONDS"
+    EVENT_FIRST_RETRY_SECONDS = "EVENT_FIRST_RETRY_SECONDS"
+    CALLBACK_RETRY_SECONDS = "CALLBACK_RETRY_SECONDS"
     SWEEPER_SCHEDULE = "SWEEPER_SCHEDULE"
     ATTACHMENT_LINK_SECONDS = "ATTACHMENT_LINK_SECONDS"
     CITIZEN_HASH_KEY = "CITIZEN_HASH_KEY"
@@ -42,6 +48,8 @@ class SettingName(StrEnum):
     REMINDER_QUIET_HOURS = "REMINDER_QUIET_HOURS"
     REMINDER_TIME_ZONE = "REMINDER_TIME_ZONE"
     REMINDER_DAILY_CAP = "REMINDER_DAILY_CAP"
+    # Whether a new-message push waits out the reminders' quiet hours (SEND: no, as IO).
+    NEW_MESSAGE_PUSH_QUIET_HOURS = "NEW_MESSAGE_PUSH_QUIET_HOURS"
     # In Azure, storage is reached with the app's managed identity at these service URIs
     # (the Functions host reads the same identity-based connection for its triggers).
     STORAGE_BLOB_URI = "AzureWebJobsStorage__blobServiceUri"
@@ -53,6 +61,10 @@ class SettingName(StrEnum):
     INTERNAL_API_AUTH = "INTERNAL_API_AUTH"
     LOCAL_CONSUMER_TOKENS = "LOCAL_CONSUMER_TOKENS"
     INTERNAL_API_ALLOWED_CIDRS = "INTERNAL_API_ALLOWED_CIDRS"
+    # Status callbacks: the key that seals their signing secrets (32 random bytes, base64),
+    # and, for make run and the tests only, leave to call http://127.0.0.1 (local receivers).
+    CALLBACK_SECRETS_KEY = "CALLBACK_SECRETS_KEY"
+    CALLBACK_ALLOW_LOOPBACK_HTTP = "CALLBACK_ALLOW_LOOPBACK_HTTP"
 
 
 # Set by App Service itself, not by the app's settings: "True" when App Service
@@ -69,6 +81,7 @@ LOCAL_ONLY_SETTINGS = frozenset(
         SettingName.COSMOS_VERIFY_TLS,
         SettingName.INTERNAL_API_AUTH,
         SettingName.LOCAL_CONSUMER_TOKENS,
+        SettingName.CALLBACK_ALLOW_LOOPBACK_HTTP,
     }
 )
 AZURE_ONLY_SETTINGS = frozenset({SettingName.STORAGE_BLOB_URI, SettingName.STORAGE_QUEUE_URI})
@@ -142,6 +155,9 @@ DEFAULT_SERVICE_CACHE_TTL_SECONDS = 10.0
 DEFAULT_REJECTED_RETENTION_SECONDS = 3 * 365 * 24 * 3600
 DEFAULT_ACCEPTED_GRACE_SECONDS = 60
 DEFAULT_MAX_REDELIVERIES = 5
+DEFAULT_EVENT_RELAY_GRACE_SECONDS = 60
+DEFAULT_EVENT_FIRST_RETRY_SECONDS = 10
+DEFAULT_CALLBACK_RETRY_SECONDS = 24 * 3600
 # A citizen's download link to an attachment lives at most 15 minutes.
 MAX_ATTACHMENT_LINK_SECONDS = 15 * 60
 DEFAULT_ATTACHMENT_LINK_SECONDS = MAX_ATTACHMENT_LINK_SECONDS
@@ -294,6 +310,40 @@ def _internal_api_access(env: Mapping[str, str], *, with_cosmos_key: bool) -> In
     )
 
 
+# The AES-256 key that seals callback secrets: 32 bytes.
+CALLBACK_SECRETS_KEY_BYTES = 32
+
+
+def _callback_secrets_key(env: Mapping[str, str]) -> str:
+    """The key's base64 text, checked to be 32 bytes (shared/adapters/secret_box.py decodes
+    it). The message never shows the value."""
+    name = SettingName.CALLBACK_SECRETS_KEY
+    text = _required(env, name)
+    try:
+        key = base64.b64decode(text, validate=True)
+    except ValueError:
+        key = b""
+    if len(key) != CALLBACK_SECRETS_KEY_BYTES:
+        raise InvalidSettingError(
+            f"app setting {name} must be {CALLBACK_SECRETS_KEY_BYTES} random bytes in base64 "
+            "(e.g. `openssl rand -base64 32`)"
+        )
+    return text
+
+
+def _callback_allow_loopback_http(env: Mapping[str, str], *, with_cosmos_key: bool) -> bool:
+    allow = _flag(env, SettingName.CALLBACK_ALLOW_LOOPBACK_HTTP, default=False)
+    # Plain http to loopback is for a developer's local receiver; in Azure it would let a
+    # callback reach whatever listens on the app's own host.
+    if allow and not with_cosmos_key:
+        raise InvalidSettingError(
+            f"app setting {SettingName.CALLBACK_ALLOW_LOOPBACK_HTTP} is for the local "
+            f"emulators only (with {SettingName.COSMOS_KEY}); in Azure callbacks are https "
+            "to public addresses"
+        )
+    return allow
+
+
 @dataclass(frozen=True)
 class Settings:
     storage: StorageAccess
@@ -314,6 +364,10 @@ class Settings:
     accepted_grace_seconds: int = DEFAULT_ACCEPTED_GRACE_SECONDS
     # How many times the sweeper re-sends a message before marking it FAILED.
     max_redeliveries: int = DEFAULT_MAX_REDELIVERIES
+    # The events outbox's clock (shared.domain.events.EventTiming).
+    event_relay_grace_seconds: int = DEFAULT_EVENT_RELAY_GRACE_SECONDS
+    event_first_retry_seconds: int = DEFAULT_EVENT_FIRST_RETRY_SECONDS
+    callback_retry_seconds: int = DEFAULT_CALLBACK_RETRY_SECONDS
     # How long a download link to an attachment, handed to the citizen's app, stays valid.
     attachment_link_seconds: int = DEFAULT_ATTACHMENT_LINK_SECONDS
     # Where pushes go when no notification hub is configured (read by the operator CLI).
@@ -322,6 +376,10 @@ class Settings:
     notification_hub_connection: str = field(default="", repr=False)
     notification_hub_name: str | None = None
     internal_api: InternalApiAccess = field(default_factory=InternalApiAccess)
+    # The key that seals callback signing secrets (base64 of 32 bytes; SecretBox opens it).
+    callback_secrets_key: str = field(default="", repr=False)
+    # Callbacks may be plain http to 127.0.0.1, ::1 and localhost (local runs only).
+    callback_allow_loopback_http: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -356,11 +414,28 @@ class Settings:
             max_redeliveries=_count(
                 env, SettingName.MAX_REDELIVERIES, default=DEFAULT_MAX_REDELIVERIES
             ),
+            event_relay_grace_seconds=_count(
+                env,
+                SettingName.EVENT_RELAY_GRACE_SECONDS,
+                default=DEFAULT_EVENT_RELAY_GRACE_SECONDS,
+            ),
+            event_first_retry_seconds=_count(
+                env,
+                SettingName.EVENT_FIRST_RETRY_SECONDS,
+                default=DEFAULT_EVENT_FIRST_RETRY_SECONDS,
+            ),
+            callback_retry_seconds=_count(
+                env, SettingName.CALLBACK_RETRY_SECONDS, default=DEFAULT_CALLBACK_RETRY_SECONDS
+            ),
             attachment_link_seconds=_link_seconds(env),
             push_queue=env.get(SettingName.PUSH_QUEUE, "").strip() or DEFAULT_PUSH_QUEUE,
             notification_hub_connection=hub_connection,
             notification_hub_name=hub_name or None,
             internal_api=_internal_api_access(env, with_cosmos_key=cosmos_key is not None),
+            callback_secrets_key=_callback_secrets_key(env),
+            callback_allow_loopback_http=_callback_allow_loopback_http(
+                env, with_cosmos_key=cosmos_key is not None
+            ),
         )
 
 

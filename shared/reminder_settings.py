@@ -1,4 +1,5 @@
-"""The reminder rules' numbers, read from app settings; IO's published values by default."""
+"""The reminder rules' numbers, read from app settings; IO's published values by default.
+With them, whether the quiet hours hold back new-message pushes (default: they do not)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.config import InvalidSettingError, SettingName
-from shared.domain.reminders import ReminderPolicy
+from shared.domain.reminders import NewMessageQuietHours, ReminderPolicy
 
 _QUIET_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 DEFAULT_QUIET_HOURS = "21:00-08:00"
@@ -51,6 +52,20 @@ def _time_zone(env: Mapping[str, str], default: ZoneInfo) -> ZoneInfo:
         ) from None
 
 
+def _new_message_quiet_hours(
+    env: Mapping[str, str], default: NewMessageQuietHours
+) -> NewMessageQuietHours:
+    name = SettingName.NEW_MESSAGE_PUSH_QUIET_HOURS
+    raw = env.get(name, "").strip().upper()
+    if not raw:
+        return default
+    try:
+        return NewMessageQuietHours(raw)
+    except ValueError:
+        choices = " or ".join(choice.value for choice in NewMessageQuietHours)
+        raise InvalidSettingError(f"app setting {name} must be {choices}") from None
+
+
 def reminder_policy(env: Mapping[str, str]) -> ReminderPolicy:
     """The policy the settings describe. Raises InvalidSettingError naming the setting."""
     default = ReminderPolicy()
@@ -66,4 +81,5 @@ def reminder_policy(env: Mapping[str, str]) -> ReminderPolicy:
         quiet_end=quiet_end,
         timezone=_time_zone(env, default.timezone),
         daily_cap=_whole(env, SettingName.REMINDER_DAILY_CAP, default.daily_cap, minimum=1),
+        new_message_quiet_hours=_new_message_quiet_hours(env, default.new_message_quiet_hours),
     )

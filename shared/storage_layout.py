@@ -64,6 +64,15 @@ class ContainerName:
     PAYMENTS = "payments"
     REMINDER_SCHEDULE = "reminder-schedule"
     REMINDER_CLAIMS = "reminder-claims"
+    DEAD_EVENTS = "dead-events"
+    NOTICE_WATCHES = "notice-watches"
+
+
+class QueueName:
+    """Queues with a fixed name (the messages queue's is a setting, MESSAGES_QUEUE)."""
+
+    # References to pending events, for DispatchEvent (function.json names it as such).
+    EVENTS = "message-events"
 
 
 class BlobContainerName:

@@ -10,21 +10,33 @@ import base64
 import hashlib
 import threading
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from shared.domain.api_keys import ApiKeyRecord
 from shared.domain.attachments import MalwareScan, StoredBytes
 from shared.domain.base64_text import Base64Text
+from shared.domain.callbacks import (
+    CallbackOutcome,
+    Delivered,
+    Refused,
+    RetryLater,
+    callback_url_errors,
+)
 from shared.domain.errors import (
     AlreadyExistsError,
     ConcurrentUpdateError,
     NotFoundError,
     PushDeliveryError,
+    SealedSecretError,
+    StorageUnavailableError,
 )
+from shared.domain.events import DeadEvent, EventRef
 from shared.domain.idempotency import IdempotencyRecord
 from shared.domain.message import Message, MessageStatus
 from shared.domain.message_ref import MalformedQueueMessageError, MessageRef
+from shared.domain.notice_watch import NoticeWatch
 from shared.domain.payment import Payment, payment_id
 from shared.domain.poison import PoisonedMessage
 from shared.domain.profile import Profile
@@ -98,6 +110,16 @@ class FakeMessageRepository:
             for key, message in self.stored.items()
             if message.status is MessageStatus.ACCEPTED
             and int(self.written_at[key].timestamp()) < cutoff
+        ][:limit]
+
+    def due_outboxes(self, now: datetime, limit: int) -> list[Message]:
+        # Compared in whole seconds, as the Cosmos adapter stores it.
+        cutoff = int(now.timestamp())
+        return [
+            message
+            for message in self.stored.values()
+            if message.outbox_due_at is not None
+            and int(message.outbox_due_at.timestamp()) <= cutoff
         ][:limit]
 
     def inbox(self, fiscal_code: str, *, before_id: str | None, limit: int) -> list[Message]:
@@ -410,3 +432,123 @@ class FakePushSender:
 
     def peek(self, limit: int) -> list[Push]:
         return self.sent[: min(limit, 32)]
+
+
+class FakeEventQueue:
+    """Keeps each reference sent with the delay it was sent with; `down` refuses sends."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[EventRef, timedelta]] = []
+        self.down = False
+
+    def send(self, ref: EventRef, *, delay: timedelta = timedelta(0)) -> None:
+        if self.down:
+            raise StorageUnavailableError("the events queue is unreachable")
+        self.sent.append((ref, max(delay, timedelta(0))))
+
+    @property
+    def refs(self) -> list[EventRef]:
+        return [ref for ref, _ in self.sent]
+
+
+class FakeDeadEventStore:
+    def __init__(self) -> None:
+        self.stored: dict[tuple[str, str], DeadEvent] = {}
+
+    def put(self, dead: DeadEvent) -> None:
+        self.stored[(dead.service_id, dead.id)] = dead
+
+    def list_for(self, service_id: str, limit: int) -> list[DeadEvent]:
+        found = [dead for (owner, _), dead in self.stored.items() if owner == service_id]
+        return sorted(found, key=lambda dead: dead.dead_at)[:limit]
+
+    def remove(self, service_id: str, event_id: str) -> bool:
+        return self.stored.pop((service_id, event_id), None) is not None
+
+
+class FakeCallbackSender:
+    """Records each POST a URL may receive and answers it; refuses, before "connecting",
+    what the real sender refuses (a URL it may not call), and `reachable = False` makes every
+    POST a RetryLater (nothing listens).
+
+    Unit tests script outcomes: `FakeCallbackSender(RetryLater(...), ...)`, then Delivered(204).
+    The contract test plays the receiver instead, `answer(status, headers)`, and the fake turns
+    the status into an outcome as the real sender does (tests/contract)."""
+
+    def __init__(self, *outcomes: CallbackOutcome, allow_loopback_http: bool = False) -> None:
+        self.outcomes = list(outcomes)
+        self.posts: list[tuple[str, bytes, dict[str, str]]] = []
+        self.reachable = True
+        self._allow_loopback = allow_loopback_http
+        self._answers: list[tuple[int, dict[str, str]]] = []
+
+    def answer(self, status: int, headers: dict[str, str] | None = None) -> None:
+        """The receiver's next answer, when no scripted outcome is left."""
+        self._answers.append((status, headers or {}))
+
+    def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> CallbackOutcome:
+        errors = callback_url_errors(url, allow_loopback_http=self._allow_loopback)
+        if errors:
+            return Refused("the callback URL is refused: " + "; ".join(errors))
+        if not self.reachable:
+            return RetryLater("the connection failed (ConnectionRefusedError)")
+        self.posts.append((url, body, {"Content-Type": "application/json", **headers}))
+        if self.outcomes:
+            return self.outcomes.pop(0)
+        status, answered = self._answers.pop(0) if self._answers else (204, {})
+        return _outcome_of(status, answered.get("Retry-After", ""))
+
+
+def _outcome_of(status: int, retry_after: str) -> CallbackOutcome:
+    why = f"the receiver answered HTTP {status}"
+    if 200 <= status < 300:
+        return Delivered(status)
+    if status in {408, 429} or 500 <= status < 600:
+        seconds = min(float(retry_after), 3600.0) if retry_after.isdigit() else None
+        return RetryLater(why, seconds if status in {429, 503} else None)
+    return Refused(why)
+
+
+class FakeSecretBox:
+    """Seals by tagging: the secret (hex) with the service id, a counter and a checksum under
+    the box's key name. Opening with another key or for another service, or an altered text,
+    raises SealedSecretError as the real box does."""
+
+    def __init__(self, key: str = "fake-key") -> None:
+        self._key = key
+        self._count = 0
+
+    def _checksum(self, payload: str) -> str:
+        return hashlib.sha256(f"{self._key}|{payload}".encode()).hexdigest()[:16]
+
+    def seal(self, secret: bytes, *, service_id: str) -> str:
+        self._count += 1
+        payload = f"{service_id}|{self._count}|{secret.hex()}"
+        return f"{payload}|{self._checksum(payload)}"
+
+    def open(self, sealed: str, *, service_id: str) -> bytes:
+        payload, _, checksum = sealed.rpartition("|")
+        owner, _, rest = payload.partition("|")
+        if checksum != self._checksum(payload) or owner != service_id:
+            raise SealedSecretError(f"a callback secret of service {service_id} does not open")
+        return bytes.fromhex(rest.partition("|")[2])
+
+    @staticmethod
+    def sealed_for(service_id: str, secret: bytes) -> str:
+        """`secret` as a default FakeSecretBox seals it for the service."""
+        return FakeSecretBox().seal(secret, service_id=service_id)
+
+
+# The dispatcher's tests only open: the same fake.
+FakeSecretOpener = FakeSecretBox
+
+
+class FakeNoticeWatches:
+    def __init__(self) -> None:
+        self.stored: dict[tuple[str, str], NoticeWatch] = {}
+
+    def watch(self, watch: NoticeWatch) -> None:
+        self.stored[(watch.payment_id, watch.id)] = watch
+
+    def watchers(self, payment_id: str) -> list[NoticeWatch]:
+        return [watch for (owner, _), watch in self.stored.items() if owner == payment_id]

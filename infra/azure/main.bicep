@@ -36,6 +36,12 @@ param attachmentRetentionDays int = 1095
 @minLength(32)
 param citizenHashKey string
 
+@description('The AES-256 key that seals the callback signing secrets of services: 32 random bytes in base64 (44 characters). A new key makes every sealed secret unreadable: see docs/deploy.md before rotating.')
+@secure()
+@minLength(44)
+@maxLength(44)
+param callbackSecretsKey string
+
 @description('Notification Hubs namespace tier.')
 @allowed([
   'Free'
@@ -146,6 +152,7 @@ module keyVault 'modules/key-vault.bicep' = {
     vaultName: 'kv-postino-${environment}-${suffix}'
     purgeProtection: isProd
     citizenHashKey: citizenHashKey
+    callbackSecretsKey: callbackSecretsKey
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
   }
 }
@@ -205,6 +212,7 @@ module appSettings 'modules/app-settings.bicep' = {
     queueServiceUri: storage.outputs.queueServiceUri
     cosmosEndpoint: cosmos.outputs.endpoint
     citizenHashKeySecretUri: keyVault.outputs.citizenHashKeySecretUri
+    callbackSecretsKeySecretUri: keyVault.outputs.callbackSecretsKeySecretUri
     notificationHubConnectionSecretUri: notificationHubs.outputs.connectionSecretUri
     notificationHubName: notificationHubs.outputs.hubName
     appInsightsConnectionString: monitoring.outputs.connectionString

@@ -16,12 +16,20 @@ def _to_document(message: Message) -> dict[str, Any]:
     document = message.model_dump(mode="json")
     if message.retention_seconds is not None:
         document["ttl"] = message.retention_seconds  # Cosmos expires the item after it
+    due_at = message.outbox_due_at
+    if due_at is not None:
+        # What the relay's scan compares: whole seconds, as _ts.
+        document[OUTBOX_DUE_FIELD] = int(due_at.timestamp())
     return document
 
 
 def _from_document(document: dict[str, Any]) -> Message:
     return Message.model_validate({**document, "version": document["_etag"]}, strict=False)
 
+
+# Set on a message whose outbox holds events: when the relay should look at it.
+OUTBOX_DUE_FIELD = "outbox_due_ts"
+_DUE_OUTBOXES = "SELECT * FROM c WHERE c.outbox_due_ts <= @now"
 
 # The sweeper's scan, off any request path, may wait longer than a point operation.
 SCAN_READ_TIMEOUT_SECONDS = 10
@@ -75,6 +83,10 @@ class CosmosMessageRepository:
             )
         return _from_document(found[0]) if found else None
 
+    def due_outboxes(self, now: datetime, limit: int) -> list[Message]:
+        parameters: list[dict[str, Any]] = [{"name": "@now", "value": int(now.timestamp())}]
+        return self._scan(_DUE_OUTBOXES, parameters, limit)
+
     def inbox(self, fiscal_code: str, *, before_id: str | None, limit: int) -> list[Message]:
         # Keyset paging on the id (a ULID, so time-ordered): the emulator parses neither
         # OFFSET nor LIMIT, and a key survives new messages arriving between two pages.
@@ -101,6 +113,10 @@ class CosmosMessageRepository:
             {"name": "@status", "value": MessageStatus.ACCEPTED.value},
             {"name": "@cutoff", "value": int(untouched_since.timestamp())},
         ]
+        return self._scan(query, parameters, limit)
+
+    def _scan(self, query: str, parameters: list[dict[str, Any]], limit: int) -> list[Message]:
+        """Up to `limit` messages a query across partitions finds, a page at a time."""
         found: list[Message] = []
         with domain_errors():
             pages = self._container.query_items(

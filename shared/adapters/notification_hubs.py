@@ -4,7 +4,8 @@ Each push is one template notification: POST `{endpoint}{hub}/messages/?api-vers
 with `ServiceBusNotification-Format: template` and `ServiceBusNotification-Tags` set to the
 push's tag (a keyed hash of the fiscal code), authorized by a Shared Access Signature made
 from the hub's connection string. The body is the push's template properties
-(shared.adapters.push_payload): strings only, as the API requires, and nothing personal.
+(shared.adapters.push_payload): strings only, as the API requires, and nothing personal (a
+FULL new-message push shows a subject, which the guard at acceptance keeps free of it).
 
 Collapse and expiry: the API documents no platform header for template sends (its only
 expiry header, `ServiceBusNotification-Apns-Expiry`, is for native APNs sends), because a

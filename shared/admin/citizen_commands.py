@@ -12,7 +12,7 @@ from shared.admin.output import Report
 from shared.admin.parsing import Subcommands
 from shared.bootstrap import App
 from shared.domain.errors import ValidationError
-from shared.domain.profile import PreferenceMode, Profile
+from shared.domain.profile import PreferenceMode, Profile, PushContent
 from shared.domain.profile_change import ProfileChange, parse_profile_change
 from shared.services.citizen_admin import (
     citizen_input_errors,
@@ -31,12 +31,21 @@ preference modes (IO's):
   AUTO, MANUAL  turn the service on / off for this citizen
   LEGACY        take the service off / put it on the block list
 Changing the mode keeps the services the citizen turned off (or blocked) refused.
+
+new-message pushes (one push when a message reaches the inbox):
+  --new-message-pushes on|off    whether they are sent (default: on)
+  --push-content anonymous|full  what they show: a fixed text in the citizen's language
+                                 (the default), or the service's name and the subject
 """
 
 _MODE_MEANING = {
     PreferenceMode.AUTO: "every service may write unless turned off",
     PreferenceMode.MANUAL: "no service may write unless turned on",
     PreferenceMode.LEGACY: "every service may write unless blocked",
+}
+_CONTENT_MEANING = {
+    PushContent.ANONYMOUS: "a fixed text",
+    PushContent.FULL: "the service's name and the subject",
 }
 
 
@@ -48,6 +57,8 @@ def _change(args: argparse.Namespace, app: App) -> ProfileChange:
             preference_mode=args.mode,
             allow=args.allow,
             block=args.block,
+            new_message_pushes=args.new_message_pushes,
+            push_content=args.push_content,
         )
     except ValidationError as exc:
         # Every bad value at once: the fiscal code and unknown services with the flags.
@@ -66,6 +77,8 @@ def profile_json(profile: Profile) -> dict[str, Any]:
         "preference_mode": profile.preference_mode,
         "blocked_service_ids": sorted(profile.blocked_service_ids),
         "service_preferences": dict(sorted(profile.service_preferences.items())),
+        "new_message_pushes": profile.new_message_pushes,
+        "push_content": profile.push_content,
     }
 
 
@@ -85,6 +98,9 @@ def _profile_lines(headline: str, profile: Profile) -> list[str]:
         turned_off = [service_id for service_id, may in choices if not may]
         lines.append(f"  turned on:   {', '.join(turned_on) or 'none'}")
         lines.append(f"  turned off:  {', '.join(turned_off) or 'none'}")
+    content = profile.push_content
+    lines.append(f"  pushes:      {'on' if profile.new_message_pushes else 'off'} for new messages")
+    lines.append(f"  push text:   {content} ({_CONTENT_MEANING[content]})")
     return lines
 
 
@@ -149,6 +165,16 @@ def _add_profile_flags(parser: argparse.ArgumentParser, *, updating: bool) -> No
         default=[],
         metavar="SERVICE_ID",
         help="refuse this service's messages (repeatable; see below)",
+    )
+    parser.add_argument(
+        "--new-message-pushes",
+        metavar="on|off",
+        help="a push when a message reaches the inbox" + ("" if updating else " (default: on)"),
+    )
+    parser.add_argument(
+        "--push-content",
+        metavar="anonymous|full",
+        help="what that push shows (see below)" + ("" if updating else "; default: anonymous"),
     )
 
 

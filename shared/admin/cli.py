@@ -5,7 +5,8 @@ local.settings.json (or the committed sample), as the local host does, or from -
 Against Azure, give the storage service URIs (AzureWebJobsStorage__blobServiceUri and
 __queueServiceUri) and COSMOS_ENDPOINT without keys: the CLI then signs in as the Azure CLI
 user (`az login`), who needs the same data roles as the app. A secret is read only by the
-commands that use it (command_settings.py): CITIZEN_HASH_KEY by `push list --fiscal-code`.
+commands that use it (command_settings.py): CITIZEN_HASH_KEY by `push list --fiscal-code`,
+CALLBACK_SECRETS_KEY by `service callback set` and `rotate`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from shared.admin.citizen_commands import add_citizen_commands
 from shared.admin.command_settings import command_settings, secrets_used
+from shared.admin.event_commands import add_event_commands
 from shared.admin.key_commands import add_key_commands
 from shared.admin.local_settings import SettingsFileError, load_local_settings
 from shared.admin.message_commands import add_message_commands
@@ -41,21 +43,25 @@ from shared.domain.errors import PostinoError, ValidationError
 EPILOG = """\
 commands:
   service create|list|show|update   services and their settings
+  service callback set|rotate|retire|remove
+                                    a service's status callback and its signing secrets
   key issue|rotate|revoke           a service's PRIMARY and SECONDARY keys
   citizen register|update|show      citizens' profiles and preferences
   message show                      a message's status history
   poison list|redrive               messages the host gave up on
-  push list                         reminder pushes on the push queue (no hub locally)
+  push list                         pushes on the push queue (no hub locally)
+  events dead|replay                a service's status callbacks given up on
 Each has its own --help.
 
-secrets: a command reads only those it uses; CITIZEN_HASH_KEY only push list --fiscal-code.
+secrets: a command reads only those it uses; CITIZEN_HASH_KEY only push list --fiscal-code,
+  CALLBACK_SECRETS_KEY only service callback set and rotate.
 
 output: text for people; with --json (anywhere on the line), one JSON document on stdout,
   {"error": ..., "errors": [...]} on failure.
 exit codes:
   0  done
-  1  failed: unknown service, citizen or message, a key slot already taken or empty,
-     storage unreachable
+  1  failed: unknown service, citizen or message, a key slot already taken or empty, no
+     callback or two callback secrets already, storage unreachable
   2  bad input: a bad flag or value (every one is named), missing settings; nothing changed
 """
 
@@ -81,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
         add_message_commands,
         add_poison_commands,
         add_push_commands,
+        add_event_commands,
     ):
         add_commands(commands)
     return parser
@@ -97,9 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(str(exc), as_json=as_json, code=EXIT_BAD_INPUT)
     try:
         load_local_settings(args.settings)
-        settings = command_settings(
-            os.environ, command=f"{args.command} {args.action}", secrets=secrets_used(args)
-        )
+        name = getattr(args, "command_name", None) or f"{args.command} {args.action}"
+        settings = command_settings(os.environ, command=name, secrets=secrets_used(args))
         app = build_app(settings)
         command: Command = args.run
         report = command(args, app)

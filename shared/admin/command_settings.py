@@ -8,6 +8,9 @@ defaults, a SecretsUsed); the others are never read:
 - CITIZEN_HASH_KEY only by the commands that hash a fiscal code (`push list --fiscal-code`).
   A command that did not ask for it gets a stand-in that refuses to be used as a key, so a
   command that hashes without asking fails naming the setting instead of hashing wrong.
+- CALLBACK_SECRETS_KEY only by the commands that seal a callback's signing secret
+  (`service callback set` and `rotate`); the others get the same kind of stand-in, so a
+  command that seals without asking fails naming the setting.
 - NOTIFICATION_HUB_CONNECTION (and the hub's name, which goes with it) never: the CLI sends
   no push.
 """
@@ -25,13 +28,19 @@ from shared.config import MissingSettingError, SettingName, Settings
 OPTIONAL_SECRETS: dict[SettingName, str] = {
     SettingName.CITIZEN_HASH_KEY: "the key of the keyed hash that names citizens in push tags; "
     "give the app's own value (in Azure, the Key Vault secret citizen-hash-key)",
+    SettingName.CALLBACK_SECRETS_KEY: "the key that seals callback signing secrets; give the "
+    "app's own value (in Azure, the Key Vault secret callback-secrets-key)",
 }
 # Never read by any command.
 UNUSED_SETTINGS = frozenset(
     {SettingName.NOTIFICATION_HUB_CONNECTION, SettingName.NOTIFICATION_HUB_NAME}
 )
-# What Settings.from_env reads for a required secret the command will not use.
-_NOT_READ = "not read by this command"
+# What Settings.from_env reads for a required secret the command will not use: a value of
+# the right shape (the callback key is checked to be 32 bytes), replaced by a stand-in after.
+_NOT_READ = {
+    SettingName.CITIZEN_HASH_KEY: "not read by this command",
+    SettingName.CALLBACK_SECRETS_KEY: "bm90IHJlYWQgYnkgdGhpcyBjb21tYW5kLCAzMiBieXQ=",
+}
 
 SecretsUsed: TypeAlias = Callable[[argparse.Namespace], frozenset[SettingName]]
 
@@ -76,9 +85,13 @@ def command_settings(
         if name in secrets and not given.get(name, "").strip():
             raise MissingSettingError(f"`{command}` needs app setting {name}: {meaning}")
         if name not in secrets:
-            given[name] = _NOT_READ
+            given[name] = _NOT_READ[name]
     settings = Settings.from_env(given)
-    if SettingName.CITIZEN_HASH_KEY not in secrets:
-        stand_in = SecretNotGiven(SettingName.CITIZEN_HASH_KEY, command)
-        settings = dataclasses.replace(settings, citizen_hash_key=stand_in)
+    for name in OPTIONAL_SECRETS:
+        if name not in secrets:
+            stand_in = SecretNotGiven(name, command)
+            if name is SettingName.CITIZEN_HASH_KEY:
+                settings = dataclasses.replace(settings, citizen_hash_key=stand_in)
+            else:
+                settings = dataclasses.replace(settings, callback_secrets_key=stand_in)
     return settings

@@ -34,6 +34,8 @@ FIELD_FLAGS = {
     "preference_mode": "--mode",
     "allow": "--allow",
     "block": "--block",
+    "new_message_pushes": "--new-message-pushes",
+    "push_content": "--push-content",
     "message_id": "MESSAGE_ID",
     "limit": "--limit",
     "slot": "--slot",

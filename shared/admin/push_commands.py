@@ -1,9 +1,12 @@
-"""`push list`: the reminder pushes waiting on the push queue (PUSH_QUEUE), left in place.
+"""`push list`: the pushes (reminders and new messages) waiting on the push queue
+(PUSH_QUEUE), left in place.
 
 Without a notification hub (locally, `make run`) pushes go to this queue instead, so this is
 where to see them. A push's tag is a keyed hash of the citizen's fiscal code, never the code:
 `--fiscal-code` shows one citizen's pushes by computing that tag, so it needs the app's
-CITIZEN_HASH_KEY (the only command that does); the code itself is never printed.
+CITIZEN_HASH_KEY (the only command that does); the code itself is never printed. A
+new-message push of a citizen who chose FULL content shows the service's name and the
+subject, as their phone will.
 """
 
 from __future__ import annotations
@@ -75,7 +78,7 @@ def _list(args: argparse.Namespace, app: App) -> Report:
 def add_push_commands(commands: Subcommands) -> None:
     group = commands.add_parser(
         "push",
-        help="list the reminder pushes on the push queue",
+        help="list the pushes on the push queue",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -1,4 +1,4 @@
-"""`service create | list | show | update`: services and their settings."""
+"""`service create | list | show | update | callback`: services and their settings."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Mapping
 from typing import Any
 
+from shared.admin.callback_commands import add_callback_actions, callback_json, callback_line
 from shared.admin.output import Report, cache_note, table
 from shared.admin.parsing import Subcommands
 from shared.bootstrap import App
@@ -128,6 +129,8 @@ def service_json(service: Service, keys: Mapping[KeySlot, int] | None = None) ->
     data = service.model_dump(mode="json")
     data["authorized_recipients"] = sorted(service.authorized_recipients)
     data["delegated_payees"] = sorted(service.delegated_payees)
+    # The URL and the secrets' ids and dates: never a secret, not even sealed.
+    data["callback"] = callback_json(service.callback)
     if keys is not None:
         data["keys"] = {slot.value: count for slot, count in keys.items()}
     return data
@@ -161,6 +164,7 @@ def service_lines(service: Service, keys: Mapping[KeySlot, int] | None = None) -
         f"  payment notices:  {payments}",
         f"  delegated payees: {payees} (besides {service.organization_fiscal_code})",
         f"  rate limit:       {policy.requests} requests per {policy.window_seconds} s",
+        f"  status callback:  {callback_line(service.callback)}",
     ]
     if keys is not None:
         held = [
@@ -295,3 +299,5 @@ def add_service_commands(commands: Subcommands) -> None:
     update.add_argument("service_id", metavar="SERVICE_ID")
     _add_setting_flags(update, updating=True)
     update.set_defaults(run=_update, field_flags=_PAYEE_FLAGS)
+
+    add_callback_actions(actions)

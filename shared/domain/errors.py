@@ -110,3 +110,9 @@ class PushDeliveryError(PostinoError):
     def __init__(self, detail: str, *, retryable: bool) -> None:
         super().__init__(detail)
         self.retryable = retryable
+
+
+class SealedSecretError(PostinoError):
+    """A sealed callback secret cannot be opened: it was sealed under another
+    CALLBACK_SECRETS_KEY or for another service, or it was altered. Retrying cannot help;
+    the operator rotates the service's callback secret."""

@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
 
 from shared.domain.attachments import AttachmentInput, StoredAttachment
+from shared.domain.events import PendingEvent
 
 MIN_TIME_TO_LIVE = 3600
 MAX_TIME_TO_LIVE = 604800
@@ -165,6 +166,10 @@ class Message(BaseModel):
     # How many times the reference was sent again (sweeper, redrive) after the first.
     redeliveries: int = 0
     retention_seconds: int | None = None
+    # The payment (its paid_at) the sender was last told of with `message.paid`.
+    paid_notified_at: datetime | None = None
+    # Events its changes caused, not delivered yet (shared.domain.events).
+    outbox: tuple[PendingEvent, ...] = ()
     version: str | None = Field(default=None, exclude=True)
 
     @classmethod
@@ -207,6 +212,30 @@ class Message(BaseModel):
                 **fields,
             }
         )
+
+    @property
+    def outbox_due_at(self) -> datetime | None:
+        """When the relay should next look at this message's outbox (None: empty)."""
+        return min((event.due_at for event in self.outbox), default=None)
+
+    def pending(self, event_id: str) -> PendingEvent | None:
+        return next((event for event in self.outbox if event.id == event_id), None)
+
+    def with_events(self, *events: PendingEvent) -> Message:
+        """This message with `events` added to its outbox (to be stored with its change)."""
+        if not events:
+            return self
+        return self.model_copy(update={"outbox": (*self.outbox, *events)})
+
+    def with_event(self, event: PendingEvent) -> Message:
+        """This message with its pending event of the same id replaced by `event`."""
+        outbox = tuple(event if pending.id == event.id else pending for pending in self.outbox)
+        return self.model_copy(update={"outbox": outbox})
+
+    def without_event(self, event_id: str) -> Message:
+        """This message with the event `event_id` gone from its outbox (delivered)."""
+        outbox = tuple(pending for pending in self.outbox if pending.id != event_id)
+        return self.model_copy(update={"outbox": outbox})
 
     @property
     def is_read(self) -> bool:

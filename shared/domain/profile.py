@@ -6,6 +6,10 @@ Preferences per service follow IO's three modes:
 - AUTO: every service may write, unless the citizen turned it off;
 - MANUAL: no service may write, unless the citizen turned it on.
 The one rule here answers both ProcessMessage and the institutions' recipient check.
+
+Pushes about new messages are the citizen's choice too: on (the default) or off, and what
+they show, as IO's `push_notifications_content_type` says: ANONYMOUS (the default), a fixed
+"you have a new message"; FULL, the service's name and the subject.
 """
 
 from __future__ import annotations
@@ -32,6 +36,14 @@ class ReminderConsent(StrEnum):
     DISABLED = "DISABLED"
 
 
+class PushContent(StrEnum):
+    """What a new-message push shows (IO's push_notifications_content_type): a fixed text
+    (the default), or the service's name and the message's subject."""
+
+    ANONYMOUS = "ANONYMOUS"
+    FULL = "FULL"
+
+
 class Profile(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -49,6 +61,10 @@ class Profile(BaseModel):
     share_read_status: bool = True
     # The push notification installation of the citizen's app, if it registered one.
     push_installation_id: str | None = None
+    # A push when a message reaches the inbox, and what it shows. Subjects carry no
+    # personal data (the guard at acceptance), so FULL may show them, by choice only.
+    new_message_pushes: bool = True
+    push_content: PushContent = PushContent.ANONYMOUS
 
     def allows(self, service_id: str) -> bool:
         """Whether the citizen's preferences let `service_id` write to their inbox."""
@@ -56,6 +72,12 @@ class Profile(BaseModel):
             return service_id not in self.blocked_service_ids
         default = self.preference_mode is PreferenceMode.AUTO
         return self.service_preferences.get(service_id, default)
+
+    def wants_new_message_push(self, service_id: str) -> bool:
+        """Whether a new message from `service_id` should be pushed to the citizen: pushes
+        on, and the service still allowed to write (a service blocked since the message
+        arrived pushes nothing)."""
+        return self.new_message_pushes and self.refusal_reason(service_id) is None
 
     def refusal_reason(self, service_id: str) -> RejectionReason | None:
         """Why this citizen does not take messages from `service_id`, or None if they do."""

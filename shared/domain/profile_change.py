@@ -8,6 +8,9 @@ Switching mode carries the citizen's refusals over, so nobody they turned off ca
 them just because the mode changed: a LEGACY block list becomes choices "may not", and
 choices "may not" become a LEGACY block list. Choices "may" carry over between AUTO and
 MANUAL; LEGACY has no such thing (every service not blocked may write).
+
+New-message pushes are switched `on` or `off`, and show `anonymous` or `full` content
+(PushContent), in any letter case.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.domain.errors import FieldError, ValidationError
-from shared.domain.profile import PreferenceMode, Profile
+from shared.domain.profile import PreferenceMode, Profile, PushContent
 from shared.domain.service import is_valid_service_id
 
 # IO's preferred languages are locales such as it_IT, en_GB, de_DE.
 LANGUAGE_PATTERN = r"^[a-z]{2}_[A-Z]{2}$"
 _LANGUAGE_RE = re.compile(LANGUAGE_PATTERN)
+_SWITCH = {"on": True, "off": False}
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class ProfileChange:
     preference_mode: PreferenceMode | None = None
     allow: tuple[str, ...] = ()
     block: tuple[str, ...] = ()
+    new_message_pushes: bool | None = None
+    push_content: PushContent | None = None
 
     def applied_to(self, profile: Profile) -> Profile:
         """`profile` with this change made (see the module's docstring for allow/block)."""
@@ -60,6 +66,10 @@ class ProfileChange:
             updates["inbox_enabled"] = self.inbox_enabled
         if self.preferred_languages is not None:
             updates["preferred_languages"] = self.preferred_languages
+        if self.new_message_pushes is not None:
+            updates["new_message_pushes"] = self.new_message_pushes
+        if self.push_content is not None:
+            updates["push_content"] = self.push_content
         return Profile.model_validate({**profile.model_dump(), **updates})
 
 
@@ -81,6 +91,24 @@ def _mode(text: str, errors: list[FieldError]) -> PreferenceMode | None:
         choices = ", ".join(mode.value for mode in PreferenceMode)
         detail = f"{text!r} is not one of {choices}"
         errors.append(FieldError("invalid_choice", detail, "/preference_mode"))
+        return None
+
+
+def _switch(text: str, errors: list[FieldError]) -> bool | None:
+    switch = _SWITCH.get(text.strip().lower())
+    if switch is None:
+        detail = f"{text!r} is not on or off"
+        errors.append(FieldError("invalid_choice", detail, "/new_message_pushes"))
+    return switch
+
+
+def _push_content(text: str, errors: list[FieldError]) -> PushContent | None:
+    try:
+        return PushContent(text.strip().upper())
+    except ValueError:
+        choices = ", ".join(content.value.lower() for content in PushContent)
+        detail = f"{text!r} is not one of {choices}"
+        errors.append(FieldError("invalid_choice", detail, "/push_content"))
         return None
 
 
@@ -110,8 +138,11 @@ def parse_profile_change(
     preference_mode: str | None = None,
     allow: Sequence[str] = (),
     block: Sequence[str] = (),
+    new_message_pushes: str | None = None,
+    push_content: str | None = None,
 ) -> ProfileChange:
-    """Read a change from an operator's text: a mode name, locales, service ids.
+    """Read a change from an operator's text: a mode name, locales, service ids, on or
+    off for new-message pushes, anonymous or full for their content.
 
     Raises ValidationError naming every bad value at once (a service both allowed and
     blocked is one of them).
@@ -125,6 +156,10 @@ def parse_profile_change(
         preference_mode=None if preference_mode is None else _mode(preference_mode, errors),
         allow=_service_ids(allow, "allow", errors),
         block=_service_ids(block, "block", errors),
+        new_message_pushes=(
+            None if new_message_pushes is None else _switch(new_message_pushes, errors)
+        ),
+        push_content=None if push_content is None else _push_content(push_content, errors),
     )
     for index, value in enumerate(change.block):
         if value in change.allow:

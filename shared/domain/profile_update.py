@@ -31,6 +31,7 @@ from shared.domain.profile import (
     DEFAULT_LANGUAGES,
     PreferenceMode,
     Profile,
+    PushContent,
     ReminderConsent,
 )
 from shared.domain.profile_change import LANGUAGE_PATTERN
@@ -60,6 +61,8 @@ class ProfileUpdate(BaseModel):
     reminders: ReminderConsent = ReminderConsent.DISABLED
     share_read_status: bool = True
     push_installation_id: PushInstallationId | None = None
+    is_new_message_push_enabled: bool = True
+    push_notifications_content_type: PushContent = PushContent.ANONYMOUS
 
     @field_validator("fiscal_code")
     @classmethod
@@ -112,6 +115,8 @@ class ProfileUpdate(BaseModel):
             reminders=self.reminders,
             share_read_status=self.share_read_status,
             push_installation_id=self.push_installation_id,
+            new_message_pushes=self.is_new_message_push_enabled,
+            push_content=self.push_notifications_content_type,
         )
 
 
@@ -140,4 +145,6 @@ def profile_document(profile: Profile) -> dict[str, Any]:
         "reminders": profile.reminders.value,
         "share_read_status": profile.share_read_status,
         "push_installation_id": profile.push_installation_id,
+        "is_new_message_push_enabled": profile.new_message_pushes,
+        "push_notifications_content_type": profile.push_content.value,
     }

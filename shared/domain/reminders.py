@@ -10,12 +10,16 @@ Each reminder is a slot (kind, ordinal) with the time it falls due and the time 
 making sense (the next slot of its kind, or the due date): a slot missed while the timer
 was down, in quiet hours or held back by a cap is sent late, unless a later slot of its
 kind has superseded it. Slots before the message reached the inbox are never sent.
+
+The same quiet hours may hold back the push about a new message: only when the setting
+NEW_MESSAGE_PUSH_QUIET_HOURS says DEFER; by default (SEND) it goes at once, as IO's does.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from shared.domain.message import Message
@@ -24,6 +28,13 @@ from shared.domain.push import ReminderKind
 DEFAULT_TIMEZONE = ZoneInfo("Europe/Rome")
 # Which slot goes out first when several are due at once: the most urgent.
 _URGENCY = {ReminderKind.DUE_TOMORROW: 0, ReminderKind.PAYMENT: 1, ReminderKind.UNREAD: 2}
+
+
+class NewMessageQuietHours(StrEnum):
+    """What a new-message push does in quiet hours: go at once (IO's way), or wait."""
+
+    SEND = "SEND"
+    DEFER = "DEFER"
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,8 @@ class ReminderPolicy:
     quiet_end: time = time(8, 0)
     timezone: ZoneInfo = DEFAULT_TIMEZONE
     daily_cap: int = 3
+    # Not a reminder's rule: whether quiet hours hold back new-message pushes too.
+    new_message_quiet_hours: NewMessageQuietHours = NewMessageQuietHours.SEND
 
     def is_quiet(self, now: datetime) -> bool:
         """Whether `now` falls in the quiet hours, on the citizens' clock."""
@@ -66,6 +79,15 @@ class ReminderPolicy:
         """Midnight starting the citizens' next day, in UTC."""
         local = now.astimezone(self.timezone).date() + timedelta(days=1)
         return datetime.combine(local, time(0, 0), tzinfo=self.timezone).astimezone(UTC)
+
+
+def new_message_push_not_before(now: datetime, policy: ReminderPolicy) -> datetime:
+    """When the push about a message that reached the inbox at `now` may go out: `now`,
+    unless the policy defers such pushes (DEFER) and `now` falls in the quiet hours; then
+    the moment they end (in UTC)."""
+    if policy.new_message_quiet_hours is NewMessageQuietHours.DEFER and policy.is_quiet(now):
+        return policy.quiet_ends(now)
+    return now
 
 
 @dataclass(frozen=True)

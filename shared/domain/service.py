@@ -10,6 +10,7 @@ from typing import TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.domain.callbacks import CallbackTarget
 from shared.domain.errors import FieldError
 from shared.domain.message import ORGANIZATION_FISCAL_CODE_PATTERN
 
@@ -61,6 +62,9 @@ class Service(BaseModel):
     # Organizations (fiscal codes) whose notices' payments the operator lets this service
     # see, besides its own organization's: e.g. a service that collects for others.
     delegated_payees: frozenset[str] = frozenset()
+    # Where its messages' status events are POSTed, signed (none: no callbacks). Documents
+    # stored before callbacks existed have no such field and load with None.
+    callback: CallbackTarget | None = None
 
     def may_know_payments_to(self, payee_fiscal_code: str) -> bool:
         """Whether this service may know that notices payable to this organization were

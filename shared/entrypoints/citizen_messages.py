@@ -91,6 +91,8 @@ def _inbox(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
         messages=app.messages,
         directory=app.directory,
         clock=app.clock,
+        profiles=app.profiles,
+        outbox=app.event_outbox(),
     )
     body = {
         "items": [inbox_item_body(item) for item in listed.items],
@@ -116,6 +118,8 @@ def _message(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
         attachments=app.attachments,
         clock=app.clock,
         link_lifetime=timedelta(seconds=app.settings.attachment_link_seconds),
+        profiles=app.profiles,
+        outbox=app.event_outbox(),
     )
     bind(message_id=opened.message.id)  # the stored id, never what the caller typed
     return json_response(opened_message_body(opened), request_id=request_id)

@@ -47,6 +47,7 @@ def _process(msg: func.QueueMessage) -> None:
             clock=app.clock,
             rejected_retention_seconds=app.settings.rejected_retention_seconds,
             reminders=app.reminder_planner(),
+            outbox=app.event_outbox(),
         )
         note_status(status or "DROPPED")
     except Exception:
@@ -62,6 +63,7 @@ def _process(msg: func.QueueMessage) -> None:
                 messages=app.messages,
                 attachments=app.attachments,
                 clock=app.clock,
+                outbox=app.event_outbox(),
             )
             note_status(final or "DROPPED")
         except PostinoError:

@@ -1,4 +1,5 @@
-"""Timer entry point of SweepAcceptedMessages."""
+"""Timer entry point of SweepAcceptedMessages: the relay of both outboxes (accepted
+messages, and the events of messages' changes)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from shared.entrypoints.invocations import invoked
 from shared.observability.log_context import note_status
 from shared.observability.metrics import app_metrics
 from shared.services.ports import QueueDepth
+from shared.services.relay_events import relay_events
 from shared.services.sweep_accepted import sweep_accepted
 
 logger = logging.getLogger(__name__)
@@ -27,9 +29,18 @@ def handle_sweep(timer: func.TimerRequest, context: func.Context | None = None) 
             clock=app.clock,
             grace_seconds=app.settings.accepted_grace_seconds,
             max_redeliveries=app.settings.max_redeliveries,
+            outbox=app.event_outbox(),
         )
-        logger.info("sweep: %d re-sent, %d failed", report.resent, report.failed)
-        note_status(f"{report.resent} re-sent, {report.failed} failed")
+        relay = relay_events(
+            messages=app.messages, queue=app.events, clock=app.clock, timing=app.event_timing
+        )
+        logger.info(
+            "sweep: %d re-sent, %d failed; %d events relayed",
+            report.resent,
+            report.failed,
+            relay.relayed,
+        )
+        note_status(f"{report.resent} re-sent, {report.failed} failed, {relay.relayed} relayed")
         if app.poison_depth is not None:
             _record_poison_depth(app.poison_depth)
 

@@ -46,6 +46,11 @@ class AppMetrics:
         self._reminders = meter.create_counter(
             "reminders.sent", unit="{push}", description="reminder pushes sent, by kind"
         )
+        self._events = meter.create_counter(
+            "events.dispatched",
+            unit="{event}",
+            description="attempts at delivering events (pushes, callbacks), by type and outcome",
+        )
         self._poison_depth = meter.create_gauge(
             "messages.poison_queue_depth",
             unit="{message}",
@@ -67,6 +72,10 @@ class AppMetrics:
 
     def reminder_sent(self, kind: str) -> None:
         self._reminders.add(1, {"kind": str(kind)})
+
+    def event_dispatched(self, service_id: str, event_type: str, outcome: str) -> None:
+        attributes = {SERVICE_ID: service_id, "type": str(event_type), "outcome": str(outcome)}
+        self._events.add(1, attributes)
 
     def poison_queue_depth(self, count: int) -> None:
         self._poison_depth.set(count)

@@ -49,7 +49,7 @@ def register_profile(
     services: ServiceRepository,
 ) -> Profile:
     """Create or replace a citizen's profile: the defaults (inbox enabled, it_IT, AUTO mode,
-    no choices) with `change` made.
+    no choices, anonymous new-message pushes) with `change` made.
 
     Raises ValidationError for a bad fiscal code or an unknown service id.
     """

@@ -9,8 +9,10 @@ from shared.domain.fiscal_code import require_valid_fiscal_code
 from shared.domain.inbox_paging import PageRequest, continuation_token
 from shared.domain.message import Message
 from shared.domain.service import Service
-from shared.services.citizen_marks import store_mark
-from shared.services.ports import Clock, MessageRepository
+from shared.services.announce_events import announce_new_events
+from shared.services.citizen_marks import marking, store_mark
+from shared.services.message_events import EventOutbox
+from shared.services.ports import Clock, MessageRepository, ProfileRepository
 from shared.services.service_directory import CachedServiceDirectory
 
 logger = logging.getLogger(__name__)
@@ -39,6 +41,8 @@ def citizen_inbox(
     messages: MessageRepository,
     directory: CachedServiceDirectory,
     clock: Clock,
+    profiles: ProfileRepository | None = None,
+    outbox: EventOutbox | None = None,
 ) -> InboxPage:
     """The page `page` of the citizen's PROCESSED messages, newest first. Listing a message
     the app had never fetched makes it received.
@@ -51,13 +55,13 @@ def citizen_inbox(
     listed = found[: page.size]
     now = clock.now()
     newly_received = sum(1 for message in listed if message.received_at is None)
-    items = tuple(
-        InboxItem(
-            store_mark(message, lambda m: m.received(now), messages=messages),
-            directory.service(message.sender_service_id),
-        )
-        for message in listed
-    )
+    mark = marking(lambda m: m.received(now), outbox=outbox, profiles=profiles, now=now)
+    items = []
+    for message in listed:
+        stored = store_mark(message, mark, messages=messages)
+        if outbox is not None and stored is not message:
+            announce_new_events(message, stored, queue=outbox.queue, now=now)
+        items.append(InboxItem(stored, directory.service(message.sender_service_id)))
     logger.info("inbox page of %d messages, %d newly received", len(items), newly_received)
     token = continuation_token(listed[-1].id) if len(found) > page.size else None
-    return InboxPage(items, token)
+    return InboxPage(tuple(items), token)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from shared.domain.errors import ConcurrentUpdateError
 from shared.domain.message import Message
-from shared.services.ports import MessageRepository
+from shared.services.message_events import EventOutbox, marking_with_events
+from shared.services.ports import MessageRepository, ProfileRepository
 
 logger = logging.getLogger(__name__)
 
@@ -40,3 +42,16 @@ def store_mark(
             current = reread
     logger.warning("message %s: gave up storing a mark after %d races", message.id, MAX_ATTEMPTS)
     return mark(current)
+
+
+def marking(
+    mark: Callable[[Message], Message],
+    *,
+    outbox: EventOutbox | None,
+    profiles: ProfileRepository | None,
+    now: datetime,
+) -> Callable[[Message], Message]:
+    """`mark`, with the events it causes when there is an outbox to put them in."""
+    if outbox is None or profiles is None:
+        return mark
+    return marking_with_events(mark, outbox=outbox, profiles=profiles, now=now)

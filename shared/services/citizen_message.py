@@ -20,8 +20,10 @@ from shared.domain.fiscal_code import require_valid_fiscal_code
 from shared.domain.message import Message, MessageStatus
 from shared.domain.message_id import looks_like_message_id
 from shared.domain.service import Service
-from shared.services.citizen_marks import store_mark
-from shared.services.ports import AttachmentStore, Clock, MessageRepository
+from shared.services.announce_events import announce_new_events
+from shared.services.citizen_marks import marking, store_mark
+from shared.services.message_events import EventOutbox
+from shared.services.ports import AttachmentStore, Clock, MessageRepository, ProfileRepository
 from shared.services.service_directory import CachedServiceDirectory
 
 logger = logging.getLogger(__name__)
@@ -114,6 +116,8 @@ def open_message(
     attachments: AttachmentStore,
     clock: Clock,
     link_lifetime: timedelta,
+    profiles: ProfileRepository | None = None,
+    outbox: EventOutbox | None = None,
 ) -> OpenedMessage:
     """The citizen's message `message_id`, with links to its attachments that expire after
     `link_lifetime` (none to an attachment found malicious, or whose scan result cannot
@@ -122,17 +126,22 @@ def open_message(
 
     Raises ValidationError for a malformed fiscal code, NotFoundError when the message is
     not in this citizen's inbox (absent, or not PROCESSED), and StorageUnavailableError.
+    With `outbox` (and `profiles`), the callbacks a mark causes are stored with it and
+    announced.
     """
     message = _inbox_message(fiscal_code, message_id, messages)
     now = clock.now()
     if read:
-        stored = store_mark(message, lambda m: m.read(now), messages=messages)
+        mark = marking(lambda m: m.read(now), outbox=outbox, profiles=profiles, now=now)
         news = "read" if message.read_at is None else None
     else:
-        stored = store_mark(message, lambda m: m.received(now), messages=messages)
+        mark = marking(lambda m: m.received(now), outbox=outbox, profiles=profiles, now=now)
         news = "received" if message.received_at is None else None
+    stored = store_mark(message, mark, messages=messages)
     if news is not None:
         logger.info("message %s %s", message.id, news)
+        if outbox is not None:
+            announce_new_events(message, stored, queue=outbox.queue, now=now)
     return _opened(
         stored, directory=directory, attachments=attachments, now=now, link_lifetime=link_lifetime
     )

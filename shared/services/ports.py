@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from shared.domain.api_keys import ApiKeyRecord
 from shared.domain.attachments import MalwareScan, StoredBytes
 from shared.domain.base64_text import Base64Text
+from shared.domain.callbacks import CallbackOutcome
+from shared.domain.events import DeadEvent, EventRef
 from shared.domain.idempotency import IdempotencyRecord
 from shared.domain.message import Message
 from shared.domain.message_ref import MessageRef
+from shared.domain.notice_watch import NoticeWatch
 from shared.domain.payment import Payment
 from shared.domain.poison import PoisonedMessage
 from shared.domain.profile import Profile
@@ -54,6 +58,11 @@ class MessageRepository(Protocol):
 
     def stale_accepted(self, untouched_since: datetime, limit: int) -> list[Message]:
         """Up to `limit` messages still ACCEPTED and not written since `untouched_since`."""
+        ...
+
+    def due_outboxes(self, now: datetime, limit: int) -> list[Message]:
+        """Up to `limit` messages holding an event whose `due_at` is at or before `now`
+        (whole seconds), across all partitions. Raises StorageUnavailableError."""
         ...
 
     def inbox(self, fiscal_code: str, *, before_id: str | None, limit: int) -> list[Message]:
@@ -168,6 +177,71 @@ class MessageQueue(Protocol):
 
         Raises StorageUnavailableError.
         """
+        ...
+
+
+class EventQueue(Protocol):
+    def send(self, ref: EventRef, *, delay: timedelta = timedelta(0)) -> None:
+        """Enqueue a reference to a pending event for the dispatcher, visible after `delay`
+        (at most 7 days).
+
+        Raises StorageUnavailableError (it may have been sent: a duplicate is harmless).
+        """
+        ...
+
+
+class DeadEventStore(Protocol):
+    """Callback events given up on, per service, until an operator replays them."""
+
+    def put(self, dead: DeadEvent) -> None:
+        """Keep `dead` (writing it again changes nothing). Raises StorageUnavailableError."""
+        ...
+
+    def list_for(self, service_id: str, limit: int) -> list[DeadEvent]:
+        """Up to `limit` dead events of the service, oldest first."""
+        ...
+
+    def remove(self, service_id: str, event_id: str) -> bool:
+        """Forget a dead event (it was replayed); False if there was none."""
+        ...
+
+
+class CallbackSender(Protocol):
+    def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> CallbackOutcome:
+        """POST `body` to a service's callback URL: Delivered (2xx), RetryLater (a timeout,
+        no connection, 408, 429, 5xx; with the receiver's Retry-After) or Refused (final:
+        another 4xx, a redirect, a URL or address that may not be called). Never raises
+        for the receiver's failures."""
+        ...
+
+
+class NoticeWatches(Protocol):
+    def watch(self, watch: NoticeWatch) -> None:
+        """Keep `watch` (writing it again changes nothing). Raises StorageUnavailableError."""
+        ...
+
+    def watchers(self, payment_id: str) -> list[NoticeWatch]:
+        """The watches of one notice (a query within its partition).
+
+        Raises StorageUnavailableError.
+        """
+        ...
+
+
+class SecretOpener(Protocol):
+    def open(self, sealed: str, *, service_id: str) -> bytes:
+        """The secret sealed for `service_id` (a callback's signing secret).
+
+        Raises SealedSecretError when it cannot be opened: sealed under another key or for
+        another service, or altered.
+        """
+        ...
+
+
+class SecretSealer(Protocol):
+    def seal(self, secret: bytes, *, service_id: str) -> str:
+        """`secret` encrypted for the service `service_id` (text to store), such that only
+        SecretOpener.open with the same key and service id gives it back."""
         ...
 
 

@@ -13,7 +13,14 @@ from shared.domain.message import FailureReason, Message, MessageStatus, Rejecti
 from shared.domain.message_ref import MessageRef
 from shared.observability.log_context import bind
 from shared.observability.metrics import app_metrics
+from shared.services.announce_events import announce_new_events, announce_pending
 from shared.services.message_attachments import discard_attachments
+from shared.services.message_events import (
+    EventOutbox,
+    decision_events,
+    watching_payment,
+    with_failure_events,
+)
 from shared.services.ports import AttachmentStore, Clock, MessageRepository, ProfileRepository
 from shared.services.send_reminders import ReminderPlanner
 
@@ -24,16 +31,36 @@ _WITHOUT_ATTACHMENTS = (MessageStatus.REJECTED, MessageStatus.FAILED)
 
 
 def _decide(
-    message: Message, *, profiles: ProfileRepository, clock: Clock, retention_seconds: int
+    message: Message,
+    *,
+    profiles: ProfileRepository,
+    clock: Clock,
+    retention_seconds: int,
+    outbox: EventOutbox | None,
 ) -> Message:
+    """The message decided, with the events the decision causes in its outbox."""
     profile = profiles.get(message.fiscal_code)
     if profile is None:
         reason: RejectionReason | None = RejectionReason.USER_NOT_FOUND
     else:
         reason = profile.refusal_reason(message.sender_service_id)
+    now = clock.now()
     if reason is not None:
-        return message.rejected(reason, clock.now(), retention_seconds=retention_seconds)
-    return message.processed(clock.now())
+        decided = message.rejected(reason, now, retention_seconds=retention_seconds)
+    else:
+        decided = message.processed(now)
+    if outbox is None:
+        return decided
+    service = outbox.directory.service(message.sender_service_id)
+    events = decision_events(
+        decided,
+        service=service,
+        profile=profile,
+        now=now,
+        push_not_before=outbox.push_not_before,
+        timing=outbox.timing,
+    )
+    return watching_payment(decided.with_events(*events), service, outbox=outbox, now=now)
 
 
 def _settled_by_someone_else(ref: MessageRef, messages: MessageRepository) -> MessageStatus | None:
@@ -70,10 +97,12 @@ def process_message(
     clock: Clock,
     rejected_retention_seconds: int,
     reminders: ReminderPlanner | None = None,
+    outbox: EventOutbox | None = None,
 ) -> MessageStatus | None:
     """Move the referenced message from ACCEPTED to PROCESSED or REJECTED, exactly once;
     a PROCESSED Premium message goes on the reminder schedule (with `reminders`), the
-    attachments of a REJECTED one are deleted.
+    attachments of a REJECTED one are deleted. With `outbox`, the events the decision
+    causes (a push, a callback) are stored with it and announced to their dispatcher.
 
     Returns the message's final status, or None when no such message is stored (nothing
     to retry). A redelivered reference to a message already decided changes nothing.
@@ -87,9 +116,17 @@ def process_message(
     bind(service_id=message.sender_service_id)
     if message.status.is_terminal:
         logger.info("message %s already %s, nothing to do", message.id, message.status)
+        if outbox is not None:
+            # A decision whose reply was lost left its events unannounced: no need to
+            # wait for the relay (a second reference to an event is harmless).
+            announce_pending(message, queue=outbox.queue, now=clock.now())
         return _outcome(message, attachments=attachments, reminders=reminders)
     decided = _decide(
-        message, profiles=profiles, clock=clock, retention_seconds=rejected_retention_seconds
+        message,
+        profiles=profiles,
+        clock=clock,
+        retention_seconds=rejected_retention_seconds,
+        outbox=outbox,
     )
     if decided.status is MessageStatus.PROCESSED and reminders is not None:
         # On the schedule before the decision is stored, not after: a stored decision whose
@@ -98,7 +135,7 @@ def process_message(
         # that ends otherwise is dropped by the first reminder run that reads it.
         reminders.plan(decided)
     try:
-        messages.replace(decided)
+        stored = messages.replace(decided)
     except ConcurrentUpdateError:
         # Another delivery of the same reference got there first; its decision stands.
         status = _settled_by_someone_else(ref, messages)
@@ -106,6 +143,8 @@ def process_message(
             raise
         return status
     logger.info("message %s %s", message.id, decided.status)
+    if outbox is not None:
+        announce_new_events(message, stored, queue=outbox.queue, now=clock.now())
     _count_decision(decided)
     return _outcome(decided, attachments=attachments, reminders=None)  # planned above
 
@@ -125,9 +164,11 @@ def fail_message(
     messages: MessageRepository,
     attachments: AttachmentStore,
     clock: Clock,
+    outbox: EventOutbox | None = None,
 ) -> MessageStatus | None:
     """Mark the referenced message FAILED unless it was decided meanwhile, and delete its
-    attachments (a redrive cannot bring them back: the sender sends it again).
+    attachments (a redrive cannot bring them back: the sender sends it again). With
+    `outbox`, the failure's callback is stored with it.
 
     Used on the queue's last attempt, before the host moves the reference to the poison
     queue. Returns the final status, or None when no such message is stored.
@@ -138,9 +179,11 @@ def fail_message(
         return None
     if message.status.is_terminal:
         return message.status
-    failed = message.failed(reason, clock.now())
+    failed = with_failure_events(
+        message.failed(reason, clock.now()), outbox=outbox, now=clock.now()
+    )
     try:
-        messages.replace(failed)
+        stored: Message | None = messages.replace(failed)
     except ConcurrentUpdateError:
         return _settled_by_someone_else(ref, messages) or MessageStatus.ACCEPTED
     except OutcomeUnknownError:
@@ -151,7 +194,10 @@ def fail_message(
             if status is None:
                 raise
             return status
+        stored = None  # its events wait for the relay
     logger.warning("message %s FAILED: %s", message.id, reason)
+    if outbox is not None and stored is not None:
+        announce_new_events(message, stored, queue=outbox.queue, now=clock.now())
     app_metrics().failed(message.sender_service_id, reason)
     if failed.attachments:
         # The last attempt: attachments a storage failure leaves behind stay as orphans.

@@ -21,7 +21,9 @@ from shared.domain.errors import ConcurrentUpdateError, PostinoError
 from shared.domain.message import FailureReason, Message
 from shared.domain.message_ref import MessageRef
 from shared.observability.metrics import app_metrics
+from shared.services.announce_events import announce_new_events
 from shared.services.message_attachments import discard_attachments
+from shared.services.message_events import EventOutbox, with_failure_events
 from shared.services.ports import AttachmentStore, Clock, MessageQueue, MessageRepository
 
 logger = logging.getLogger(__name__)
@@ -38,13 +40,25 @@ class SweepReport:
 
 
 def _give_up(
-    message: Message, *, messages: MessageRepository, attachments: AttachmentStore, clock: Clock
+    message: Message,
+    *,
+    messages: MessageRepository,
+    attachments: AttachmentStore,
+    clock: Clock,
+    outbox: EventOutbox | None,
 ) -> bool:
-    """Mark a message re-sent too often FAILED; False when it changed meanwhile."""
+    """Mark a message re-sent too often FAILED (with its callback event, when its service
+    wants one); False when it changed meanwhile."""
+    now = clock.now()
+    failed = with_failure_events(
+        message.failed(FailureReason.REDELIVERY_LIMIT, now), outbox=outbox, now=now
+    )
     try:
-        messages.replace(message.failed(FailureReason.REDELIVERY_LIMIT, clock.now()))
+        stored = messages.replace(failed)
     except ConcurrentUpdateError:
         return False  # processed or swept by someone else in the meantime
+    if outbox is not None:
+        announce_new_events(message, stored, queue=outbox.queue, now=now)
     logger.warning("message %s FAILED after %d re-sends", message.id, message.redeliveries)
     app_metrics().failed(message.sender_service_id, FailureReason.REDELIVERY_LIMIT)
     if message.attachments:
@@ -79,6 +93,7 @@ def sweep_accepted(
     grace_seconds: int,
     max_redeliveries: int,
     limit: int = SWEEP_BATCH,
+    outbox: EventOutbox | None = None,
 ) -> SweepReport:
     """Re-enqueue each message ACCEPTED and untouched for `grace_seconds` that the queue has
     moved past; mark FAILED those already re-sent `max_redeliveries` times (deleting their
@@ -99,7 +114,9 @@ def sweep_accepted(
     resent = failed = 0
     for message in messages.stale_accepted(cutoff, limit):
         if message.redeliveries >= max_redeliveries:
-            failed += _give_up(message, messages=messages, attachments=attachments, clock=clock)
+            failed += _give_up(
+                message, messages=messages, attachments=attachments, clock=clock, outbox=outbox
+            )
             continue
         try:
             _resend(message, messages=messages, queue=queue, clock=clock)

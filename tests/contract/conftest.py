@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from azure.cosmos import ContainerProxy, PartitionKey
@@ -18,16 +19,21 @@ from shared.adapters.blob_attachments import (
 from shared.adapters.cosmos_client import cosmos_client
 from shared.adapters.cosmos_reminder_claims import CosmosReminderClaims
 from shared.adapters.cosmos_reminder_schedule import CosmosReminderSchedule
+from shared.adapters.event_queue import StorageEventQueue
 from shared.adapters.queues import StorageMessageQueue, StoragePoisonQueue, queue_client
 from shared.bootstrap import build_app
+from shared.domain.events import EventRef
 from shared.domain.message_ref import MessageRef
 from shared.storage_layout import storage_layout
 from tests.fakes import (
     FakeApiKeyRepository,
     FakeAttachmentStore,
+    FakeDeadEventStore,
+    FakeEventQueue,
     FakeIdempotencyStore,
     FakeMessageQueue,
     FakeMessageRepository,
+    FakeNoticeWatches,
     FakePaymentRepository,
     FakePoisonQueue,
     FakeProfileRepository,
@@ -180,3 +186,42 @@ def reminder_claims(implementation, request) -> Iterator[object]:
         return
     with _fresh_container(request.getfixturevalue("local_stack")) as container:
         yield CosmosReminderClaims(container)
+
+
+@pytest.fixture
+def dead_event_store(implementation, real_app):
+    return FakeDeadEventStore() if real_app is None else real_app.dead_events
+
+
+@pytest.fixture
+def event_queue_and_reader(
+    implementation, request
+) -> Iterator[tuple[object, Callable[[], list[tuple[EventRef, timedelta]]]]]:
+    """The events queue port, and a function that reads back what is visible now with the
+    delay it was sent with (the fake keeps it; the real queue shows it by not yet showing)."""
+    if implementation == "fake":
+        fake = FakeEventQueue()
+
+        def visible_fake() -> list[tuple[EventRef, timedelta]]:
+            return [(ref, delay) for ref, delay in fake.sent if delay == timedelta(0)]
+
+        yield fake, visible_fake
+        return
+    stack = request.getfixturevalue("local_stack")
+    client = queue_client(stack.storage, f"events-{uuid.uuid4().hex[:12]}")
+    client.create_queue()
+
+    def visible_real() -> list[tuple[EventRef, timedelta]]:
+        found = []
+        for message in client.receive_messages(max_messages=32):
+            found.append((EventRef.from_json(message.content), timedelta(0)))
+            client.delete_message(message)
+        return found
+
+    yield StorageEventQueue(client), visible_real
+    client.delete_queue()
+
+
+@pytest.fixture
+def notice_watches(implementation, real_app):
+    return FakeNoticeWatches() if real_app is None else real_app.watches

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
 from shared.domain.api_keys import ApiKeyRecord, KeySlot, hash_api_key
+from shared.domain.callbacks import CallbackTarget, SealedSecret
 from shared.domain.errors import AlreadyExistsError, NotFoundError
 from shared.domain.profile import Profile
 from shared.domain.service import RateLimit, Tier
@@ -73,6 +75,27 @@ def test_a_replaced_service_reads_back_changed(service_repository):
     service_repository.replace(changed)
     # THEN the change is what is read
     assert service_repository.get(service.id) == changed
+
+
+def test_a_services_callback_reads_back_with_its_sealed_secrets_in_order(service_repository):
+    # GIVEN a stored service, then given a callback in the middle of a rotation
+    service = a_service(service_id=uuid.uuid4().hex)
+    service_repository.add(service)
+    secrets = tuple(
+        SealedSecret(
+            id=f"cbs_0000000{number}",
+            sealed=f"c2VhbGVk{number}==",
+            created_at=datetime(2026, 12, number, 10, 0, 0, 123456, tzinfo=UTC),
+        )
+        for number in (1, 2)
+    )
+    target = CallbackTarget(url="https://callbacks.example.com/postino?x=1", secrets=secrets)
+    changed = service.model_copy(update={"callback": target})
+    service_repository.replace(changed)
+    # THEN it reads back the same, the oldest secret first, and goes again when removed
+    assert service_repository.get(service.id) == changed
+    service_repository.replace(service)
+    assert service_repository.get(service.id).callback is None
 
 
 def test_replacing_an_unknown_service_is_not_found_and_creates_nothing(service_repository):

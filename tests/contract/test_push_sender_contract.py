@@ -12,7 +12,8 @@ from shared.adapters.push_queue import QueuePushSender, queue_push_sender
 from shared.adapters.queues import queue_client
 from shared.domain.citizen_hash import push_tag
 from shared.domain.errors import PushDeliveryError
-from shared.domain.push import ReminderKind, reminder_push
+from shared.domain.profile import PushContent
+from shared.domain.push import ReminderKind, new_message_push, reminder_push
 from tests.fakes import FakePushSender
 
 TAG = push_tag("RSSMRA80A01H501U", "contract-key")
@@ -37,6 +38,22 @@ PUSHES = [
         preferred_languages=("en_GB",),
         message_id="01JCZ0000000000000000000A3",
         expires_at=datetime(2026, 12, 30, 23, 0, tzinfo=UTC),
+    ),
+    new_message_push(
+        tag=TAG,
+        preferred_languages=("it_IT",),
+        content=PushContent.ANONYMOUS,
+        service_name="Ufficio Tributi",
+        subject="La tua carta d'identità è pronta",
+        message_id="01JCZ0000000000000000000A4",
+    ),
+    new_message_push(
+        tag=TAG,
+        preferred_languages=("de_DE",),
+        content=PushContent.FULL,
+        service_name="Bürgerbüro Bozen",
+        subject="Ihr neuer Personalausweis ist fertig",
+        message_id="01JCZ0000000000000000000A5",
     ),
 ]
 
@@ -70,7 +87,7 @@ def failing_push_sender(implementation, request) -> Callable[[], object]:
 
 
 def test_sent_pushes_read_back_in_order_with_every_field(push_sender):
-    # GIVEN three pushes, with and without an expiry, in three languages
+    # GIVEN reminders and new-message pushes, with and without an expiry, in three languages
     # WHEN they are sent
     for push in PUSHES:
         push_sender.send(push)

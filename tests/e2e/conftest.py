@@ -45,6 +45,8 @@ SWEEP_GRACE = 2
 SETTLE_TIMEOUT_SECONDS = 15.0
 # Download links expire fast enough for a test to see one refused.
 ATTACHMENT_LINK_SECONDS = 4
+EVENT_RELAY_GRACE = 2
+CALLBACK_RETRY = 10
 # Settings of the e2e host that make slow paths fast enough to test.
 E2E_SETTINGS = {
     # A revoked key stops working within a test's patience.
@@ -59,6 +61,10 @@ E2E_SETTINGS = {
     # Reminders run only when a test calls ReminderTimer, and at any hour of the day.
     "REMINDER_SCHEDULE": "0 0 0 1 1 *",
     "REMINDER_QUIET_HOURS": "00:00-00:00",
+    # Events: relayed 2 s after they are due, retried from 1 s, given up on after 10 s.
+    "EVENT_RELAY_GRACE_SECONDS": str(EVENT_RELAY_GRACE),
+    "EVENT_FIRST_RETRY_SECONDS": "1",
+    "CALLBACK_RETRY_SECONDS": str(CALLBACK_RETRY),
 }
 
 

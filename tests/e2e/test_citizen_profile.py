@@ -48,6 +48,8 @@ def test_register_read_and_replace_a_profile(offline_host):
         "is_inbox_enabled": True,
         "blocked_services": [],
         "share_read_status": True,
+        "is_new_message_push_enabled": True,
+        "push_notifications_content_type": "ANONYMOUS",
         **body,
     }
     assert created.json() == stored
@@ -127,6 +129,75 @@ def test_choices_for_the_wrong_mode_are_400_pointing_at_them(offline_host):
     assert [(e["pointer"], e["code"]) for e in problem["errors"]] == [
         ("/service_preferences", "not_in_mode")
     ]
+
+
+def test_a_new_profile_has_anonymous_new_message_pushes(offline_host):
+    # GIVEN a citizen registered with an empty body
+    fiscal_code = random_fiscal_code()
+    assert _put(offline_host, fiscal_code, {}).status_code == 201
+    # WHEN the citizen app reads the profile
+    read = _get(offline_host, fiscal_code)
+    # THEN new messages are pushed, anonymously
+    assert read.status_code == 200, read.text
+    assert read.json()["is_new_message_push_enabled"] is True
+    assert read.json()["push_notifications_content_type"] == "ANONYMOUS"
+
+
+def test_the_citizen_turns_new_message_pushes_off_then_on_with_full_content(offline_host):
+    fiscal_code = random_fiscal_code()
+    assert _put(offline_host, fiscal_code, {}).status_code == 201
+    # WHEN the citizen turns new-message pushes off
+    off = _put(offline_host, fiscal_code, {"is_new_message_push_enabled": False})
+    # THEN the answer and a later GET say so
+    assert off.status_code == 200, off.text
+    assert off.json()["is_new_message_push_enabled"] is False
+    assert _get(offline_host, fiscal_code).json()["is_new_message_push_enabled"] is False
+    # WHEN they turn them on again, showing the service and the subject
+    document = {
+        **_get(offline_host, fiscal_code).json(),
+        "is_new_message_push_enabled": True,
+        "push_notifications_content_type": "FULL",
+    }
+    assert _put(offline_host, fiscal_code, document).status_code == 200
+    # THEN both choices are stored
+    read = _get(offline_host, fiscal_code).json()
+    assert (read["is_new_message_push_enabled"], read["push_notifications_content_type"]) == (
+        True,
+        "FULL",
+    )
+    # AND a PUT that leaves them out resets them to their defaults, as every field
+    assert _put(offline_host, fiscal_code, {}).status_code == 200
+    read = _get(offline_host, fiscal_code).json()
+    assert (read["is_new_message_push_enabled"], read["push_notifications_content_type"]) == (
+        True,
+        "ANONYMOUS",
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        ({"push_notifications_content_type": "SILENT"}, "/push_notifications_content_type"),
+        ({"push_notifications_content_type": "full"}, "/push_notifications_content_type"),
+        ({"push_notifications_content_type": None}, "/push_notifications_content_type"),
+        ({"is_new_message_push_enabled": "false"}, "/is_new_message_push_enabled"),
+        ({"is_new_message_push_enabled": None}, "/is_new_message_push_enabled"),
+    ],
+)
+def test_a_bad_push_choice_is_400_naming_the_field_and_changes_nothing(offline_host, body, pointer):
+    # GIVEN a citizen with full new-message pushes
+    fiscal_code = random_fiscal_code()
+    full = {"push_notifications_content_type": "FULL"}
+    assert _put(offline_host, fiscal_code, full).status_code == 201
+    # WHEN the citizen app PUTs a bad value for a push choice
+    problem = expect_problem(_put(offline_host, fiscal_code, body), 400)
+    # THEN the problem names that field, and the stored profile is unchanged
+    assert [error["pointer"] for error in problem["errors"]] == [pointer]
+    read = _get(offline_host, fiscal_code).json()
+    assert (read["is_new_message_push_enabled"], read["push_notifications_content_type"]) == (
+        True,
+        "FULL",
+    )
 
 
 def test_get_of_an_unknown_citizen_is_404(offline_host):

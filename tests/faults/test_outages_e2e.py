@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,10 +32,12 @@ from infra.local.faults.sender import (
 )
 from infra.local.faults.stack import FaultyStack, ServiceAccount, Store
 from infra.local.faults.store_reads import audit_stores, count_accepted
+from shared.adapters.push_queue import push_from_json
 from shared.adapters.queues import queue_client
 from shared.bootstrap import build_app
 from shared.domain.message import Message, MessageStatus
 from shared.domain.message_ref import MessageRef
+from shared.domain.push import ReminderKind
 from shared.services.create_message import create_message
 
 pytestmark = pytest.mark.emulators
@@ -144,6 +147,29 @@ def _settle_and_audit(
     while count_accepted(stack.settings, [service.service_id]) and time.monotonic() < deadline:
         time.sleep(1)
     return audit_stores(stack.settings, sends, [service.service_id])
+
+
+def _new_message_pushes_once_delivered(
+    stack: FaultyStack, message_ids: list[str | None]
+) -> Counter[str]:
+    """Wait until none of the messages has an event left to deliver (a killed host's claims
+    expire and are relayed), then count the new-message pushes of each on the push queue."""
+    app = build_app(stack.settings)
+    deadline = time.monotonic() + SETTLE_SECONDS
+    for message_id in message_ids:
+        assert message_id is not None
+        while (message := app.messages.find(message_id)) is None or message.outbox:
+            assert time.monotonic() < deadline, f"message {message_id} still has events"
+            time.sleep(0.5)
+    client = queue_client(stack.settings.storage, app.settings.push_queue)
+    counted: Counter[str] = Counter()
+    while batch := list(client.receive_messages(max_messages=32, visibility_timeout=60)):
+        for queued in batch:
+            push = push_from_json(queued.content)
+            if push.kind is ReminderKind.NEW_MESSAGE:
+                counted[push.message_id] += 1
+            client.delete_message(queued)
+    return counted
 
 
 def _assert_exactly_once_and_processed(report: AuditReport, created: int) -> None:
@@ -321,6 +347,9 @@ def test_c_a_killed_host_loses_and_duplicates_nothing(
     killed = [r for r in results if any(a.status is None for a in r.attempts)]
     assert killed, "no send was cut by the kill: the test did not test it"
     _assert_exactly_once_and_processed(_settle_and_audit(stack, service, sends), len(sends))
+    # AND each message pushed its citizen's devices exactly once
+    pushes = _new_message_pushes_once_delivered(stack, [send.message_id for send in sends])
+    assert all(pushes[send.message_id or ""] == 1 for send in sends), pushes
 
 
 def test_d_a_message_whose_processing_died_with_the_host_is_delivered_within_the_bound(

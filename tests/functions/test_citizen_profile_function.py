@@ -67,6 +67,8 @@ def test_put_registers_get_reads_and_put_again_replaces(local_stack):
         "reminders": "DISABLED",
         "share_read_status": True,
         "push_installation_id": None,
+        "is_new_message_push_enabled": True,
+        "push_notifications_content_type": "ANONYMOUS",
     }
 
 

@@ -1,5 +1,6 @@
 """`make run` stops everything it started when it is told to stop: Ctrl-C, and also a
-`kill` (SIGTERM) or a closed terminal (SIGHUP), which once left the emulators running."""
+`kill` (SIGTERM) or a closed terminal (SIGHUP), which once left the emulators running (the
+host, the emulators and the demo callback receiver alike)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,15 @@ LAUNCH = """
 import sys
 from infra.local import run
 from infra.local.emulators import EmulatorEndpoints
-blob, queue, cosmos, host = (int(arg) for arg in sys.argv[1:])
+blob, queue, cosmos, host, receiver = (int(arg) for arg in sys.argv[1:])
 run.stop_on_termination()
 try:
-    code = run.run(False, endpoints=EmulatorEndpoints(blob, queue, cosmos), host_port=host)
+    code = run.run(
+        False,
+        endpoints=EmulatorEndpoints(blob, queue, cosmos),
+        host_port=host,
+        receiver_port=receiver,
+    )
 except KeyboardInterrupt:
     code = 0
 sys.exit(code)
@@ -32,7 +38,7 @@ sys.exit(code)
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_run_stops_the_host_and_the_emulators_when_terminated(signum, tmp_path):
     # GIVEN `make run`'s runner up on free ports
-    ports = [free_port() for _ in range(4)]
+    ports = [free_port() for _ in range(5)]
     log = (tmp_path / "run.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-c", LAUNCH, *map(str, ports)],
@@ -42,7 +48,7 @@ def test_run_stops_the_host_and_the_emulators_when_terminated(signum, tmp_path):
     )
     try:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not port_is_open(ports[3]):
+        while not (port_is_open(ports[3]) and port_is_open(ports[4])):
             assert process.poll() is None, (tmp_path / "run.log").read_text()
             assert time.monotonic() < deadline, "the host did not start"
             time.sleep(0.2)

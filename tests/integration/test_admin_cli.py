@@ -18,7 +18,7 @@ from shared.domain.errors import AuthenticationError
 from shared.domain.message import FailureReason, MessageStatus
 from shared.domain.message_id import new_message_id
 from shared.domain.message_ref import MessageRef
-from shared.domain.profile import PreferenceMode
+from shared.domain.profile import PreferenceMode, PushContent
 from shared.services.authenticate import authenticate
 from tests.builders import MARKDOWN, SUBJECT, a_message, random_fiscal_code
 
@@ -330,6 +330,8 @@ def test_update_changes_only_what_is_given(created, local_stack, capsys):
         "preference_mode": "AUTO",
         "blocked_service_ids": [],
         "service_preferences": {service_id: False},
+        "new_message_pushes": True,
+        "push_content": "ANONYMOUS",
     }
     stored = build_app(local_stack.settings).profiles.get(fiscal_code)
     assert stored is not None
@@ -352,6 +354,83 @@ def test_show_never_prints_the_fiscal_code(local_stack, capsys):
     code, output = _json(capsys, "citizen", "show", fiscal_code)
     assert output["preference_mode"] == "MANUAL"
     assert fiscal_code not in json.dumps(output)
+
+
+def test_register_sets_the_new_message_push_choices(local_stack, capsys):
+    # GIVEN a citizen registered with pushes off and full content
+    fiscal_code = random_fiscal_code()
+    code, output = _json(
+        capsys,
+        "citizen",
+        "register",
+        fiscal_code,
+        "--new-message-pushes",
+        "off",
+        "--push-content",
+        "full",
+    )
+    # THEN the output and the store say so
+    assert code == 0
+    assert (output["new_message_pushes"], output["push_content"]) == (False, "FULL")
+    profile = build_app(local_stack.settings).profiles.get(fiscal_code)
+    assert profile is not None
+    assert (profile.new_message_pushes, profile.push_content) == (False, PushContent.FULL)
+
+
+def test_register_without_push_flags_gives_anonymous_pushes(local_stack, capsys):
+    fiscal_code = random_fiscal_code()
+    code, output = _json(capsys, "citizen", "register", fiscal_code)
+    assert code == 0
+    assert (output["new_message_pushes"], output["push_content"]) == (True, "ANONYMOUS")
+
+
+def test_update_changes_one_push_choice_and_keeps_the_other(local_stack, capsys):
+    # GIVEN a citizen with full pushes
+    fiscal_code = random_fiscal_code()
+    assert _json(capsys, "citizen", "register", fiscal_code, "--push-content=FULL")[0] == 0
+    # WHEN an operator turns the pushes off
+    code, output = _json(capsys, "citizen", "update", fiscal_code, "--new-message-pushes=OFF")
+    # THEN they are off and still full
+    assert code == 0
+    assert (output["new_message_pushes"], output["push_content"]) == (False, "FULL")
+    # AND turning them on again changes nothing else
+    code, output = _json(capsys, "citizen", "update", fiscal_code, "--new-message-pushes=on")
+    assert (output["new_message_pushes"], output["push_content"]) == (True, "FULL")
+    profile = build_app(local_stack.settings).profiles.get(fiscal_code)
+    assert profile is not None
+    assert (profile.new_message_pushes, profile.push_content) == (True, PushContent.FULL)
+
+
+def test_show_prints_both_push_choices(local_stack, capsys):
+    fiscal_code = random_fiscal_code()
+    args = ("--new-message-pushes", "off", "--push-content", "full")
+    assert _run(capsys, "citizen", "register", fiscal_code, *args)[0] == 0
+    code, out, _ = _run(capsys, "citizen", "show", fiscal_code)
+    assert code == 0
+    assert "pushes:      off for new messages" in out
+    assert "push text:   FULL (the service's name and the subject)" in out
+    code, output = _json(capsys, "citizen", "show", fiscal_code)
+    assert (output["new_message_pushes"], output["push_content"]) == (False, "FULL")
+
+
+def test_bad_push_choices_exit_2_naming_each_flag_and_store_nothing(local_stack, capsys):
+    fiscal_code = random_fiscal_code()
+    code, output = _json(
+        capsys,
+        "citizen",
+        "register",
+        fiscal_code,
+        "--new-message-pushes",
+        "sometimes",
+        "--push-content",
+        "partial",
+    )
+    assert code == 2
+    assert [error["flag"] for error in output["errors"]] == [
+        "--new-message-pushes",
+        "--push-content",
+    ]
+    assert build_app(local_stack.settings).profiles.get(fiscal_code) is None
 
 
 # message

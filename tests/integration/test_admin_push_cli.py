@@ -16,7 +16,8 @@ from shared.admin.cli import main
 from shared.bootstrap import build_app
 from shared.config import Settings
 from shared.domain.citizen_hash import push_tag
-from shared.domain.push import ReminderKind, reminder_push
+from shared.domain.profile import PushContent
+from shared.domain.push import ReminderKind, new_message_push, reminder_push
 
 FISCAL_CODE = "RSSMRA80A01H501U"
 
@@ -128,6 +129,41 @@ def test_entries_that_are_not_pushes_are_left_out(local_stack, push_queue, capsy
     code, output = _json(capsys, "push", "list")
     assert code == 0
     assert [item["kind"] for item in output["pushes"]] == ["PAYMENT", "UNREAD"]
+
+
+def test_push_list_shows_a_new_message_push_with_the_text_the_citizen_chose(
+    local_stack, push_queue, capsys
+):
+    # GIVEN a new-message push of a citizen who chose full content
+    settings: Settings = dataclasses.replace(local_stack.settings, push_queue=push_queue)
+    push = new_message_push(
+        tag=push_tag(FISCAL_CODE, settings.citizen_hash_key),
+        preferred_languages=("it_IT",),
+        content=PushContent.FULL,
+        service_name="Ufficio Tributi",
+        subject="La tua carta d'identità è pronta",
+        message_id="01JCZ0000000000000000000C3",
+    )
+    build_app(settings).push.send(push)
+    # WHEN an operator lists the push queue
+    code, output = _json(capsys, "push", "list")
+    # THEN it is there, of its own kind, with the service as title and the subject as body
+    assert code == 0
+    assert output["pushes"] == [
+        {
+            "kind": "NEW_MESSAGE",
+            "language": "it",
+            "message_id": push.message_id,
+            "tag": push.tag,
+            "collapse_key": push.message_id,
+            "expires_at": None,
+            "title": "Ufficio Tributi",
+            "body": "La tua carta d'identità è pronta",
+        }
+    ]
+    code, out, _ = _run(capsys, "push", "list")
+    assert "NEW_MESSAGE" in out
+    assert "Ufficio Tributi: La tua carta d'identità è pronta" in out
 
 
 @pytest.mark.parametrize("limit", ["0", "33", "many"])

@@ -92,7 +92,11 @@ def test_the_sample_settings_are_what_the_app_reads_locally():
 
 def test_secrets_are_key_vault_references_in_azure():
     common, _ = _bicep_settings()
-    for name in (SettingName.CITIZEN_HASH_KEY, SettingName.NOTIFICATION_HUB_CONNECTION):
+    for name in (
+        SettingName.CITIZEN_HASH_KEY,
+        SettingName.CALLBACK_SECRETS_KEY,
+        SettingName.NOTIFICATION_HUB_CONNECTION,
+    ):
         assert common[name].startswith("'@Microsoft.KeyVault(SecretUri=${"), name
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.domain.profile import PreferenceMode, Profile, ReminderConsent
+from shared.domain.profile import PreferenceMode, Profile, PushContent, ReminderConsent
 from shared.domain.profile_change import LANGUAGE_PATTERN
 from shared.domain.profile_update import (
     PUSH_INSTALLATION_ID_PATTERN,
@@ -43,6 +43,7 @@ def test_enums_and_patterns_are_the_codes():
     schemas = _schemas()
     assert schemas["PreferenceMode"]["enum"] == [mode.value for mode in PreferenceMode]
     assert schemas["ReminderConsent"]["enum"] == [consent.value for consent in ReminderConsent]
+    assert schemas["PushContent"]["enum"] == [content.value for content in PushContent]
     assert schemas["Language"]["pattern"] == LANGUAGE_PATTERN
     assert schemas["ServiceId"]["pattern"] == SERVICE_ID_PATTERN
     assert schemas["PushInstallationId"]["pattern"] == PUSH_INSTALLATION_ID_PATTERN

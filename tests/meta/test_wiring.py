@@ -13,7 +13,7 @@ import pytest
 from shared.adapters.queues import poison_queue_name
 from shared.admin.cli import main as admin_cli
 from shared.config import AZURE_ONLY_SETTINGS, DEFAULT_PUSH_QUEUE, SettingName
-from shared.storage_layout import BlobContainerName, ContainerName, storage_layout
+from shared.storage_layout import BlobContainerName, ContainerName, QueueName, storage_layout
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTING_REFERENCE = re.compile(r"%([A-Za-z0-9_]+)%")
@@ -59,6 +59,7 @@ def test_the_app_has_the_functions_of_the_design():
         "CitizenMessage",
         "CitizenProfile",
         "CreateMessage",
+        "DispatchEvent",
         "GetMessageStatus",
         "GetMessageStatusById",
         "GetProfile",
@@ -154,3 +155,12 @@ def test_function_folders_stay_thin(folder):
     assert len(source.splitlines()) <= 20
     assert "def main(" in source
     assert "from shared." in source
+
+
+def test_dispatchevent_listens_on_the_events_queue_the_code_sends_to():
+    (trigger,) = [
+        b
+        for b in json.loads((ROOT / "DispatchEvent" / "function.json").read_text())["bindings"]
+        if b["type"] == "queueTrigger"
+    ]
+    assert trigger["queueName"] == QueueName.EVENTS

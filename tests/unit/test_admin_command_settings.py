@@ -1,10 +1,12 @@
 """The operator CLI reads a secret only for the commands that use it: the citizen hash key
-for `push list --fiscal-code` alone, the notification hub's connection for none."""
+for `push list --fiscal-code` alone, the callback secrets' key for the callback commands
+that seal a secret, the notification hub's connection for none."""
 
 from __future__ import annotations
 
 import pytest
 
+from shared.adapters.secret_box import SecretBox
 from shared.admin.cli import _parser
 from shared.admin.command_settings import command_settings, secrets_used
 from shared.config import MissingSettingError, SettingName
@@ -21,6 +23,8 @@ OPERATOR = {
 HASH_KEY = "the-app-citizen-hash-key"
 NO_SECRETS: frozenset[SettingName] = frozenset()
 HASH_KEY_ONLY = frozenset({SettingName.CITIZEN_HASH_KEY})
+CALLBACK_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+CALLBACK_KEY_ONLY = frozenset({SettingName.CALLBACK_SECRETS_KEY})
 
 
 def _asked(*argv: str) -> frozenset[SettingName]:
@@ -41,6 +45,56 @@ def _asked(*argv: str) -> frozenset[SettingName]:
 )
 def test_commands_that_hash_no_citizen_ask_for_no_secret(argv: list[str]) -> None:
     assert _asked(*argv) == NO_SECRETS
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["service", "callback", "retire", "svc-1"],
+        ["service", "callback", "remove", "svc-1"],
+    ],
+)
+def test_callback_commands_that_seal_nothing_ask_for_no_secret(argv: list[str]) -> None:
+    assert _asked(*argv) == NO_SECRETS
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["service", "callback", "set", "svc-1", "--url", "https://hooks.example.com/p"],
+        ["service", "callback", "rotate", "svc-1"],
+    ],
+)
+def test_callback_commands_that_seal_a_secret_ask_for_the_callback_key(argv: list[str]) -> None:
+    assert _asked(*argv) == CALLBACK_KEY_ONLY
+
+
+def test_a_sealing_command_says_it_needs_the_callback_key_when_missing() -> None:
+    with pytest.raises(MissingSettingError) as missing:
+        command_settings(OPERATOR, command="service callback rotate", secrets=CALLBACK_KEY_ONLY)
+    message = str(missing.value)
+    assert message.startswith("`service callback rotate` needs app setting CALLBACK_SECRETS_KEY")
+    assert "callback-secrets-key" in message
+
+
+def test_the_callback_key_is_not_read_by_a_command_that_did_not_ask_for_it() -> None:
+    # GIVEN the key is in the environment
+    env = {**OPERATOR, SettingName.CALLBACK_SECRETS_KEY: CALLBACK_KEY}
+    settings = command_settings(env, command="service callback retire", secrets=NO_SECRETS)
+    # THEN the command does not get it, and sealing with what it got fails naming the setting
+    assert CALLBACK_KEY not in repr(vars(settings))
+    with pytest.raises(MissingSettingError, match="CALLBACK_SECRETS_KEY") as refused:
+        SecretBox.from_setting(settings.callback_secrets_key)
+    assert "`service callback retire`" in str(refused.value)
+
+
+def test_a_command_that_asks_for_the_callback_key_gets_it_and_not_the_hash_key() -> None:
+    env = {**OPERATOR, SettingName.CALLBACK_SECRETS_KEY: CALLBACK_KEY}
+    settings = command_settings(env, command="service callback set", secrets=CALLBACK_KEY_ONLY)
+    box = SecretBox.from_setting(settings.callback_secrets_key)
+    assert box.open(box.seal(b"s", service_id="svc-1"), service_id="svc-1") == b"s"
+    with pytest.raises(MissingSettingError, match="CITIZEN_HASH_KEY"):
+        push_tag(FISCAL_CODE, settings.citizen_hash_key)
 
 
 def test_listing_one_citizens_pushes_asks_for_the_hash_key() -> None:

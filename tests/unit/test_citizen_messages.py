@@ -56,6 +56,7 @@ SETTINGS = {
     "COSMOS_KEY": "a2V5",
     "MESSAGES_QUEUE": "messages-created",
     "CITIZEN_HASH_KEY": "a-citizen-hash-key",
+    "CALLBACK_SECRETS_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 }
 
 

@@ -25,6 +25,7 @@ COMPLETE = {
     "COSMOS_KEY": "a2V5",
     "MESSAGES_QUEUE": "messages-created",
     "CITIZEN_HASH_KEY": "a-citizen-hash-key",
+    "CALLBACK_SECRETS_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 }
 # As the app settings are in Azure: no connection string, no key, the service URIs.
 IN_AZURE = {
@@ -139,3 +140,36 @@ def test_an_unresolved_key_vault_reference_is_refused_naming_the_setting():
     with pytest.raises(InvalidSettingError, match="CITIZEN_HASH_KEY") as refused:
         Settings.from_env(env)
     assert "vault.azure.net" not in str(refused.value)
+
+
+CALLBACK_KEY = COMPLETE["CALLBACK_SECRETS_KEY"]
+
+
+@pytest.mark.parametrize(
+    "text", ["c2hvcnQ=", "not base64!", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWYwMQ=="]
+)
+def test_a_callback_secrets_key_that_is_not_32_bytes_fails_naming_it_not_showing_it(text):
+    with pytest.raises(InvalidSettingError, match="CALLBACK_SECRETS_KEY") as refused:
+        Settings.from_env({**COMPLETE, "CALLBACK_SECRETS_KEY": text})
+    assert text not in str(refused.value)
+
+
+def test_the_callback_secrets_key_is_never_shown():
+    settings = Settings.from_env(COMPLETE)
+    assert settings.callback_secrets_key == CALLBACK_KEY
+    assert CALLBACK_KEY not in repr(settings)
+
+
+def test_loopback_callbacks_are_off_unless_a_local_run_turns_them_on():
+    assert Settings.from_env(COMPLETE).callback_allow_loopback_http is False
+    local = {**COMPLETE, "CALLBACK_ALLOW_LOOPBACK_HTTP": "true"}
+    assert Settings.from_env(local).callback_allow_loopback_http is True
+
+
+def test_loopback_callbacks_are_refused_in_azure():
+    # GIVEN settings as in Azure (no emulator key) asking for loopback callbacks
+    env = {**IN_AZURE, "CALLBACK_ALLOW_LOOPBACK_HTTP": "true"}
+    # WHEN they are read THEN the app refuses to start, naming the setting
+    with pytest.raises(InvalidSettingError, match="CALLBACK_ALLOW_LOOPBACK_HTTP"):
+        Settings.from_env(env)
+    assert Settings.from_env(IN_AZURE).callback_allow_loopback_http is False

@@ -145,6 +145,7 @@ def _env(**values: str) -> dict[str, str]:
         "COSMOS_VERIFY_TLS": "false",
         "MESSAGES_QUEUE": "messages-created",
         "CITIZEN_HASH_KEY": "k",
+        "CALLBACK_SECRETS_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
         **values,
     }
 

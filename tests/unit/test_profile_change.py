@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared.domain.errors import ValidationError
-from shared.domain.profile import PreferenceMode, Profile
+from shared.domain.profile import PreferenceMode, Profile, PushContent
 from shared.domain.profile_change import ProfileChange, parse_profile_change
 from tests.builders import FISCAL_CODE
 
@@ -101,4 +101,42 @@ def test_names_every_bad_value_at_once():
         "/preference_mode",
         "/allow/1",
         "/block/0",
+    ]
+
+
+def test_push_choices_change_only_when_given():
+    # GIVEN a citizen with pushes off and full content
+    profile = _profile(PreferenceMode.AUTO, new_message_pushes=False, push_content=PushContent.FULL)
+    # WHEN only pushes are switched on / only the content is changed
+    # THEN only that field changes
+    assert ProfileChange(new_message_pushes=True).applied_to(profile) == profile.model_copy(
+        update={"new_message_pushes": True}
+    )
+    anonymous = ProfileChange(push_content=PushContent.ANONYMOUS).applied_to(profile)
+    assert anonymous == profile.model_copy(update={"push_content": PushContent.ANONYMOUS})
+
+
+@pytest.mark.parametrize(
+    ("pushes", "content", "expected"),
+    [
+        ("on", "full", ProfileChange(new_message_pushes=True, push_content=PushContent.FULL)),
+        (
+            "OFF",
+            "Anonymous",
+            ProfileChange(new_message_pushes=False, push_content=PushContent.ANONYMOUS),
+        ),
+        (" off ", None, ProfileChange(new_message_pushes=False)),
+        (None, "FULL", ProfileChange(push_content=PushContent.FULL)),
+    ],
+)
+def test_reads_push_choices_in_any_letter_case(pushes, content, expected):
+    assert parse_profile_change(new_message_pushes=pushes, push_content=content) == expected
+
+
+def test_names_bad_push_choices():
+    with pytest.raises(ValidationError) as caught:
+        parse_profile_change(new_message_pushes="yes", push_content="partial")
+    assert [(error.pointer, error.code) for error in caught.value.errors] == [
+        ("/new_message_pushes", "invalid_choice"),
+        ("/push_content", "invalid_choice"),
     ]

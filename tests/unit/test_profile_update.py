@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from shared.domain.errors import ValidationError
-from shared.domain.profile import PreferenceMode, Profile, ReminderConsent
+from shared.domain.profile import PreferenceMode, Profile, PushContent, ReminderConsent
 from shared.domain.profile_update import ProfileUpdate, profile_document
 from shared.domain.validation import parse_json_model
 from tests.builders import FISCAL_CODE, OTHER_FISCAL_CODE
@@ -46,6 +46,8 @@ def test_every_field_given_reaches_the_profile():
         "reminders": "ENABLED",
         "share_read_status": False,
         "push_installation_id": "inst:1_a.b-c",
+        "is_new_message_push_enabled": False,
+        "push_notifications_content_type": "FULL",
     }
     assert _parse(body).to_profile(FISCAL_CODE) == Profile(
         fiscal_code=FISCAL_CODE,
@@ -56,6 +58,8 @@ def test_every_field_given_reaches_the_profile():
         reminders=ReminderConsent.ENABLED,
         share_read_status=False,
         push_installation_id="inst:1_a.b-c",
+        new_message_pushes=False,
+        push_content=PushContent.FULL,
     )
 
 
@@ -78,6 +82,8 @@ def test_wrong_types_are_named_each_by_pointer():
         "reminders": True,
         "share_read_status": 1,
         "push_installation_id": 42,
+        "is_new_message_push_enabled": "true",
+        "push_notifications_content_type": 1,
     }
     # WHEN it is parsed / THEN each field is named, none passes as its lookalike
     assert {pointer for pointer, _ in _shape_errors(body)} == {
@@ -89,6 +95,8 @@ def test_wrong_types_are_named_each_by_pointer():
         "/reminders",
         "/share_read_status",
         "/push_installation_id",
+        "/is_new_message_push_enabled",
+        "/push_notifications_content_type",
     }
 
 
@@ -104,6 +112,11 @@ def test_wrong_types_are_named_each_by_pointer():
         ({"push_installation_id": "a" * 129}, "/push_installation_id"),
         ({"push_installation_id": "has space"}, "/push_installation_id"),
         ({"share_read_status": None}, "/share_read_status"),
+        ({"is_new_message_push_enabled": None}, "/is_new_message_push_enabled"),
+        ({"is_new_message_push_enabled": "off"}, "/is_new_message_push_enabled"),
+        ({"push_notifications_content_type": "full"}, "/push_notifications_content_type"),
+        ({"push_notifications_content_type": "SILENT"}, "/push_notifications_content_type"),
+        ({"push_notifications_content_type": None}, "/push_notifications_content_type"),
         ({"fiscal_code": None}, "/fiscal_code"),
         ({"is_inbox_enable": False}, "/is_inbox_enable"),
     ],
@@ -195,6 +208,8 @@ def test_every_broken_rule_is_named_at_once():
             reminders=ReminderConsent.ENABLED,
             share_read_status=False,
             push_installation_id="inst-1",
+            new_message_pushes=False,
+            push_content=PushContent.FULL,
         ),
         Profile(
             fiscal_code=FISCAL_CODE,
@@ -229,4 +244,6 @@ def test_the_document_uses_ios_names_and_a_stable_order():
         "reminders": "DISABLED",
         "share_read_status": True,
         "push_installation_id": None,
+        "is_new_message_push_enabled": True,
+        "push_notifications_content_type": "ANONYMOUS",
     }

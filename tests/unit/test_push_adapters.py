@@ -1,4 +1,5 @@
-"""The hub connection string, the SAS token, the push settings and the choice of adapter."""
+"""The hub connection string, the SAS token, the push settings and the choice of adapter;
+a new-message push through the adapters."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ from shared.adapters.notification_hubs import (
     parse_hub_connection,
     sas_token,
 )
-from shared.adapters.push_queue import QueuePushSender
+from shared.adapters.push_payload import template_properties
+from shared.adapters.push_queue import QueuePushSender, push_from_json, push_to_json
 from shared.adapters.push_selection import select_push_sender
 from shared.config import InvalidSettingError, MissingSettingError, Settings
-from shared.domain.push import ReminderKind, reminder_push
+from shared.domain.profile import PushContent
+from shared.domain.push import ReminderKind, new_message_push, reminder_push
 from tests.fakes import FakeClock
 
 SECRET = "c2VjcmV0LWtleS13aXRoLXBhZGRpbmc="
@@ -35,12 +38,21 @@ PUSH = reminder_push(
     message_id="01JCZ0000000000000000000U1",
     expires_at=None,
 )
+NEW_MESSAGE_PUSH = new_message_push(
+    tag="citizen_0123456789abcdef0123456789abcdef",
+    preferred_languages=("de_DE",),
+    content=PushContent.FULL,
+    service_name="Bürgerbüro Bozen",
+    subject="Ihr neuer Personalausweis ist fertig",
+    message_id="01JCZ0000000000000000000N1",
+)
 ENV = {
     "AzureWebJobsStorage": "UseDevelopmentStorage=true",
     "COSMOS_ENDPOINT": "https://cosmos.example:443/",
     "COSMOS_KEY": "a2V5",
     "MESSAGES_QUEUE": "messages-created",
     "CITIZEN_HASH_KEY": "a-citizen-hash-key",
+    "CALLBACK_SECRETS_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 }
 
 
@@ -152,6 +164,35 @@ def test_the_sender_posts_to_the_hub_signed_for_a_few_minutes_ahead():
     assert unquote(fields["sr"]) == "https://postino-ns.servicebus.windows.net/reminders"
     ahead = int(fields["se"]) - int(clock.now().timestamp())
     assert 60 <= ahead <= 3600
+
+
+# new-message pushes through the adapters
+
+
+def test_a_new_message_push_travels_as_template_properties_like_a_reminder():
+    assert template_properties(NEW_MESSAGE_PUSH) == {
+        "kind": "NEW_MESSAGE",
+        "language": "de",
+        "title": "Bürgerbüro Bozen",
+        "body": "Ihr neuer Personalausweis ist fertig",
+        "message_id": "01JCZ0000000000000000000N1",
+        "collapse_key": "01JCZ0000000000000000000N1",
+        "expires_at": "",
+    }
+
+
+def test_a_new_message_push_reads_back_from_the_push_queue_as_it_was_sent():
+    assert push_from_json(push_to_json(NEW_MESSAGE_PUSH)) == NEW_MESSAGE_PUSH
+
+
+def test_the_hub_sender_sends_a_new_message_push_to_its_tag():
+    session = RecordingSession()
+    sender = NotificationHubPushSender(
+        parse_hub_connection(CONNECTION), "reminders", clock=FakeClock(), session=session
+    )
+    sender.send(NEW_MESSAGE_PUSH)
+    ((_, headers),) = session.calls
+    assert headers["ServiceBusNotification-Tags"] == NEW_MESSAGE_PUSH.tag
 
 
 # settings and the choice of adapter

@@ -112,6 +112,7 @@ def _identity_settings() -> Settings:
             "COSMOS_ENDPOINT": "https://127.0.0.1:9/",
             "MESSAGES_QUEUE": "messages-created",
             "CITIZEN_HASH_KEY": "a-citizen-hash-key",
+            "CALLBACK_SECRETS_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
         }
     )
 
@@ -157,6 +158,7 @@ def test_the_cli_takes_connection_settings_from_the_first_settings_file_only(tmp
         "COSMOS_VERIFY_TLS": "false",
         "MESSAGES_QUEUE": "messages-created",
         "CITIZEN_HASH_KEY": "local-only-citizen-hash-key",
+        "CALLBACK_SECRETS_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
     }
     for name, values in (
         ("local.settings.json", azure_values),

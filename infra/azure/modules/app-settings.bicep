@@ -19,6 +19,7 @@ param blobServiceUri string
 param queueServiceUri string
 param cosmosEndpoint string
 param citizenHashKeySecretUri string
+param callbackSecretsKeySecretUri string
 param notificationHubConnectionSecretUri string
 param notificationHubName string
 param appInsightsConnectionString string
@@ -34,6 +35,7 @@ var settings = {
   COSMOS_ENDPOINT: cosmosEndpoint
   // Secrets: Key Vault references, resolved by the platform with the managed identity.
   CITIZEN_HASH_KEY: '@Microsoft.KeyVault(SecretUri=${citizenHashKeySecretUri})'
+  CALLBACK_SECRETS_KEY: '@Microsoft.KeyVault(SecretUri=${callbackSecretsKeySecretUri})'
   NOTIFICATION_HUB_CONNECTION: '@Microsoft.KeyVault(SecretUri=${notificationHubConnectionSecretUri})'
   NOTIFICATION_HUB_NAME: notificationHubName
   // Tunables: the documented defaults (README, Configuration).
@@ -45,6 +47,9 @@ var settings = {
   REJECTED_RETENTION_SECONDS: defaults.REJECTED_RETENTION_SECONDS
   ACCEPTED_GRACE_SECONDS: defaults.ACCEPTED_GRACE_SECONDS
   MAX_REDELIVERIES: defaults.MAX_REDELIVERIES
+  EVENT_RELAY_GRACE_SECONDS: defaults.EVENT_RELAY_GRACE_SECONDS
+  EVENT_FIRST_RETRY_SECONDS: defaults.EVENT_FIRST_RETRY_SECONDS
+  CALLBACK_RETRY_SECONDS: defaults.CALLBACK_RETRY_SECONDS
   ATTACHMENT_LINK_SECONDS: defaults.ATTACHMENT_LINK_SECONDS
   REMINDER_UNREAD_AFTER_DAYS: defaults.REMINDER_UNREAD_AFTER_DAYS
   REMINDER_UNREAD_EVERY_DAYS: defaults.REMINDER_UNREAD_EVERY_DAYS
@@ -55,6 +60,7 @@ var settings = {
   REMINDER_QUIET_HOURS: defaults.REMINDER_QUIET_HOURS
   REMINDER_TIME_ZONE: defaults.REMINDER_TIME_ZONE
   REMINDER_DAILY_CAP: defaults.REMINDER_DAILY_CAP
+  NEW_MESSAGE_PUSH_QUIET_HOURS: defaults.NEW_MESSAGE_PUSH_QUIET_HOURS
   // The internal API's callers' networks (main.bicep's internalApiAllowedCidrs), comma-separated.
   INTERNAL_API_ALLOWED_CIDRS: join(internalApiAllowedCidrs, ',')
   // The Functions host sends the log lines with it, the app its traces and metrics.

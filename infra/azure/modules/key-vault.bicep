@@ -1,5 +1,5 @@
-// Key Vault for what must stay secret: the citizen hash key and the notification hub's
-// connection string. RBAC authorization only (no access policies); the app reads secrets
+// Key Vault for what must stay secret: the citizen hash key, the key that seals callback
+// secrets and the notification hub's connection string. RBAC authorization only (no access policies); the app reads secrets
 // through Key Vault references with its managed identity (Key Vault Secrets User). Every
 // access is logged to Log Analytics.
 
@@ -10,6 +10,8 @@ param vaultName string
 param purgeProtection bool
 @secure()
 param citizenHashKey string
+@secure()
+param callbackSecretsKey string
 @description('The Log Analytics workspace the audit logs go to.')
 param logAnalyticsWorkspaceId string
 
@@ -50,6 +52,16 @@ resource citizenHashKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   }
 }
 
+resource callbackSecretsKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  // checkov:skip=CKV_AZURE_41:The key seals every service's callback secrets: a new key makes the sealed ones unreadable (docs/deploy.md), so it is rotated on purpose, never by a date.
+  parent: vault
+  name: 'callback-secrets-key'
+  properties: {
+    value: callbackSecretsKey
+    contentType: 'text/plain'
+  }
+}
+
 // The audit trail: every access to the vault and its secrets (who read the hash key, when),
 // allowed or refused. The secrets' values are never logged.
 resource audit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
@@ -69,3 +81,4 @@ resource audit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
 output name string = vault.name
 // Without a version: the app follows the latest version of the secret.
 output citizenHashKeySecretUri string = '${vault.properties.vaultUri}secrets/${citizenHashKeySecret.name}/'
+output callbackSecretsKeySecretUri string = '${vault.properties.vaultUri}secrets/${callbackSecretsKeySecret.name}/'

@@ -74,10 +74,12 @@ class ServiceAccount:
 
 
 def fault_host_settings(*, grace_seconds: int, sweeper_schedule: str) -> dict[str, str]:
-    """The host settings of a fault run: the sweeper as the caller wants it, failed queue
-    messages back after 1 s (not 10), no reminder runs."""
+    """The host settings of a fault run: the sweeper (and the events' relay) as the caller
+    wants it, failed queue messages back after 1 s (not 10), no reminder runs."""
     return {
         SettingName.ACCEPTED_GRACE_SECONDS: str(grace_seconds),
+        # Events the killed host held are relayed as soon (the claim's lease is 15 s at least).
+        SettingName.EVENT_RELAY_GRACE_SECONDS: str(grace_seconds),
         SettingName.SWEEPER_SCHEDULE: sweeper_schedule,
         SettingName.REMINDER_SCHEDULE: NEVER,
         "AzureFunctionsJobHost__extensions__queues__visibilityTimeout": "00:00:01",
