@@ -210,23 +210,36 @@ def test_a_refused_event_ends_dead_and_the_cli_replays_it(offline_host, local_st
     assert json.loads(listed.stdout)["dead_events"] == []
 
 
-def test_a_receiver_that_never_answers_well_ends_dead_after_the_retry_window(
+def test_a_receiver_that_never_answers_ends_dead_after_the_retry_window_and_replays(
     offline_host, local_stack, receiver
 ):
+    # GIVEN a receiver that accepts the connection and never answers
     key = register_service(local_stack.settings)
     service_id = _service_id(local_stack, key)
-    _with_callback(local_stack, key, receiver.url())
-    receiver.default = Answer(status=500)
+    secret = _with_callback(local_stack, key, receiver.url())
+    receiver.default = Answer(status=204, delay=60)
     send_message(offline_host, key, _citizen(offline_host), message_body())
-
+    # WHEN the retry window passes, every attempt timing out
     deadline = time.monotonic() + CALLBACK_RETRY + WAIT_SECONDS
     while True:
         listed = run_admin("--json", "events", "dead", service_id, env=local_stack.app_settings)
-        if json.loads(listed.stdout)["dead_events"]:
+        dead = json.loads(listed.stdout)["dead_events"]
+        if dead:
             break
         assert time.monotonic() < deadline, "the event never went dead"
         time.sleep(0.5)
-    assert len(receiver.received) >= 3  # retried with backoff within the window
+    # THEN it is dead, having been tried more than once, and a replay delivers it once the
+    # receiver answers again
+    (entry,) = dead
+    assert entry["attempts"] >= 1
+    receiver.default = Answer(status=204)
+    tried = len(receiver.received)
+    replayed = run_admin("--json", "events", "replay", service_id, env=local_stack.app_settings)
+    assert json.loads(replayed.stdout)["summary"]["REPLAYED"] == 1
+    deadline = time.monotonic() + WAIT_SECONDS
+    while entry["event_id"] not in _events(list(receiver.received)[tried:], secret):
+        assert time.monotonic() < deadline, "the replay was not delivered"
+        time.sleep(0.1)
 
 
 @pytest.mark.parametrize(
