@@ -45,6 +45,8 @@ pytestmark = pytest.mark.emulators
 GRACE_SECONDS = 5
 SWEEP_EVERY_5_SECONDS = "*/5 * * * * *"
 CLIENTS = 4
+# DispatchEvent's queue batch (host.json batchSize): the events one host delivers at once.
+DISPATCH_BATCH = 16
 OUTAGE_HALF_SECONDS = 10.0
 POST_PROMISE_SECONDS = 5.0
 GET_PROMISE_SECONDS = 1.0
@@ -347,9 +349,13 @@ def test_c_a_killed_host_loses_and_duplicates_nothing(
     killed = [r for r in results if any(a.status is None for a in r.attempts)]
     assert killed, "no send was cut by the kill: the test did not test it"
     _assert_exactly_once_and_processed(_settle_and_audit(stack, service, sends), len(sends))
-    # AND each message pushed its citizen's devices exactly once
+    # AND each message pushed its citizen's devices: once, but for a push the killed host
+    # had sent and not yet removed from its outbox, sent again under the same collapse key
+    # (the phone shows one); at most one more per event that host could hold at once
     pushes = _new_message_pushes_once_delivered(stack, [send.message_id for send in sends])
-    assert all(pushes[send.message_id or ""] == 1 for send in sends), pushes
+    assert all(pushes[send.message_id or ""] >= 1 for send in sends), pushes
+    assert all(count <= 2 for count in pushes.values()), pushes
+    assert sum(pushes.values()) - len(sends) <= DISPATCH_BATCH, pushes
 
 
 def test_d_a_message_whose_processing_died_with_the_host_is_delivered_within_the_bound(
