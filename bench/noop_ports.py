@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 
 from shared.domain.api_keys import ApiKeyRecord, KeySlot
@@ -52,6 +52,12 @@ class NoopMessages:
     def inbox(self, fiscal_code: str, *, before_id: str | None, limit: int) -> list[Message]:
         return []
 
+    def of_citizen(self, fiscal_code: str) -> list[Message]:
+        return []
+
+    def delete(self, fiscal_code: str, message_id: str) -> bool:
+        return False
+
 
 class NoopProfiles:
     def get(self, fiscal_code: str) -> Profile | None:
@@ -59,6 +65,9 @@ class NoopProfiles:
 
     def save(self, profile: Profile) -> None:
         return None
+
+    def delete(self, fiscal_code: str) -> bool:
+        return False
 
 
 class OneService:
@@ -80,6 +89,9 @@ class OneService:
     def list_all(self) -> list[Service]:
         return [self.service]
 
+    def remove(self, service_id: str) -> bool:
+        return False
+
 
 class OneKey:
     def __init__(self, record: ApiKeyRecord) -> None:
@@ -97,6 +109,9 @@ class OneKey:
     def for_service(self, service_id: str) -> list[ApiKeyRecord]:
         return [self.record] if service_id == self.record.service_id else []
 
+    def mark_used(self, key_hash: str, at: datetime) -> None:
+        return None
+
 
 class NoopQueue:
     def send(self, ref: MessageRef) -> None:
@@ -109,6 +124,9 @@ class NoopQueue:
 class NoopIdempotency:
     def reserve(self, record: IdempotencyRecord) -> tuple[IdempotencyRecord, bool]:
         return record.model_copy(update={"version": "v"}), True
+
+    def forget_citizen(self, fiscal_code: str) -> int:
+        return 0
 
 
 class NoopPayments:
@@ -135,7 +153,9 @@ class NoopAttachments:
     def delete_for(self, message_id: str) -> int:
         return 0
 
-    def download_url(self, blob_name: str, *, expires_at: datetime) -> str:
+    def download_url(
+        self, blob_name: str, *, expires_at: datetime, file_name: str | None = None
+    ) -> str:
         return ""
 
 
@@ -154,6 +174,9 @@ class NoopPoison:
         return []
 
     def delete(self, message: PoisonedMessage) -> None:
+        return None
+
+    def release(self, message: PoisonedMessage) -> None:
         return None
 
 
@@ -178,6 +201,9 @@ class NoopSchedule:
     def set_cursor(self, hour: datetime) -> None:
         return None
 
+    def forget(self, message_ids: Collection[str]) -> int:
+        return 0
+
 
 class NoopClaims:
     def claim(self, message_id: str, slot_key: str, now: datetime) -> SlotClaim | None:
@@ -188,6 +214,9 @@ class NoopClaims:
 
     def release(self, claim: SlotClaim) -> None:
         return None
+
+    def forget(self, message_id: str, slot_keys: Collection[str]) -> int:
+        return 0
 
 
 class NoopEvents:
@@ -222,3 +251,6 @@ class NoopWatches:
 
     def watchers(self, payment_id: str) -> list[NoticeWatch]:
         return []
+
+    def forget(self, payment_id: str, message_id: str) -> bool:
+        return False

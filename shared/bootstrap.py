@@ -12,6 +12,7 @@ from shared.adapters.blob_attachments import attachment_store
 from shared.adapters.callback_http import HttpCallbackSender
 from shared.adapters.cosmos_client import cosmos_client
 from shared.adapters.cosmos_dead_events import CosmosDeadEventStore
+from shared.adapters.cosmos_erasures import CosmosErasureLog
 from shared.adapters.cosmos_idempotency import CosmosIdempotencyStore
 from shared.adapters.cosmos_messages import CosmosMessageRepository
 from shared.adapters.cosmos_notice_watches import CosmosNoticeWatches
@@ -20,6 +21,7 @@ from shared.adapters.cosmos_profiles import CosmosProfileRepository
 from shared.adapters.cosmos_rate_counter import CosmosWindowCounter
 from shared.adapters.cosmos_reminder_claims import CosmosReminderClaims
 from shared.adapters.cosmos_reminder_schedule import CosmosReminderSchedule
+from shared.adapters.cosmos_service_messages import CosmosServiceMessageIndex
 from shared.adapters.cosmos_services import CosmosApiKeyRepository, CosmosServiceRepository
 from shared.adapters.event_queue import StorageEventQueue
 from shared.adapters.push_selection import select_push_sender
@@ -36,6 +38,7 @@ from shared.domain.events import EventTiming
 from shared.domain.reminders import ReminderPolicy, new_message_push_not_before
 from shared.reminder_settings import reminder_policy
 from shared.services.dispatch_event import DispatchPorts
+from shared.services.key_usage import KeyUsageRecorder
 from shared.services.message_events import EventOutbox
 from shared.services.ports import (
     ApiKeyRepository,
@@ -43,6 +46,7 @@ from shared.services.ports import (
     CallbackSender,
     Clock,
     DeadEventStore,
+    ErasureLog,
     EventQueue,
     IdempotencyStore,
     MessageQueue,
@@ -56,6 +60,7 @@ from shared.services.ports import (
     ReminderClaims,
     ReminderSchedule,
     SecretOpener,
+    ServiceMessageIndex,
     ServiceRepository,
     WindowCounter,
 )
@@ -97,6 +102,10 @@ class App:
     watches: NoticeWatches
     # The poison queue's size, for the metrics (None: not measured).
     poison_depth: QueueDepth | None = None
+    # Where citizens' erasures are recorded (None: not wired, erasure refuses to run).
+    erasures: ErasureLog | None = None
+    # Each service's index of its messages (None: not kept; listing it is a 503).
+    message_index: ServiceMessageIndex | None = None
     # Who claims events in this worker process.
     holder: str = field(default_factory=lambda: uuid.uuid4().hex)
 
@@ -188,6 +197,7 @@ def build_app(settings: Settings, reminder_policy: ReminderPolicy | None = None)
             services=services,
             clock=clock,
             ttl=timedelta(seconds=settings.service_cache_ttl_seconds),
+            usage=KeyUsageRecorder(api_keys=api_keys),
         ),
         clock=clock,
         attachments=attachment_store(settings.storage),
@@ -203,6 +213,10 @@ def build_app(settings: Settings, reminder_policy: ReminderPolicy | None = None)
         secrets=_OnFirstUse(settings.callback_secrets_key),
         watches=CosmosNoticeWatches(database.get_container_client(ContainerName.NOTICE_WATCHES)),
         poison_depth=poison,
+        message_index=CosmosServiceMessageIndex(
+            database.get_container_client(ContainerName.SERVICE_MESSAGES)
+        ),
+        erasures=CosmosErasureLog(database.get_container_client(ContainerName.ERASURES)),
     )
 
 

@@ -23,6 +23,7 @@ from shared.domain.errors import (
     PayloadTooLargeError,
     PostinoError,
     RateLimitedError,
+    ServiceDisabledError,
     StorageUnavailableError,
     TooLargeContentError,
     UnsupportedMediaTypeError,
@@ -58,6 +59,7 @@ class ProblemType:
 VALIDATION = ProblemType(400, "validation-error", "Invalid request")
 UNAUTHORIZED = ProblemType(401, "unauthorized", "Missing or invalid API key")
 FORBIDDEN = ProblemType(403, "forbidden", "Not allowed for this service")
+SERVICE_DISABLED = ProblemType(403, "service-disabled", "Service disabled")
 NOT_FOUND = ProblemType(404, "not-found", "Not found")
 CONFLICT = ProblemType(409, "conflict", "Conflict")
 TOO_LARGE = ProblemType(413, "payload-too-large", "Request body too large")
@@ -72,6 +74,7 @@ _BY_ERROR: dict[type[PostinoError], ProblemType] = {
     TooLargeContentError: TOO_LARGE,
     ValidationError: VALIDATION,
     AuthenticationError: UNAUTHORIZED,
+    ServiceDisabledError: SERVICE_DISABLED,
     ForbiddenError: FORBIDDEN,
     NotFoundError: NOT_FOUND,
     AlreadyExistsError: CONFLICT,

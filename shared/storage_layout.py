@@ -66,6 +66,8 @@ class ContainerName:
     REMINDER_CLAIMS = "reminder-claims"
     DEAD_EVENTS = "dead-events"
     NOTICE_WATCHES = "notice-watches"
+    SERVICE_MESSAGES = "service-messages"
+    ERASURES = "erasures"
 
 
 class QueueName:

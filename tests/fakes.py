@@ -7,10 +7,12 @@ so a fake cannot drift from what Cosmos DB and Azurite do.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import threading
 import uuid
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
@@ -24,6 +26,8 @@ from shared.domain.callbacks import (
     RetryLater,
     callback_url_errors,
 )
+from shared.domain.download_name import attachment_disposition
+from shared.domain.erasure import ErasureRecord
 from shared.domain.errors import (
     AlreadyExistsError,
     ConcurrentUpdateError,
@@ -52,6 +56,7 @@ from shared.domain.reminder_schedule import (
     may_take_over,
 )
 from shared.domain.service import Service
+from shared.domain.service_messages import ServiceMessageEntry, ServiceMessageFilter, StatusCounts
 
 
 class FakeClock:
@@ -132,6 +137,13 @@ class FakeMessageRepository:
         ]
         return sorted(found, key=lambda message: message.id, reverse=True)[:limit]
 
+    def of_citizen(self, fiscal_code: str) -> list[Message]:
+        return [message for (owner, _), message in self.stored.items() if owner == fiscal_code]
+
+    def delete(self, fiscal_code: str, message_id: str) -> bool:
+        self.written_at.pop((fiscal_code, message_id), None)
+        return self.stored.pop((fiscal_code, message_id), None) is not None
+
 
 class FakeProfileRepository:
     def __init__(self) -> None:
@@ -143,16 +155,20 @@ class FakeProfileRepository:
     def save(self, profile: Profile) -> None:
         self.stored[profile.fiscal_code] = profile
 
+    def delete(self, fiscal_code: str) -> bool:
+        return self.stored.pop(fiscal_code, None) is not None
+
 
 class FakeServiceRepository:
     def __init__(self) -> None:
         self.stored: dict[str, Service] = {}
+        self.deleted_ids: set[str] = set()
 
     def get(self, service_id: str) -> Service | None:
         return self.stored.get(service_id)
 
     def add(self, service: Service) -> None:
-        if service.id in self.stored:
+        if service.id in self.stored or service.id in self.deleted_ids:
             raise AlreadyExistsError("a record with this id already exists")
         self.stored[service.id] = service
 
@@ -163,6 +179,13 @@ class FakeServiceRepository:
 
     def list_all(self) -> list[Service]:
         return list(self.stored.values())
+
+    def remove(self, service_id: str) -> bool:
+        # The id stays taken, as Cosmos DB's tombstone keeps it.
+        if self.stored.pop(service_id, None) is None:
+            return False
+        self.deleted_ids.add(service_id)
+        return True
 
 
 class FakeApiKeyRepository:
@@ -182,6 +205,11 @@ class FakeApiKeyRepository:
 
     def for_service(self, service_id: str) -> list[ApiKeyRecord]:
         return [record for record in self.stored.values() if record.service_id == service_id]
+
+    def mark_used(self, key_hash: str, at: datetime) -> None:
+        record = self.stored.get(key_hash)
+        if record is not None:
+            self.stored[key_hash] = record.model_copy(update={"last_used_at": at})
 
 
 class FakeMessageQueue:
@@ -228,6 +256,12 @@ class FakeIdempotencyStore:
         self.stored[record.id] = stored
         return stored, True
 
+    def forget_citizen(self, fiscal_code: str) -> int:
+        naming = [key for key, record in self.stored.items() if record.fiscal_code == fiscal_code]
+        for key in naming:
+            del self.stored[key]
+        return len(naming)
+
 
 class FakePoisonQueue:
     """Raw texts, as the host copies them; taken ones hidden until deleted."""
@@ -259,6 +293,9 @@ class FakePoisonQueue:
 
     def delete(self, message: PoisonedMessage) -> None:
         self.texts.pop(message.queue_message_id, None)
+        self._taken.discard(message.queue_message_id)
+
+    def release(self, message: PoisonedMessage) -> None:
         self._taken.discard(message.queue_message_id)
 
     def approximate_count(self) -> int:
@@ -297,11 +334,23 @@ class FakeAttachmentStore:
             del self.blobs[name]
         return len(names)
 
-    def download_url(self, blob_name: str, *, expires_at: datetime) -> str:
+    def download_url(
+        self, blob_name: str, *, expires_at: datetime, file_name: str | None = None
+    ) -> str:
         if expires_at.tzinfo is None:
             raise ValueError("expires_at must be timezone-aware")
         expiry = quote(expires_at.astimezone(UTC).isoformat())
-        return f"{self.LINK_PREFIX}{quote(blob_name)}?se={expiry}&sp=r"
+        url = f"{self.LINK_PREFIX}{quote(blob_name)}?se={expiry}&sp=r"
+        if file_name is not None:
+            # As a SAS carries it: the header a download answers with (`rscd`).
+            url += f"&rscd={quote(attachment_disposition(file_name), safe='')}"
+        return url
+
+    @staticmethod
+    def download_disposition(url: str) -> str | None:
+        """The Content-Disposition a GET of `url` answers with (None: the blob's own)."""
+        found = parse_qs(urlsplit(url).query).get("rscd")
+        return found[0] if found else None
 
     def fetch(self, url: str, now: datetime) -> bytes | None:
         """The bytes a GET of `url` at `now` would download; None when the link is
@@ -378,6 +427,14 @@ class FakeReminderSchedule:
     def all_entries_of(self, message_id: str) -> list[ScheduleEntry]:
         return [entry for entry in self.all_entries() if entry.message_id == message_id]
 
+    def forget(self, message_ids: Collection[str]) -> int:
+        forgotten = 0
+        for bucket in self.buckets.values():
+            for message_id in set(message_ids) & set(bucket):
+                del bucket[message_id]
+                forgotten += 1
+        return forgotten
+
 
 class FakeReminderClaims:
     """Claims by id, with the same takeover rules as the Cosmos container."""
@@ -411,6 +468,10 @@ class FakeReminderClaims:
             self.stored[claim.id] = claim.model_copy(
                 update={"state": ClaimState.RETRY, "attempts": claim.attempts - 1}
             )
+
+    def forget(self, message_id: str, slot_keys: Collection[str]) -> int:
+        ids = {claim_id(message_id, slot_key) for slot_key in slot_keys}
+        return sum(self.stored.pop(key, None) is not None for key in ids)
 
 
 class FakePushSender:
@@ -552,3 +613,44 @@ class FakeNoticeWatches:
 
     def watchers(self, payment_id: str) -> list[NoticeWatch]:
         return [watch for (owner, _), watch in self.stored.items() if owner == payment_id]
+
+    def forget(self, payment_id: str, message_id: str) -> bool:
+        return self.stored.pop((payment_id, message_id), None) is not None
+
+
+class FakeErasureLog:
+    def __init__(self) -> None:
+        self.stored: dict[str, ErasureRecord] = {}
+
+    def record(self, erasure: ErasureRecord) -> None:
+        self.stored[erasure.id] = erasure
+
+    def get(self, erasure_id: str) -> ErasureRecord | None:
+        return self.stored.get(erasure_id)
+
+
+class FakeServiceMessageIndex:
+    """Keeps entries as the `service-messages` container does: one per (service, message id),
+    an upsert replacing it whole; `failing` makes every put raise as an outage would."""
+
+    def __init__(self) -> None:
+        self.stored: dict[tuple[str, str], ServiceMessageEntry] = {}
+        self.failing = False
+
+    def put(self, entry: ServiceMessageEntry) -> None:
+        if self.failing:
+            raise StorageUnavailableError("the index is unreachable")
+        self.stored[(entry.service_id, entry.id)] = entry
+
+    def page(self, where: ServiceMessageFilter, limit: int) -> list[ServiceMessageEntry]:
+        found = [entry for entry in self.stored.values() if where.matches(entry)]
+        return sorted(found, key=lambda entry: entry.id, reverse=True)[:limit]
+
+    def count(self, where: ServiceMessageFilter) -> StatusCounts:
+        everything = dataclasses.replace(where, status=None, before_id=None)
+        found = [entry for entry in self.stored.values() if everything.matches(entry)]
+        by_status = Counter(entry.status for entry in found)
+        return StatusCounts(by_status=dict(by_status), read=sum(entry.read for entry in found))
+
+    def remove(self, service_id: str, message_id: str) -> bool:
+        return self.stored.pop((service_id, message_id), None) is not None

@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
+from pathlib import Path
 
 from infra.local.emulators import PROJECT_ROOT
 from infra.local.offline_host.http_keys import KEY_HEADER, HostKeys
@@ -39,6 +40,36 @@ def host_command(port: int, *, use_func: bool, strict: bool = False) -> list[str
         str(port),
         *(["--strict"] if strict else []),
     ]
+
+
+# Core Tools starts the Python worker with this interpreter when it is set (Core Tools reads
+# the `:` spelling from its environment, the host's configuration either, `__` standing for
+# `:`); otherwise with the first `python3` / `python` on PATH, which outside an activated
+# virtualenv lacks the dependencies.
+PYTHON_WORKER_EXECUTABLE_SETTINGS = (
+    "languageWorkers:python:defaultExecutablePath",
+    "languageWorkers__python__defaultExecutablePath",
+)
+
+
+def func_environment(environ: Mapping[str, str], python: str = sys.executable) -> dict[str, str]:
+    """`environ` for `func start`, made to run the worker with `python` (by default this
+    process's interpreter, the project's virtualenv under `make run`): its directory first
+    on PATH, VIRTUAL_ENV set as `activate` would when it is a virtualenv's, and Core Tools'
+    worker executable setting pointed at it."""
+    bin_dir = Path(python).parent
+    rest = [
+        entry
+        for entry in environ.get("PATH", os.defpath).split(os.pathsep)
+        if entry and Path(entry) != bin_dir
+    ]
+    env = {**environ, "PATH": os.pathsep.join([str(bin_dir), *rest])}
+    if (bin_dir.parent / "pyvenv.cfg").is_file():
+        env["VIRTUAL_ENV"] = str(bin_dir.parent)
+    env.pop("PYTHONHOME", None)  # it would point the interpreter at another installation
+    for name in PYTHON_WORKER_EXECUTABLE_SETTINGS:
+        env[name] = python
+    return env
 
 
 def admin_headers(environ: Mapping[str, str] | None = None) -> dict[str, str]:

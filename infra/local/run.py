@@ -29,7 +29,13 @@ from infra.local.emulators import (
     port_is_open,
     running_emulators,
 )
-from infra.local.host_process import HostStartError, host_command, stop_host, wait_for_host
+from infra.local.host_process import (
+    HostStartError,
+    func_environment,
+    host_command,
+    stop_host,
+    wait_for_host,
+)
 from infra.local.stack import LOCAL_SETTINGS, SAMPLE_SETTINGS, app_settings
 from shared.adapters.provisioning import provision
 from shared.adapters.secret_box import SecretBox
@@ -148,6 +154,8 @@ ID=$(curl -sS -X POST {base}/{DEMO_FISCAL_CODE} \\
 
 curl -sS {base}/{DEMO_FISCAL_CODE}/$ID -H 'Ocp-Apim-Subscription-Key: {api_key}'
 
+(The status is ACCEPTED at first, and PROCESSED a second or two later: run it again.)
+
 The citizen app's view of the inbox (internal API: the citizen back end's local token, the
 citizen in a header, never in the URL):
 
@@ -204,6 +212,9 @@ def run(
         api_key = _seed_demo(app)
         with demo_callback_receiver(app, receiver_port or _receiver_port()) as callback_url:
             env: Mapping[str, str] = {**os.environ, **values}
+            if use_func:
+                # So the worker runs this virtualenv's Python, which has the dependencies.
+                env = func_environment(env)
             host = "func start" if use_func else "offline host"
             process = subprocess.Popen(
                 host_command(host_port, use_func=use_func), cwd=PROJECT_ROOT, env=dict(env)

@@ -46,6 +46,7 @@ from shared.adapters.transport import (
 from shared.config import StorageAccess, StorageConnectionString
 from shared.domain.attachments import PDF_CONTENT_TYPE, MalwareScan, StoredBytes
 from shared.domain.base64_text import Base64Text
+from shared.domain.download_name import attachment_disposition
 from shared.domain.errors import StorageUnavailableError
 from shared.services.ports import Clock
 from shared.storage_layout import BlobContainerName
@@ -87,9 +88,16 @@ def account_key_from_connection_string(connection_string: str) -> AccountKey:
 class LinkSigner(Protocol):
     """Signs a read-only SAS for one blob: the seam where the signing credential changes."""
 
-    def read_sas(self, container_name: str, blob_name: str, expires_at: datetime) -> str:
+    def read_sas(
+        self,
+        container_name: str,
+        blob_name: str,
+        expires_at: datetime,
+        content_disposition: str | None = None,
+    ) -> str:
         """The SAS query string (without `?`) allowing only reads of this blob until
-        `expires_at`."""
+        `expires_at`; with `content_disposition`, a download answers with that header
+        (the SAS's `rscd`)."""
         ...
 
 
@@ -99,7 +107,13 @@ class AccountKeySigner:
     def __init__(self, account: AccountKey) -> None:
         self._account = account
 
-    def read_sas(self, container_name: str, blob_name: str, expires_at: datetime) -> str:
+    def read_sas(
+        self,
+        container_name: str,
+        blob_name: str,
+        expires_at: datetime,
+        content_disposition: str | None = None,
+    ) -> str:
         return generate_blob_sas(
             account_name=self._account.account_name,
             container_name=container_name,
@@ -108,6 +122,7 @@ class AccountKeySigner:
             permission=BlobSasPermissions(read=True),
             # No start time: a server clock slightly behind ours would refuse a fresh link.
             expiry=expires_at,
+            content_disposition=content_disposition,
         )
 
 
@@ -169,7 +184,13 @@ class UserDelegationSigner:
         # Worker threads share the signer: one of them renews, the others wait for its key.
         self._lock = threading.Lock()
 
-    def read_sas(self, container_name: str, blob_name: str, expires_at: datetime) -> str:
+    def read_sas(
+        self,
+        container_name: str,
+        blob_name: str,
+        expires_at: datetime,
+        content_disposition: str | None = None,
+    ) -> str:
         return generate_blob_sas(
             account_name=self._account_name,
             container_name=container_name,
@@ -177,6 +198,7 @@ class UserDelegationSigner:
             user_delegation_key=self._key_for(_whole_seconds(expires_at)),
             permission=BlobSasPermissions(read=True),
             expiry=expires_at,
+            content_disposition=content_disposition,
         )
 
     def _key_for(self, link_expires_at: datetime) -> UserDelegationKey:
@@ -341,11 +363,16 @@ class BlobAttachmentStore:
                 deleted += 1
         return deleted
 
-    def download_url(self, blob_name: str, *, expires_at: datetime) -> str:
+    def download_url(
+        self, blob_name: str, *, expires_at: datetime, file_name: str | None = None
+    ) -> str:
         if expires_at.tzinfo is None:
             raise ValueError("expires_at must be timezone-aware")
         # The SDK writes the datetime's fields as if they were UTC.
         sas = self._signer.read_sas(
-            self._container.container_name, blob_name, expires_at.astimezone(UTC)
+            self._container.container_name,
+            blob_name,
+            expires_at.astimezone(UTC),
+            None if file_name is None else attachment_disposition(file_name),
         )
         return f"{self._container.get_blob_client(blob_name).url}?{sas}"

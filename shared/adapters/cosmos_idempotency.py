@@ -38,3 +38,25 @@ class CosmosIdempotencyStore:
                 except exceptions.CosmosResourceNotFoundError:
                     continue  # released between our create and our read
         raise RuntimeError("idempotency record kept disappearing")
+
+    def forget_citizen(self, fiscal_code: str) -> int:
+        # The container indexes nothing (the hot path only reads by id): a scan, which an
+        # erasure may afford and a request never could.
+        parameters: list[dict[str, Any]] = [{"name": "@fiscal_code", "value": fiscal_code}]
+        forgotten = 0
+        with domain_errors():
+            found = list(
+                self._container.query_items(
+                    "SELECT c.id FROM c WHERE c.fiscal_code = @fiscal_code",
+                    parameters=parameters,
+                    enable_cross_partition_query=True,
+                    enable_scan_in_query=True,
+                )
+            )
+            for document in found:
+                try:
+                    self._container.delete_item(document["id"], partition_key=document["id"])
+                    forgotten += 1
+                except exceptions.CosmosResourceNotFoundError:
+                    pass  # expired or deleted meanwhile
+        return forgotten

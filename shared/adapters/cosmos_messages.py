@@ -105,6 +105,26 @@ class CosmosMessageRepository:
             )
         return [_from_document(document) for document in documents]
 
+    def of_citizen(self, fiscal_code: str) -> list[Message]:
+        parameters: list[dict[str, Any]] = [{"name": "@fiscal_code", "value": fiscal_code}]
+        with domain_errors():
+            documents = list(
+                self._container.query_items(
+                    "SELECT * FROM c WHERE c.fiscal_code = @fiscal_code",
+                    parameters=parameters,
+                    partition_key=fiscal_code,
+                )
+            )
+        return [_from_document(document) for document in documents]
+
+    def delete(self, fiscal_code: str, message_id: str) -> bool:
+        with domain_errors():
+            try:
+                self._container.delete_item(message_id, partition_key=fiscal_code)
+            except exceptions.CosmosResourceNotFoundError:
+                return False
+        return True
+
     def stale_accepted(self, untouched_since: datetime, limit: int) -> list[Message]:
         # _ts is the second of the item's last write: every write to an ACCEPTED message
         # (creation, re-send, redrive) moves it, so an old _ts means nobody is on it.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from azure.cosmos import ContainerProxy
+from azure.cosmos import ContainerProxy, exceptions
 
 from shared.adapters.cosmos_client import domain_errors
 from shared.domain.notice_watch import NoticeWatch
@@ -22,6 +22,14 @@ class CosmosNoticeWatches:
     def watch(self, watch: NoticeWatch) -> None:
         with domain_errors():
             self._container.upsert_item({**watch.model_dump(), "ttl": WATCH_TTL_SECONDS})
+
+    def forget(self, payment_id: str, message_id: str) -> bool:
+        with domain_errors():
+            try:
+                self._container.delete_item(message_id, partition_key=payment_id)
+            except exceptions.CosmosResourceNotFoundError:
+                return False
+        return True
 
     def watchers(self, payment_id: str) -> list[NoticeWatch]:
         parameters: list[dict[str, Any]] = [{"name": "@payment_id", "value": payment_id}]

@@ -20,6 +20,14 @@ class CosmosProfileRepository:
                 return None
         return Profile.model_validate(document)
 
+    def delete(self, fiscal_code: str) -> bool:
+        with domain_errors():
+            try:
+                self._container.delete_item(fiscal_code, partition_key=fiscal_code)
+            except exceptions.CosmosResourceNotFoundError:
+                return False
+        return True
+
     def save(self, profile: Profile) -> None:
         document = {"id": profile.fiscal_code, **profile.model_dump(mode="json")}
         with domain_errors():

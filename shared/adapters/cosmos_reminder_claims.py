@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -112,6 +113,18 @@ class CosmosReminderClaims:
             # would send a SENT reminder again).
             with domain_errors():
                 self._container.upsert_item(document)
+
+    def forget(self, message_id: str, slot_keys: Collection[str]) -> int:
+        forgotten = 0
+        with domain_errors():
+            for slot_key in slot_keys:
+                document_id = claim_id(message_id, slot_key)
+                try:
+                    self._container.delete_item(document_id, partition_key=document_id)
+                    forgotten += 1
+                except exceptions.CosmosResourceNotFoundError:
+                    pass
+        return forgotten
 
     def release(self, claim: SlotClaim) -> None:
         with domain_errors():

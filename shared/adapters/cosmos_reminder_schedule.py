@@ -6,6 +6,7 @@ else the schedule holds, so its cost follows what is due, not what is stored."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,12 @@ DEFAULT_SHARDS = 32
 CURSOR_ID = "cursor"
 # A bucket is kept this long past its hour (Cosmos ttl), then expires on its own.
 _KEPT_AFTER_HOUR = timedelta(days=7)
+
+
+def _live_keys(document: dict[str, Any]) -> set[str]:
+    """The message ids with an entry in a bucket (not set to null)."""
+    entries = document.get("entries", {})
+    return {message_id for message_id, value in entries.items() if value is not None}
 
 
 class CosmosReminderSchedule:
@@ -95,6 +102,41 @@ class CosmosReminderSchedule:
                     if value is not None
                 ]
         return found
+
+    def forget(self, message_ids: Collection[str]) -> int:
+        # An entry's hour is not known from its message: every bucket is read (a query
+        # across partitions, a page at a time), and only those holding one of these
+        # messages are patched, as move() does.
+        wanted = set(message_ids)
+        forgotten = 0
+        with domain_errors():
+            pages = self._container.query_items(
+                "SELECT * FROM c", enable_cross_partition_query=True, max_item_count=20
+            ).by_page()
+            held = [
+                (document["id"], sorted(wanted & _live_keys(document)))
+                for page in pages
+                for document in page
+                if document["id"] != CURSOR_ID
+            ]
+            for document_id, found in held:
+                if not found:
+                    continue
+                # Set to null, as move() does: removing a key another run removed first
+                # would fail. Up to 10 operations per patch.
+                for start in range(0, len(found), 10):
+                    chunk = found[start : start + 10]
+                    with contextlib.suppress(exceptions.CosmosResourceNotFoundError):
+                        self._container.patch_item(
+                            document_id,
+                            partition_key=document_id,
+                            patch_operations=[
+                                {"op": "set", "path": f"/entries/{message_id}", "value": None}
+                                for message_id in chunk
+                            ],
+                        )
+                        forgotten += len(chunk)
+        return forgotten
 
     def cursor(self) -> datetime | None:
         with domain_errors():

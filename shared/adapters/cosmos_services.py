@@ -3,12 +3,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from azure.cosmos import ContainerProxy, exceptions
 
 from shared.adapters.cosmos_client import domain_errors
 from shared.domain.api_keys import ApiKeyRecord
 from shared.domain.errors import NotFoundError
 from shared.domain.service import Service
+
+# The field of a deleted service's tombstone (see remove).
+_DELETED = "deleted"
+
+
+def _is_tombstone(document: dict[str, Any]) -> bool:
+    return document.get(_DELETED) is True
 
 
 class CosmosServiceRepository:
@@ -21,7 +31,7 @@ class CosmosServiceRepository:
                 document = self._container.read_item(service_id, partition_key=service_id)
             except exceptions.CosmosResourceNotFoundError:
                 return None
-        return Service.model_validate(document)
+        return None if _is_tombstone(document) else Service.model_validate(document)
 
     def add(self, service: Service) -> None:
         with domain_errors():
@@ -37,9 +47,24 @@ class CosmosServiceRepository:
     def list_all(self) -> list[Service]:
         with domain_errors():
             documents = list(
-                self._container.query_items("SELECT * FROM c", enable_cross_partition_query=True)
+                self._container.query_items(
+                    "SELECT * FROM c WHERE NOT IS_DEFINED(c.deleted)",
+                    enable_cross_partition_query=True,
+                )
             )
         return [Service.model_validate(document) for document in documents]
+
+    def remove(self, service_id: str) -> bool:
+        # A tombstone replaces the service: nothing of it is kept but its id, still taken.
+        with domain_errors():
+            try:
+                document = self._container.read_item(service_id, partition_key=service_id)
+                if _is_tombstone(document):
+                    return False
+                self._container.replace_item(service_id, {"id": service_id, _DELETED: True})
+            except exceptions.CosmosResourceNotFoundError:
+                return False
+        return True
 
 
 class CosmosApiKeyRepository:
@@ -77,3 +102,15 @@ class CosmosApiKeyRepository:
                 )
             )
         return [ApiKeyRecord.model_validate(document) for document in documents]
+
+    def mark_used(self, key_hash: str, at: datetime) -> None:
+        # A patch of one field: it cannot bring back a record removed meanwhile (not found)
+        # nor overwrite what an operator changed.
+        operations = [{"op": "set", "path": "/last_used_at", "value": at.isoformat()}]
+        with domain_errors():
+            try:
+                self._container.patch_item(
+                    key_hash, partition_key=key_hash, patch_operations=operations
+                )
+            except exceptions.CosmosResourceNotFoundError:
+                return

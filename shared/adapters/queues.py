@@ -133,6 +133,16 @@ class StoragePoisonQueue:
         except AzureError as exc:
             raise StorageUnavailableError("the poison queue is unreachable") from exc
 
+    def release(self, message: PoisonedMessage) -> None:
+        try:
+            self._client.update_message(
+                message.queue_message_id, pop_receipt=message.receipt, visibility_timeout=0
+            )
+        except ResourceNotFoundError:
+            return  # deleted meanwhile
+        except AzureError as exc:
+            raise StorageUnavailableError("the poison queue is unreachable") from exc
+
     def approximate_count(self) -> int:
         try:
             properties = self._client.get_queue_properties()

@@ -1,4 +1,5 @@
-"""`citizen register | update | show`: citizens' profiles and preferences.
+"""`citizen register | update | show | erase`: citizens' profiles and preferences, and
+their erasure (citizen_erase_command.py).
 
 The fiscal code is read from the command line but never printed back.
 """
@@ -8,12 +9,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from shared.admin.citizen_erase_command import add_erase_action
 from shared.admin.output import Report
 from shared.admin.parsing import Subcommands
 from shared.bootstrap import App
 from shared.domain.errors import ValidationError
 from shared.domain.profile import PreferenceMode, Profile, PushContent
 from shared.domain.profile_change import ProfileChange, parse_profile_change
+from shared.domain.profile_update import profile_document
 from shared.services.citizen_admin import (
     citizen_input_errors,
     read_profile,
@@ -36,6 +39,11 @@ new-message pushes (one push when a message reaches the inbox):
   --new-message-pushes on|off    whether they are sent (default: on)
   --push-content anonymous|full  what they show: a fixed text in the citizen's language
                                  (the default), or the service's name and the subject
+
+  --reminders enabled|disabled   reminder pushes from Premium services (default: disabled)
+  --share-read-status on|off     whether senders see that a message was read (default: on)
+
+JSON output uses the citizen API's names (docs/openapi-internal.yaml), less the fiscal code.
 """
 
 _MODE_MEANING = {
@@ -59,6 +67,8 @@ def _change(args: argparse.Namespace, app: App) -> ProfileChange:
             block=args.block,
             new_message_pushes=args.new_message_pushes,
             push_content=args.push_content,
+            reminders=args.reminders,
+            share_read_status=args.share_read_status,
         )
     except ValidationError as exc:
         # Every bad value at once: the fiscal code and unknown services with the flags.
@@ -71,15 +81,10 @@ def _change(args: argparse.Namespace, app: App) -> ProfileChange:
 
 
 def profile_json(profile: Profile) -> dict[str, Any]:
-    return {
-        "inbox_enabled": profile.inbox_enabled,
-        "preferred_languages": list(profile.preferred_languages),
-        "preference_mode": profile.preference_mode,
-        "blocked_service_ids": sorted(profile.blocked_service_ids),
-        "service_preferences": dict(sorted(profile.service_preferences.items())),
-        "new_message_pushes": profile.new_message_pushes,
-        "push_content": profile.push_content,
-    }
+    """The profile under the citizen API's names, without the fiscal code (never printed)."""
+    document = profile_document(profile)
+    del document["fiscal_code"]
+    return document
 
 
 def _profile_lines(headline: str, profile: Profile) -> list[str]:
@@ -101,14 +106,22 @@ def _profile_lines(headline: str, profile: Profile) -> list[str]:
     content = profile.push_content
     lines.append(f"  pushes:      {'on' if profile.new_message_pushes else 'off'} for new messages")
     lines.append(f"  push text:   {content} ({_CONTENT_MEANING[content]})")
+    lines.append(f"  reminders:   {profile.reminders.value.lower()}")
+    shared = "shared with senders" if profile.share_read_status else "not shared"
+    lines.append(f"  read status: {shared}")
     return lines
 
 
 def _register(args: argparse.Namespace, app: App) -> Report:
     profile = register_profile(
-        args.fiscal_code, _change(args, app), profiles=app.profiles, services=app.services
+        args.fiscal_code,
+        _change(args, app),
+        profiles=app.profiles,
+        services=app.services,
+        replace=args.replace,
     )
-    return Report(profile_json(profile), _profile_lines("citizen registered", profile))
+    headline = "citizen profile replaced" if args.replace else "citizen registered"
+    return Report(profile_json(profile), _profile_lines(headline, profile))
 
 
 def _update(args: argparse.Namespace, app: App) -> Report:
@@ -120,7 +133,7 @@ def _update(args: argparse.Namespace, app: App) -> Report:
 
 def _show(args: argparse.Namespace, app: App) -> Report:
     profile = read_profile(args.fiscal_code, profiles=app.profiles)
-    return Report(profile_json(profile), _profile_lines("citizen registered", profile))
+    return Report(profile_json(profile), _profile_lines("citizen profile", profile))
 
 
 def _add_profile_flags(parser: argparse.ArgumentParser, *, updating: bool) -> None:
@@ -176,18 +189,35 @@ def _add_profile_flags(parser: argparse.ArgumentParser, *, updating: bool) -> No
         metavar="anonymous|full",
         help="what that push shows (see below)" + ("" if updating else "; default: anonymous"),
     )
+    parser.add_argument(
+        "--reminders",
+        metavar="enabled|disabled",
+        help="reminder pushes from Premium services" + ("" if updating else " (default: disabled)"),
+    )
+    parser.add_argument(
+        "--share-read-status",
+        metavar="on|off",
+        help="senders see when a message was read" + ("" if updating else " (default: on)"),
+    )
+    if not updating:
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="replace an existing profile by the defaults and these flags (its "
+            "preferences are lost); without it, registering a registered citizen fails",
+        )
 
 
 def add_citizen_commands(commands: Subcommands) -> None:
     group = commands.add_parser(
         "citizen",
-        help="register, change and show citizens' profiles",
+        help="register, change, show and erase citizens' profiles",
         description=__doc__ + "\n" + PREFERENCES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
     for name, run, updating, summary in (
-        ("register", _register, False, "create or replace a citizen's profile"),
+        ("register", _register, False, "register a citizen (--replace: start over)"),
         ("update", _update, True, "change a registered citizen's profile (only what is given)"),
     ):
         action = actions.add_parser(
@@ -203,3 +233,4 @@ def add_citizen_commands(commands: Subcommands) -> None:
     show = actions.add_parser("show", help="a registered citizen's profile")
     show.add_argument("fiscal_code", metavar="FISCAL_CODE")
     show.set_defaults(run=_show)
+    add_erase_action(actions)

@@ -5,8 +5,8 @@ local.settings.json (or the committed sample), as the local host does, or from -
 Against Azure, give the storage service URIs (AzureWebJobsStorage__blobServiceUri and
 __queueServiceUri) and COSMOS_ENDPOINT without keys: the CLI then signs in as the Azure CLI
 user (`az login`), who needs the same data roles as the app. A secret is read only by the
-commands that use it (command_settings.py): CITIZEN_HASH_KEY by `push list --fiscal-code`,
-CALLBACK_SECRETS_KEY by `service callback set` and `rotate`.
+commands that use it (command_settings.py): CITIZEN_HASH_KEY by `push list --fiscal-code` and
+`citizen erase`, CALLBACK_SECRETS_KEY by `service callback set` and `rotate`.
 """
 
 from __future__ import annotations
@@ -43,25 +43,29 @@ from shared.domain.errors import PostinoError, ValidationError
 EPILOG = """\
 commands:
   service create|list|show|update   services and their settings
+  service disable|enable|delete     suspend a service (403 to its keys), or delete it
   service callback set|rotate|retire|remove
                                     a service's status callback and its signing secrets
   key issue|rotate|revoke           a service's PRIMARY and SECONDARY keys
   citizen register|update|show      citizens' profiles and preferences
+  citizen erase                     a GDPR erasure of everything held about a citizen
   message show                      a message's status history
-  poison list|redrive               messages the host gave up on
+  message list|stats                a service's messages by status and date; counts per status
+  poison list|redrive|delete        messages the host gave up on
   push list                         pushes on the push queue (no hub locally)
   events dead|replay                a service's status callbacks given up on
 Each has its own --help.
 
-secrets: a command reads only those it uses; CITIZEN_HASH_KEY only push list --fiscal-code,
-  CALLBACK_SECRETS_KEY only service callback set and rotate.
+secrets: a command reads only those it uses; CITIZEN_HASH_KEY only push list --fiscal-code
+  and citizen erase, CALLBACK_SECRETS_KEY only service callback set and rotate.
 
 output: text for people; with --json (anywhere on the line), one JSON document on stdout,
   {"error": ..., "errors": [...]} on failure.
 exit codes:
   0  done
-  1  failed: unknown service, citizen or message, a key slot already taken or empty, no
-     callback or two callback secrets already, storage unreachable
+  1  failed: unknown service, citizen or message, a service id or key slot already taken,
+     a key slot empty, no callback or two callback secrets already, a citizen already
+     registered, storage unreachable
   2  bad input: a bad flag or value (every one is named), missing settings; nothing changed
 """
 

@@ -5,7 +5,8 @@ the key that names every citizen outside the store in their shell for that. So e
 says, from its arguments, which of the CLI's secrets it uses (`secrets_used` in its parser
 defaults, a SecretsUsed); the others are never read:
 
-- CITIZEN_HASH_KEY only by the commands that hash a fiscal code (`push list --fiscal-code`).
+- CITIZEN_HASH_KEY only by the commands that hash a fiscal code (`push list --fiscal-code`,
+  `citizen erase`).
   A command that did not ask for it gets a stand-in that refuses to be used as a key, so a
   command that hashes without asking fails naming the setting instead of hashing wrong.
 - CALLBACK_SECRETS_KEY only by the commands that seal a callback's signing secret

@@ -1,9 +1,11 @@
-"""`message show`: where a message is and how it got there, never its content or recipient."""
+"""`message show`: where a message is and how it got there, never its content or recipient;
+`message list` and `stats`: a service's messages (shared.admin.message_report_commands)."""
 
 from __future__ import annotations
 
 import argparse
 
+from shared.admin.message_report_commands import add_message_report_commands
 from shared.admin.output import Report, iso, table, when
 from shared.admin.parsing import Subcommands
 from shared.bootstrap import App
@@ -63,3 +65,4 @@ def add_message_commands(commands: Subcommands) -> None:
         help="the recipient, for a direct read; without it every partition is searched",
     )
     show.set_defaults(run=_show, field_flags={"fiscal_code": "--fiscal-code"})
+    add_message_report_commands(actions)

@@ -36,6 +36,8 @@ FIELD_FLAGS = {
     "block": "--block",
     "new_message_pushes": "--new-message-pushes",
     "push_content": "--push-content",
+    "reminders": "--reminders",
+    "share_read_status": "--share-read-status",
     "message_id": "MESSAGE_ID",
     "limit": "--limit",
     "slot": "--slot",

@@ -1,7 +1,10 @@
-"""`poison list | redrive`: the references the Functions host gave up on after its retries.
+"""`poison list | redrive | delete`: the references the Functions host gave up on after its
+retries.
 
 Redriving puts a message back to ACCEPTED and its reference back on the queue; messages
 decided meanwhile, or gone, are dropped from the poison queue; malformed ones stay there.
+Deleting drops references from the poison queue for good (the messages stay FAILED).
+Entries looked at and left alone are visible again at once.
 """
 
 from __future__ import annotations
@@ -12,9 +15,14 @@ from collections import Counter
 from shared.admin.output import Report, iso, table, when
 from shared.admin.parsing import MAX_LIMIT, Subcommands, queue_limit
 from shared.bootstrap import App
-from shared.domain.errors import NotFoundError
+from shared.domain.errors import FieldError, NotFoundError, ValidationError
 from shared.domain.poison import PoisonedMessage
-from shared.services.redrive import HOLD_SECONDS, RedriveOutcome, list_poisoned, redrive_poisoned
+from shared.services.redrive import (
+    RedriveOutcome,
+    delete_poisoned,
+    list_poisoned,
+    redrive_poisoned,
+)
 
 
 def _message_id(item: PoisonedMessage) -> str:
@@ -59,8 +67,7 @@ def _redrive(args: argparse.Namespace, app: App) -> Report:
     )
     if args.message_id is not None and not results:
         raise NotFoundError(
-            f"message {args.message_id} is not among the first {limit} poisoned messages; "
-            f"the others looked at stay hidden for {HOLD_SECONDS} s"
+            f"message {args.message_id} is not among the first {limit} poisoned messages"
         )
     summary = Counter(result.outcome for result in results)
     rows = [
@@ -73,8 +80,6 @@ def _redrive(args: argparse.Namespace, app: App) -> Report:
         if rows
         else ["the poison queue is empty"]
     )
-    if args.message_id is not None:
-        lines.append(f"Other poisoned messages looked at stay hidden for {HOLD_SECONDS} s.")
     return Report(
         {
             "results": [
@@ -91,10 +96,48 @@ def _redrive(args: argparse.Namespace, app: App) -> Report:
     )
 
 
+def _delete(args: argparse.Namespace, app: App) -> Report:
+    limit = queue_limit(args.limit)
+    chosen = [args.message_id, args.queue_message_id, args.all or None]
+    errors = []
+    if sum(choice is not None for choice in chosen) != 1:
+        detail = "give exactly one of --message-id, --queue-message-id and --all"
+        errors.append(FieldError("required", detail, "/message_id"))
+    if not args.yes:
+        detail = "deleting cannot be undone: confirm with --yes"
+        errors.append(FieldError("required", detail, "/yes"))
+    if errors:
+        raise ValidationError(errors)
+    deleted = delete_poisoned(
+        poison=app.poison,
+        limit=limit,
+        message_id=args.message_id,
+        queue_message_id=args.queue_message_id,
+    )
+    if not args.all and not deleted:
+        which = args.message_id or args.queue_message_id
+        raise NotFoundError(f"{which} is not among the first {limit} poisoned messages")
+    rows = [[item.queue_message_id, item.message_id or "(malformed)"] for item in deleted]
+    lines = (
+        [*table(["QUEUE MESSAGE", "MESSAGE"], rows), f"{len(rows)} deleted"]
+        if rows
+        else ["the poison queue is empty"]
+    )
+    return Report(
+        {
+            "deleted": [
+                {"queue_message_id": item.queue_message_id, "message_id": item.message_id}
+                for item in deleted
+            ]
+        },
+        lines,
+    )
+
+
 def add_poison_commands(commands: Subcommands) -> None:
     group = commands.add_parser(
         "poison",
-        help="list and redrive messages the host gave up on",
+        help="list, redrive and delete messages the host gave up on",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -112,3 +155,21 @@ def add_poison_commands(commands: Subcommands) -> None:
     redrive.add_argument("--message-id", metavar="MESSAGE_ID", help="only this message")
     redrive.add_argument("--limit", default=str(MAX_LIMIT), help=f"1 to {MAX_LIMIT} (default)")
     redrive.set_defaults(run=_redrive)
+    delete = actions.add_parser(
+        "delete",
+        help="drop poisoned messages for good",
+        description="Delete from the poison queue one reference (by message id, or by queue "
+        "message id for a malformed one) or, with --all, the first --limit ones. The messages "
+        "stay stored as they are (FAILED); the sender sends again if it must.",
+    )
+    delete.add_argument("--message-id", metavar="MESSAGE_ID", help="the reference to this message")
+    delete.add_argument(
+        "--queue-message-id", metavar="QUEUE_MESSAGE_ID", help="this queue message (poison list)"
+    )
+    delete.add_argument("--all", action="store_true", help="the first --limit poisoned messages")
+    delete.add_argument("--limit", default=str(MAX_LIMIT), help=f"1 to {MAX_LIMIT} (default)")
+    delete.add_argument("--yes", action="store_true", help="confirm: it cannot be undone")
+    delete.set_defaults(
+        run=_delete,
+        field_flags={"message_id": "--message-id, --queue-message-id or --all", "yes": "--yes"},
+    )

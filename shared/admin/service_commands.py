@@ -1,21 +1,29 @@
-"""`service create | list | show | update | callback`: services and their settings."""
+"""`service create | list | show | update | disable | enable | delete | callback`: services
+and their settings."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shared.admin.callback_commands import add_callback_actions, callback_json, callback_line
-from shared.admin.output import Report, cache_note, table
+from shared.admin.output import Report, cache_note, table, when
 from shared.admin.parsing import Subcommands
+from shared.admin.service_lifecycle_commands import add_lifecycle_actions
 from shared.bootstrap import App
-from shared.domain.api_keys import KeySlot
+from shared.domain.api_keys import ApiKeyRecord, KeySlot
 from shared.domain.errors import ValidationError
 from shared.domain.service import Service, new_service_errors
 from shared.domain.service_change import RATE_LIMIT_SYNTAX, ServiceChange, parse_service_change
+from shared.domain.service_metadata import MAX_TOPIC_LENGTH
 from shared.services.onboarding import create_service
-from shared.services.service_admin import list_services, show_service, update_service
+from shared.services.service_admin import (
+    list_services,
+    show_service,
+    slot_label,
+    update_service,
+)
 
 
 def _add_setting_flags(parser: argparse.ArgumentParser, *, updating: bool) -> None:
@@ -72,10 +80,12 @@ def _add_setting_flags(parser: argparse.ArgumentParser, *, updating: bool) -> No
         )
     settings.add_argument(
         "--max-payment-amount",
+        # IO's name for the setting, which the API's 403 tells institutions to ask for.
+        "--max-allowed-payment-amount",
+        dest="max_payment_amount",
         metavar="CENTS",
-        help="the largest payment notice, in euro cents (0: no payment notices"
-        + ("" if updating else ", the default")
-        + ")",
+        help="the largest payment notice, in euro cents (IO's max_allowed_payment_amount; "
+        "0: no payment notices" + ("" if updating else ", the default") + ")",
     )
     settings.add_argument(
         "--rate-limit",
@@ -103,10 +113,31 @@ def _add_setting_flags(parser: argparse.ArgumentParser, *, updating: bool) -> No
         )
 
 
-# The flags the errors of the payee flags point at (see shared.admin.output.FIELD_FLAGS).
-_PAYEE_FLAGS = {
+def _add_metadata_flags(parser: argparse.ArgumentParser, *, updating: bool) -> None:
+    metadata = parser.add_argument_group("what citizens are told of the service (IO's metadata)")
+    if updating:
+        metadata.add_argument("--name", help="a new name for the service")
+    metadata.add_argument(
+        "--contact-email", metavar="EMAIL", help="an address citizens may write to"
+    )
+    metadata.add_argument(
+        "--privacy-url", metavar="HTTPS_URL", help="the service's privacy notice (https)"
+    )
+    metadata.add_argument("--topic", help=f"what the service is about (1 to {MAX_TOPIC_LENGTH})")
+    metadata.add_argument(
+        "--scope", metavar="NATIONAL|LOCAL", help="the whole country, or one local area"
+    )
+
+
+# The flags the errors of the payee and metadata flags point at (see
+# shared.admin.output.FIELD_FLAGS).
+_SERVICE_FLAGS = {
     "delegate_payees": "--delegate-payee",
     "undelegate_payees": "--undelegate-payee",
+    "contact_email": "--contact-email",
+    "privacy_url": "--privacy-url",
+    "topic": "--topic",
+    "scope": "--scope",
 }
 
 
@@ -122,35 +153,71 @@ def _change(args: argparse.Namespace) -> ServiceChange:
         rate_limit=args.rate_limit,
         delegate_payees=args.delegate_payees,
         undelegate_payees=getattr(args, "undelegate_payees", []),
+        # `service create` takes --name as the new service's, checked on its own.
+        name=args.name if args.action == "update" else None,
+        contact_email=args.contact_email,
+        privacy_url=args.privacy_url,
+        topic=args.topic,
+        scope=args.scope,
     )
 
 
-def service_json(service: Service, keys: Mapping[KeySlot, int] | None = None) -> dict[str, Any]:
+def service_json(
+    service: Service,
+    keys: Mapping[KeySlot, int] | None = None,
+    key_records: Sequence[ApiKeyRecord] = (),
+) -> dict[str, Any]:
     data = service.model_dump(mode="json")
-    data["authorized_recipients"] = sorted(service.authorized_recipients)
+    # The README promises the CLI never prints a fiscal code: how many, not which.
+    del data["authorized_recipients"]
+    data["authorized_recipients_count"] = len(service.authorized_recipients)
     data["delegated_payees"] = sorted(service.delegated_payees)
     # The URL and the secrets' ids and dates: never a secret, not even sealed.
     data["callback"] = callback_json(service.callback)
     if keys is not None:
         data["keys"] = {slot.value: count for slot, count in keys.items()}
+        data["key_dates"] = [key_dates_json(record) for record in _by_slot(key_records)]
     return data
+
+
+def key_dates_json(record: ApiKeyRecord) -> dict[str, Any]:
+    """A key record without its id (the key's hash): slot, kind, created, last used."""
+    return record.model_dump(mode="json", exclude={"id", "service_id"})
+
+
+def key_dates_line(record: ApiKeyRecord) -> str:
+    """When a key was issued and last used (to the hour), for people."""
+    if record.created_at is None:
+        created, unused = "before dates were kept", "not since dates were kept"
+    else:
+        created, unused = when(record.created_at), "never"
+    used = unused if record.last_used_at is None else f"{when(record.last_used_at)} (to the hour)"
+    return f"{slot_label(record.slot, record.kind)} key issued {created}, last used {used}"
+
+
+def _by_slot(records: Sequence[ApiKeyRecord]) -> list[ApiKeyRecord]:
+    return sorted(records, key=lambda record: (record.kind, record.slot, str(record.created_at)))
 
 
 def _euros(cents: int) -> str:
     return f"{cents // 100:,}.{cents % 100:02d} EUR"
 
 
-def service_lines(service: Service, keys: Mapping[KeySlot, int] | None = None) -> list[str]:
+def service_lines(
+    service: Service,
+    keys: Mapping[KeySlot, int] | None = None,
+    key_records: Sequence[ApiKeyRecord] = (),
+) -> list[str]:
     organization = f"{service.organization_name} ({service.organization_fiscal_code})"
     if service.department_name:
         organization += f", {service.department_name}"
-    recipients = ", ".join(sorted(service.authorized_recipients)) or "none"
+    recipients = str(len(service.authorized_recipients) or "none")
     limited = "yes: it may write only to its authorized recipients" if service.is_limited else "no"
     payments = (
         f"up to {_euros(service.max_allowed_payment_amount)}"
         if service.max_allowed_payment_amount
         else "not allowed"
-    )
+    ) + " (--max-payment-amount)"
     networks = ", ".join(str(network) for network in service.authorized_cidrs) or "any"
     payees = ", ".join(sorted(service.delegated_payees)) or "none"
     policy = service.rate_limit
@@ -165,6 +232,7 @@ def service_lines(service: Service, keys: Mapping[KeySlot, int] | None = None) -
         f"  delegated payees: {payees} (besides {service.organization_fiscal_code})",
         f"  rate limit:       {policy.requests} requests per {policy.window_seconds} s",
         f"  status callback:  {callback_line(service.callback)}",
+        *metadata_lines(service),
     ]
     if keys is not None:
         held = [
@@ -172,7 +240,24 @@ def service_lines(service: Service, keys: Mapping[KeySlot, int] | None = None) -
             for slot, count in keys.items()
         ]
         lines.append(f"  keys:             {', '.join(held)}")
+        lines.extend(f"    {key_dates_line(record)}" for record in _by_slot(key_records))
     return lines
+
+
+def metadata_lines(service: Service) -> list[str]:
+    """The service's contact, privacy notice, topic, scope and whether it is disabled."""
+    state = (
+        "enabled"
+        if service.disabled_at is None
+        else (f"DISABLED since {when(service.disabled_at)}: its keys get 403 service-disabled")
+    )
+    return [
+        f"  contact e-mail:   {service.contact_email or '-'}",
+        f"  privacy notice:   {service.privacy_url or '-'}",
+        f"  topic:            {service.topic or '-'}",
+        f"  scope:            {service.scope or '-'}",
+        f"  state:            {state}",
+    ]
 
 
 def _create(args: argparse.Namespace, app: App) -> Report:
@@ -198,6 +283,7 @@ def _create(args: argparse.Namespace, app: App) -> Report:
         settings=settings,
         services=app.services,
         api_keys=app.api_keys,
+        clock=app.clock,
     )
     return Report(
         data={
@@ -222,22 +308,24 @@ def _list(args: argparse.Namespace, app: App) -> Report:
             service.id,
             service.tier,
             "yes" if service.is_limited else "no",
+            "disabled" if service.is_disabled else "enabled",
             f"{service.name} - {service.organization_name}",
         ]
         for service in services
     ]
     count = f"{len(services)} service" + ("" if len(services) == 1 else "s")
+    headers = ["ID", "TIER", "LIMITED", "STATE", "NAME - ORGANIZATION"]
     return Report(
         data={"services": [service_json(service) for service in services]},
-        lines=[*table(["ID", "TIER", "LIMITED", "NAME - ORGANIZATION"], rows), count],
+        lines=[*table(headers, rows), count],
     )
 
 
 def _show(args: argparse.Namespace, app: App) -> Report:
     overview = show_service(args.service_id, services=app.services, api_keys=app.api_keys)
     return Report(
-        data={"service": service_json(overview.service, overview.keys)},
-        lines=service_lines(overview.service, overview.keys),
+        data={"service": service_json(overview.service, overview.keys, overview.key_records)},
+        lines=service_lines(overview.service, overview.keys, overview.key_records),
     )
 
 
@@ -276,7 +364,8 @@ def add_service_commands(commands: Subcommands) -> None:
         "--id", dest="service_id", help="the service id (default: random; letters, digits . _ -)"
     )
     _add_setting_flags(create, updating=False)
-    create.set_defaults(run=_create, field_flags=_PAYEE_FLAGS)
+    _add_metadata_flags(create, updating=False)
+    create.set_defaults(run=_create, field_flags=_SERVICE_FLAGS)
 
     listing = actions.add_parser("list", help="every service, by name")
     listing.set_defaults(run=_list)
@@ -298,6 +387,8 @@ def add_service_commands(commands: Subcommands) -> None:
     )
     update.add_argument("service_id", metavar="SERVICE_ID")
     _add_setting_flags(update, updating=True)
-    update.set_defaults(run=_update, field_flags=_PAYEE_FLAGS)
+    _add_metadata_flags(update, updating=True)
+    update.set_defaults(run=_update, field_flags=_SERVICE_FLAGS)
 
+    add_lifecycle_actions(actions)
     add_callback_actions(actions)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from enum import StrEnum
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
+
+from shared.domain.compat import StrEnum
 
 API_KEY_BYTES = 16
 # The shape of every key generate_api_key makes: 32 lowercase hex characters. Anything else
@@ -21,6 +23,15 @@ class KeySlot(StrEnum):
     SECONDARY = "SECONDARY"
 
 
+class KeyKind(StrEnum):
+    """LIVE keys reach citizens; TEST keys (as GOV.UK Notify's) get the same answers but
+    write only to the sandbox fiscal codes (shared.domain.sandbox), never to a citizen.
+    Each kind has its own PRIMARY and SECONDARY slot, so test keys rotate as live ones do."""
+
+    LIVE = "LIVE"
+    TEST = "TEST"
+
+
 class ApiKeyRecord(BaseModel):
     """What is stored of a key: its hash (the record's id), its service and its slot."""
 
@@ -29,6 +40,12 @@ class ApiKeyRecord(BaseModel):
     id: str
     service_id: str
     slot: KeySlot
+    # Records stored before test keys existed are live keys.
+    kind: KeyKind = KeyKind.LIVE
+    # When it was issued, and when it last authenticated a call (written at most once an
+    # hour, see shared/services/key_usage.py); None in records stored before these existed.
+    created_at: datetime | None = None
+    last_used_at: datetime | None = None
 
 
 def generate_api_key() -> str:
@@ -46,7 +63,17 @@ def hash_api_key(api_key: str) -> str:
     return hashlib.sha256(api_key.encode("utf-8")).hexdigest()
 
 
-def new_key(service_id: str, slot: KeySlot) -> tuple[str, ApiKeyRecord]:
-    """A new key for a service's slot, and the record that stores it (by its hash only)."""
+def new_key(
+    service_id: str,
+    slot: KeySlot,
+    kind: KeyKind = KeyKind.LIVE,
+    *,
+    created_at: datetime | None = None,
+) -> tuple[str, ApiKeyRecord]:
+    """A new key for a service's slot of `kind`, and the record that stores it (by its hash
+    only), issued at `created_at`."""
     key = generate_api_key()
-    return key, ApiKeyRecord(id=hash_api_key(key), service_id=service_id, slot=slot)
+    record = ApiKeyRecord(
+        id=hash_api_key(key), service_id=service_id, slot=slot, kind=kind, created_at=created_at
+    )
+    return key, record

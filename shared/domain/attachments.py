@@ -15,12 +15,12 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.domain.base64_text import AsciiChunk, Base64Text
+from shared.domain.compat import StrEnum
 from shared.domain.content_policy import pdf_name_words, without_markup
 from shared.domain.errors import FieldError
 from shared.domain.pdf_content import PDF_EOF, PDF_HEADER, PdfFindings, PdfInspector

@@ -21,8 +21,8 @@ import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 
+from shared.domain.compat import StrEnum
 from shared.domain.errors import AuthenticationError, ForbiddenError
 
 

@@ -79,6 +79,10 @@ class ForbiddenError(PostinoError):
         self.pointer = pointer
 
 
+class ServiceDisabledError(ForbiddenError):
+    """The caller's key is valid but the operator disabled its service."""
+
+
 class RateLimitedError(PostinoError):
     """The service went over its request rate; `retry_after` seconds until it may retry.
 

@@ -21,10 +21,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from shared.domain.compat import StrEnum
 from shared.domain.message_id import new_message_id
 
 

@@ -41,9 +41,12 @@ def check_idempotency_key(key: str) -> None:
         )
 
 
-def idempotency_record_id(service_id: str, key: str) -> str:
-    """Keys are scoped per service; the stored id is a hash, never the key itself."""
-    return hashlib.sha256(f"{service_id}\x00{key}".encode()).hexdigest()
+def idempotency_record_id(service_id: str, key: str, *, test: bool = False) -> str:
+    """Keys are scoped per service, and a service's TEST keys have a scope of their own (a
+    test request never replays a live message); the stored id is a hash, never the key."""
+    # A key is printable ASCII: no key holds the NUL that separates the test scope.
+    scope = f"{service_id}\x00test" if test else service_id
+    return hashlib.sha256(f"{scope}\x00{key}".encode()).hexdigest()
 
 
 def request_fingerprint(fiscal_code: str, message: NewMessage) -> str:

@@ -7,19 +7,33 @@ IO client works unchanged; unknown fields are ignored, as IO does.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
-from enum import StrEnum
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+)
 
 from shared.domain.attachments import AttachmentInput, StoredAttachment
+from shared.domain.compat import UTC, StrEnum, fromisoformat
 from shared.domain.events import PendingEvent
+from shared.domain.ignored_fields import ignored_field_names
 
 MIN_TIME_TO_LIVE = 3600
 MAX_TIME_TO_LIVE = 604800
 NOTICE_NUMBER_PATTERN = r"^[0123][0-9]{17}$"
 ORGANIZATION_FISCAL_CODE_PATTERN = r"^[0-9]{11}$"
+# The institution's own reference for a message (Postino's, not IO's): its characters and
+# personal data are checked in shared.domain.message_rules.
+MIN_REFERENCE_LENGTH = 1
+MAX_REFERENCE_LENGTH = 64
 
 
 class MessageStatus(StrEnum):
@@ -74,7 +88,7 @@ def _rfc3339(value: object, info: ValidationInfo) -> object:
         return value  # a datetime built in code passes; anything else fails the type check
     if _TIMESTAMP.fullmatch(value):
         try:
-            return datetime.fromisoformat(value)
+            return fromisoformat(value)  # 3.11's, also on 3.10 (shared.domain.compat)
         except ValueError:
             pass  # e.g. month 13: the shape is right, the date is not
     raise ValueError(f"{info.field_name} must be an RFC 3339 timestamp, e.g. 2026-12-31T23:59:59Z")
@@ -123,6 +137,28 @@ class NewMessage(_Input):
     content: NewMessageContent
     fiscal_code: str | None = None
     feature_level_type: FeatureLevel = FeatureLevel.STANDARD
+    reference: (
+        Annotated[str, Field(min_length=MIN_REFERENCE_LENGTH, max_length=MAX_REFERENCE_LENGTH)]
+        | None
+    ) = None
+    # The top-level fields the body carried that are none of the above (IO's
+    # default_addresses, require_secure_channels, third_party_data, or a misspelling):
+    # accepted and ignored, named back to the sender. Not part of the message. (Not found
+    # by a model validator: one sees the JSON as Python, where strict mode refuses arrays
+    # for tuples.)
+    _ignored_fields: tuple[str, ...] = PrivateAttr(default=())
+
+    @property
+    def ignored_fields(self) -> tuple[str, ...]:
+        """The body's top-level fields Postino ignored, those it can name."""
+        return self._ignored_fields
+
+    def ignoring(self, fields: Iterable[str]) -> NewMessage:
+        """This message, told the body's top-level `fields`: it keeps the names of those it
+        ignored (shared.domain.ignored_fields)."""
+        message = self.model_copy()
+        message._ignored_fields = ignored_field_names(fields, type(self).model_fields)
+        return message
 
 
 class StatusChange(BaseModel):
@@ -170,6 +206,11 @@ class Message(BaseModel):
     paid_notified_at: datetime | None = None
     # Events its changes caused, not delivered yet (shared.domain.events).
     outbox: tuple[PendingEvent, ...] = ()
+    # Sent with a TEST key, to a sandbox fiscal code (shared.domain.sandbox): it never
+    # reaches a citizen, pushes nothing, is never reminded and counts nowhere.
+    test: bool = False
+    # The sender's own reference (NewMessage.reference), echoed in status answers and callbacks.
+    reference: str | None = None
     version: str | None = Field(default=None, exclude=True)
 
     @classmethod
@@ -184,10 +225,16 @@ class Message(BaseModel):
         content: MessageContent,
         feature_level_type: FeatureLevel,
         attachments: tuple[StoredAttachment, ...] = (),
+        reference: str | None = None,
+        test: bool = False,
+        retention_seconds: int | None = None,
     ) -> Message:
-        """A new message, just accepted from its sender."""
+        """A new message, just accepted from its sender (`test`: with a TEST key)."""
         return cls(
+            test=test,
+            retention_seconds=retention_seconds,
             attachments=attachments,
+            reference=reference,
             id=id,
             fiscal_code=fiscal_code,
             sender_service_id=sender_service_id,

@@ -19,6 +19,8 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
+import pydantic_core
+
 from shared.domain.attachments import MAX_ATTACHMENTS
 from shared.domain.base64_text import BODY_STRINGS_CONTEXT, Base64Text
 from shared.domain.errors import PayloadTooLargeError, ValidationError
@@ -84,6 +86,14 @@ class _Cuts:
             memoryview(self.body)[start + 1 : end - 1],
             escaped=self.body.find(b"\\", start + 1, end - 1) >= 0,
         )
+
+    def top_level_fields(self) -> list[str]:
+        """The names of the body's top-level fields (a body that parsed as a message): read
+        from the envelope with every long string cut out, so it costs little; a name long
+        enough to be cut out is left out."""
+        parsed = pydantic_core.from_json(self.envelope(set()))
+        prefix = f"postino-cut-{self.token}-"
+        return [name for name in parsed if not name.startswith(prefix)]
 
     def cut_bytes(self, indexes: set[int]) -> int:
         """The bytes of these cut strings, quotes included."""
@@ -169,4 +179,4 @@ def parse_new_message(body: bytes) -> NewMessage:
     envelope = len(body) - cuts.text_bytes(cuts.used) - _inline_text_bytes(message)
     if envelope > MAX_ENVELOPE_BYTES:
         raise _too_large()
-    return message
+    return message.ignoring(cuts.top_level_fields())

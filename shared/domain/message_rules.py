@@ -13,6 +13,7 @@ from shared.domain.errors import FieldError, TooLargeContentError, ValidationErr
 from shared.domain.fiscal_code import fiscal_code_errors, is_valid_fiscal_code
 from shared.domain.message import NewMessage
 from shared.domain.message_body import MAX_ENVELOPE_BYTES, parse_new_message
+from shared.domain.message_reference import reference_errors
 from shared.domain.personal_data import PersonalDataKind, find_personal_data
 from shared.domain.service import Tier
 
@@ -92,6 +93,8 @@ def _content_errors(message: NewMessage) -> list[FieldError]:
             )
         )
     errors += text_errors(message.content.markdown, MARKDOWN_POINTER)
+    if message.reference is not None:
+        errors += reference_errors(message.reference)
     if message.content.payment_data is not None and message.content.due_date is None:
         errors.append(
             FieldError(

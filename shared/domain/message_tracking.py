@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
+from shared.domain.compat import StrEnum
 from shared.domain.message import FeatureLevel, Message
 from shared.domain.payment import NoticeStatus
 from shared.domain.service import Service, Tier

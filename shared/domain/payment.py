@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.domain.compat import StrEnum
 from shared.domain.errors import AlreadyExistsError, FieldError, ValidationError
 from shared.domain.message import NOTICE_NUMBER_PATTERN, ORGANIZATION_FISCAL_CODE_PATTERN, Timestamp
 from shared.domain.validation import parse_json_model

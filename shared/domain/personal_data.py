@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from enum import StrEnum
 
+from shared.domain.compat import StrEnum
 from shared.domain.fiscal_code import is_valid_fiscal_code
 
 

@@ -14,10 +14,9 @@ they show, as IO's `push_notifications_content_type` says: ANONYMOUS (the defaul
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.domain.compat import StrEnum
 from shared.domain.message import RejectionReason
 
 DEFAULT_LANGUAGES = ("it_IT",)

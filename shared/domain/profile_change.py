@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.domain.errors import FieldError, ValidationError
-from shared.domain.profile import PreferenceMode, Profile, PushContent
+from shared.domain.profile import PreferenceMode, Profile, PushContent, ReminderConsent
 from shared.domain.service import is_valid_service_id
 
 # IO's preferred languages are locales such as it_IT, en_GB, de_DE.
@@ -44,6 +44,8 @@ class ProfileChange:
     block: tuple[str, ...] = ()
     new_message_pushes: bool | None = None
     push_content: PushContent | None = None
+    reminders: ReminderConsent | None = None
+    share_read_status: bool | None = None
 
     def applied_to(self, profile: Profile) -> Profile:
         """`profile` with this change made (see the module's docstring for allow/block)."""
@@ -70,6 +72,10 @@ class ProfileChange:
             updates["new_message_pushes"] = self.new_message_pushes
         if self.push_content is not None:
             updates["push_content"] = self.push_content
+        if self.reminders is not None:
+            updates["reminders"] = self.reminders
+        if self.share_read_status is not None:
+            updates["share_read_status"] = self.share_read_status
         return Profile.model_validate({**profile.model_dump(), **updates})
 
 
@@ -94,12 +100,22 @@ def _mode(text: str, errors: list[FieldError]) -> PreferenceMode | None:
         return None
 
 
-def _switch(text: str, errors: list[FieldError]) -> bool | None:
+def _switch(text: str, errors: list[FieldError], field: str) -> bool | None:
     switch = _SWITCH.get(text.strip().lower())
     if switch is None:
         detail = f"{text!r} is not on or off"
-        errors.append(FieldError("invalid_choice", detail, "/new_message_pushes"))
+        errors.append(FieldError("invalid_choice", detail, f"/{field}"))
     return switch
+
+
+def _reminders(text: str, errors: list[FieldError]) -> ReminderConsent | None:
+    try:
+        return ReminderConsent(text.strip().upper())
+    except ValueError:
+        choices = ", ".join(consent.value.lower() for consent in ReminderConsent)
+        detail = f"{text!r} is not one of {choices}"
+        errors.append(FieldError("invalid_choice", detail, "/reminders"))
+        return None
 
 
 def _push_content(text: str, errors: list[FieldError]) -> PushContent | None:
@@ -140,9 +156,12 @@ def parse_profile_change(
     block: Sequence[str] = (),
     new_message_pushes: str | None = None,
     push_content: str | None = None,
+    reminders: str | None = None,
+    share_read_status: str | None = None,
 ) -> ProfileChange:
     """Read a change from an operator's text: a mode name, locales, service ids, on or
-    off for new-message pushes, anonymous or full for their content.
+    off for new-message pushes, anonymous or full for their content, enabled or disabled
+    for reminders, on or off for sharing read status.
 
     Raises ValidationError naming every bad value at once (a service both allowed and
     blocked is one of them).
@@ -157,9 +176,17 @@ def parse_profile_change(
         allow=_service_ids(allow, "allow", errors),
         block=_service_ids(block, "block", errors),
         new_message_pushes=(
-            None if new_message_pushes is None else _switch(new_message_pushes, errors)
+            None
+            if new_message_pushes is None
+            else _switch(new_message_pushes, errors, "new_message_pushes")
         ),
         push_content=None if push_content is None else _push_content(push_content, errors),
+        reminders=None if reminders is None else _reminders(reminders, errors),
+        share_read_status=(
+            None
+            if share_read_status is None
+            else _switch(share_read_status, errors, "share_read_status")
+        ),
     )
     for index, value in enumerate(change.block):
         if value in change.allow:

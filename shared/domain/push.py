@@ -13,8 +13,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
+from shared.domain.compat import StrEnum
 from shared.domain.profile import PushContent
 
 

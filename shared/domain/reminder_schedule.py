@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.domain.compat import UTC, StrEnum
 
 HOUR = timedelta(hours=1)
 # How many times a reminder whose push failed (retryably) is tried in all.

@@ -18,10 +18,10 @@ NEW_MESSAGE_PUSH_QUIET_HOURS says DEFER; by default (SEND) it goes at once, as I
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
-from enum import StrEnum
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from shared.domain.compat import UTC, StrEnum
 from shared.domain.message import Message
 from shared.domain.push import ReminderKind
 

@@ -4,15 +4,23 @@ its settings say what it may send, to whom, from where and how often."""
 from __future__ import annotations
 
 import re
-from enum import StrEnum
+from datetime import datetime
 from ipaddress import IPv4Network, IPv6Network
 from typing import TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.domain.callbacks import CallbackTarget
+from shared.domain.compat import StrEnum
 from shared.domain.errors import FieldError
 from shared.domain.message import ORGANIZATION_FISCAL_CODE_PATTERN
+from shared.domain.service_metadata import (
+    MAX_EMAIL_LENGTH,
+    MAX_PRIVACY_URL_LENGTH,
+    MAX_TOPIC_LENGTH,
+    ServiceScope,
+    name_errors,
+)
 
 DEFAULT_RATE_LIMIT_REQUESTS = 150
 DEFAULT_RATE_LIMIT_WINDOW_SECONDS = 5
@@ -65,6 +73,19 @@ class Service(BaseModel):
     # Where its messages' status events are POSTed, signed (none: no callbacks). Documents
     # stored before callbacks existed have no such field and load with None.
     callback: CallbackTarget | None = None
+    # IO's service metadata (shared/domain/service_metadata.py); None: not given. Documents
+    # stored before these existed load with None.
+    contact_email: str | None = Field(default=None, max_length=MAX_EMAIL_LENGTH)
+    privacy_url: str | None = Field(default=None, max_length=MAX_PRIVACY_URL_LENGTH)
+    topic: str | None = Field(default=None, max_length=MAX_TOPIC_LENGTH)
+    scope: ServiceScope | None = None
+    # When the operator disabled it: its keys are then refused (403 service-disabled) and
+    # nothing else changes. None: enabled.
+    disabled_at: datetime | None = None
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None
 
     def may_know_payments_to(self, payee_fiscal_code: str) -> bool:
         """Whether this service may know that notices payable to this organization were
@@ -92,8 +113,7 @@ def new_service_errors(
     if service_id is not None and not is_valid_service_id(service_id):
         detail = "a service id has 1 to 64 letters, digits, '.', '_' or '-', starting alphanumeric"
         errors.append(FieldError("pattern_mismatch", detail, "/id"))
-    if not name.strip():
-        errors.append(FieldError("required", "the service needs a name", "/name"))
+    errors.extend(name_errors(name))
     if not organization_name.strip():
         detail = "the service needs its organization's name"
         errors.append(FieldError("required", detail, "/organization_name"))

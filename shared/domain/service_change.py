@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,14 @@ from shared.domain.service import (
     RateLimit,
     Service,
     Tier,
+)
+from shared.domain.service_metadata import (
+    ServiceScope,
+    contact_email_errors,
+    name_errors,
+    parse_scope,
+    privacy_url_errors,
+    topic_errors,
 )
 
 RATE_LIMIT_SYNTAX = "REQUESTS/SECONDS"
@@ -47,6 +55,11 @@ class ServiceChange:
     rate_limit: RateLimit | None = None
     delegate_payees: tuple[str, ...] = ()
     undelegate_payees: tuple[str, ...] = ()
+    name: str | None = None
+    contact_email: str | None = None
+    privacy_url: str | None = None
+    topic: str | None = None
+    scope: ServiceScope | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -67,6 +80,11 @@ class ServiceChange:
             "authorized_cidrs": self.authorized_cidrs,
             "max_allowed_payment_amount": self.max_allowed_payment_amount,
             "rate_limit": self.rate_limit,
+            "name": self.name,
+            "contact_email": self.contact_email,
+            "privacy_url": self.privacy_url,
+            "topic": self.topic,
+            "scope": self.scope,
         }
         updates.update({name: value for name, value in optional.items() if value is not None})
         return Service.model_validate({**service.model_dump(), **updates})
@@ -149,6 +167,20 @@ def _rate_limit(text: str, errors: list[FieldError]) -> RateLimit | None:
     return RateLimit(requests=requests, window_seconds=seconds)
 
 
+def _stripped(text: str | None) -> str | None:
+    return None if text is None else text.strip()
+
+
+def _checked(
+    value: str | None, check: Callable[[str], list[FieldError]], errors: list[FieldError]
+) -> str | None:
+    if value is None:
+        return None
+    found = check(value)
+    errors.extend(found)
+    return None if found else value
+
+
 def parse_service_change(
     *,
     tier: str | None = None,
@@ -160,9 +192,15 @@ def parse_service_change(
     rate_limit: str | None = None,
     delegate_payees: Sequence[str] = (),
     undelegate_payees: Sequence[str] = (),
+    name: str | None = None,
+    contact_email: str | None = None,
+    privacy_url: str | None = None,
+    topic: str | None = None,
+    scope: str | None = None,
 ) -> ServiceChange:
     """Read a change from an operator's text: a tier name, fiscal codes, CIDRs, euro cents,
-    a rate limit as REQUESTS/SECONDS, organizations' fiscal codes (payees).
+    a rate limit as REQUESTS/SECONDS, organizations' fiscal codes (payees), and the
+    service's name and metadata (an e-mail address, an https URL, a topic, a scope).
 
     Raises ValidationError naming every bad value at once.
     """
@@ -181,6 +219,11 @@ def parse_service_change(
         rate_limit=None if rate_limit is None else _rate_limit(rate_limit, errors),
         delegate_payees=_payees(delegate_payees, "delegate_payees", errors),
         undelegate_payees=_payees(undelegate_payees, "undelegate_payees", errors),
+        name=_checked(_stripped(name), name_errors, errors),
+        contact_email=_checked(_stripped(contact_email), contact_email_errors, errors),
+        privacy_url=_checked(_stripped(privacy_url), privacy_url_errors, errors),
+        topic=_checked(_stripped(topic), topic_errors, errors),
+        scope=None if scope is None else parse_scope(scope, errors),
     )
     both = set(change.add_recipients) & set(change.remove_recipients)
     for index, value in enumerate(change.remove_recipients):

@@ -120,6 +120,7 @@ def _message(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
         link_lifetime=timedelta(seconds=app.settings.attachment_link_seconds),
         profiles=app.profiles,
         outbox=app.event_outbox(),
+        index=app.message_index,
     )
     bind(message_id=opened.message.id)  # the stored id, never what the caller typed
     return json_response(opened_message_body(opened), request_id=request_id)

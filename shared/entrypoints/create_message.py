@@ -17,6 +17,8 @@ from shared.observability.metrics import app_metrics
 from shared.services.create_message import create_message
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+# Names the top-level fields of the body Postino accepted and ignored.
+IGNORED_FIELDS_HEADER = "Postino-Ignored-Fields"
 
 
 def _location(message: Message, *, path_fiscal_code: str | None) -> str:
@@ -50,18 +52,25 @@ def _create(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
         idempotency=app.idempotency,
         attachments=app.attachments,
         clock=app.clock,
+        test=call.is_test,
+        index=app.message_index,
     )
     message = accepted.message
     headers = {
         **call.headers(),
         "Location": _location(message, path_fiscal_code=req.route_params.get("fiscal_code")),
     }
+    if accepted.ignored_fields:
+        headers[IGNORED_FIELDS_HEADER] = ", ".join(accepted.ignored_fields)
     if accepted.replayed:
         headers["Idempotency-Replay"] = "true"
-    else:
+    elif not message.test:  # test messages count nowhere
         latency_ms = (time.perf_counter() - started) * 1000
         app_metrics().accepted(call.service.id, latency_ms)
-    return json_response({"id": message.id}, status=201, request_id=request_id, headers=headers)
+    body: dict[str, object] = {"id": message.id}
+    if message.test:
+        body["test"] = True
+    return json_response(body, status=201, request_id=request_id, headers=headers)
 
 
 def handle_create_message(

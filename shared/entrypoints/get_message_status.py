@@ -59,11 +59,15 @@ def message_status_body(message: Message) -> dict[str, Any]:
         },
         "status": message.status,
     }
+    if message.test:
+        body["test"] = True
     if message.attachments:
         body["message"]["attachments"] = [
             attachment.model_dump(mode="json", exclude={"blob_name"})
             for attachment in message.attachments
         ]
+    if message.reference is not None:
+        body["message"]["reference"] = message.reference
     if message.rejection_reason is not None:
         body["rejection_reason"] = message.rejection_reason
     return body
@@ -81,6 +85,7 @@ def _get(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
         messages=app.messages,
         profiles=app.profiles,
         payments=app.payments,
+        test_key=call.is_test,
     )
     bind(message_id=report.message.id)  # the stored id, never what the caller typed
     return json_response(status_report_body(report), request_id=request_id, headers=call.headers())
@@ -97,6 +102,7 @@ def _get_by_id(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
         messages=app.messages,
         profiles=app.profiles,
         payments=app.payments,
+        test_key=call.is_test,
     )
     bind(message_id=report.message.id)
     return json_response(status_report_body(report), request_id=request_id, headers=call.headers())

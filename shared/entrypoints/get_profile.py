@@ -13,7 +13,9 @@ from shared.services.check_recipient import check_recipient, fiscal_code_from_bo
 
 
 def _answer(call: InstitutionCall, fiscal_code: str, request_id: str) -> func.HttpResponse:
-    check = check_recipient(call.service, fiscal_code, profiles=bootstrap.app().profiles)
+    check = check_recipient(
+        call.service, fiscal_code, profiles=bootstrap.app().profiles, test=call.is_test
+    )
     body = {
         "sender_allowed": check.sender_allowed,
         "preferred_languages": list(check.preferred_languages),

@@ -10,13 +10,14 @@ from ipaddress import ip_address
 import azure.functions as func
 
 from shared.bootstrap import App
-from shared.domain.entitlements import check_caller_address
+from shared.domain.api_keys import KeyKind
+from shared.domain.entitlements import check_caller_address, check_service_enabled
 from shared.domain.errors import PayloadTooLargeError, UnsupportedMediaTypeError
 from shared.domain.rate_limit import RateLimitDecision
 from shared.domain.service import Service
 from shared.observability.log_context import bind
 from shared.services.auth_failure_throttle import worker_throttle
-from shared.services.authenticate import authenticate
+from shared.services.authenticate import authenticate_caller
 
 API_KEY_HEADER = "Ocp-Apim-Subscription-Key"
 FORWARDED_FOR_HEADER = "X-Forwarded-For"
@@ -28,6 +29,12 @@ MAX_BODY_BYTES = 256 * 1024
 class InstitutionCall:
     service: Service
     rate_limit: RateLimitDecision | None
+    # TEST keys write to the sandbox only (shared.domain.sandbox).
+    key_kind: KeyKind = KeyKind.LIVE
+
+    @property
+    def is_test(self) -> bool:
+        return self.key_kind is KeyKind.TEST
 
     def headers(self) -> dict[str, str]:
         """Headers every successful response of this call carries."""
@@ -56,23 +63,25 @@ def client_ip(headers: Mapping[str, str]) -> str | None:
 
 
 def open_call(req: func.HttpRequest, app: App) -> InstitutionCall:
-    """Authenticate (an address that keeps failing to is throttled), check the caller's
-    network, count the call.
+    """Authenticate (an address that keeps failing to is throttled), refuse a disabled
+    service, check the caller's network, count the call.
 
     Raises AuthenticationError, ForbiddenError, RateLimitedError (AuthThrottledError for the
     address), StorageUnavailableError.
     """
     address = client_ip(req.headers)
-    service = authenticate(
+    caller = authenticate_caller(
         req.headers.get(API_KEY_HEADER),
         directory=app.directory,
         throttle=worker_throttle(app.clock),
         caller=address,
     )
+    service = caller.service
     bind(service_id=service.id)
+    check_service_enabled(service)
     check_caller_address(service, address)
     decision = app.rate_limiter.enforce(service)
-    return InstitutionCall(service, decision)
+    return InstitutionCall(service, decision, key_kind=caller.kind)
 
 
 def _is_json(content_type: str | None) -> bool:

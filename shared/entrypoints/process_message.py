@@ -48,6 +48,7 @@ def _process(msg: func.QueueMessage) -> None:
             rejected_retention_seconds=app.settings.rejected_retention_seconds,
             reminders=app.reminder_planner(),
             outbox=app.event_outbox(),
+            index=app.message_index,
         )
         note_status(status or "DROPPED")
     except Exception:
@@ -64,6 +65,7 @@ def _process(msg: func.QueueMessage) -> None:
                 attachments=app.attachments,
                 clock=app.clock,
                 outbox=app.event_outbox(),
+                index=app.message_index,
             )
             note_status(final or "DROPPED")
         except PostinoError:

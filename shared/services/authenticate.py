@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 
-from shared.domain.api_keys import hash_api_key, is_well_formed_api_key
+from shared.domain.api_keys import KeyKind, hash_api_key, is_well_formed_api_key
 from shared.domain.errors import AuthenticationError
 from shared.domain.service import Service
 from shared.services.auth_failure_throttle import FailedAuthThrottle
@@ -17,6 +18,18 @@ def _owns(owner: KeyOwner | None, key_hash: str) -> bool:
     return owner is not None and hmac.compare_digest(owner.stored_key_hash, key_hash)
 
 
+@dataclass(frozen=True)
+class Caller:
+    """The service a key authenticates, and the key's kind (TEST keys write to the sandbox)."""
+
+    service: Service
+    kind: KeyKind
+
+    @property
+    def is_test(self) -> bool:
+        return self.kind is KeyKind.TEST
+
+
 def authenticate(
     api_key: str | None,
     *,
@@ -24,7 +37,19 @@ def authenticate(
     throttle: FailedAuthThrottle | None = None,
     caller: str | None = None,
 ) -> Service:
-    """The service that owns `api_key`.
+    """The service that owns `api_key`: authenticate_caller's service."""
+    found = authenticate_caller(api_key, directory=directory, throttle=throttle, caller=caller)
+    return found.service
+
+
+def authenticate_caller(
+    api_key: str | None,
+    *,
+    directory: CachedServiceDirectory,
+    throttle: FailedAuthThrottle | None = None,
+    caller: str | None = None,
+) -> Caller:
+    """The service that owns `api_key`, and the key's kind.
 
     A missing key, or a value not shaped like a key, is refused at once, without a look-up;
     so is an unknown key met lately (the directory remembers misses). With `throttle`, each
@@ -41,7 +66,7 @@ def authenticate(
     key_hash = hash_api_key(api_key)
     known = directory.remembered(key_hash)
     if known is not None and _owns(known, key_hash):
-        return known.service
+        return Caller(known.service, known.kind)
     if throttle is not None:
         throttle.check(caller)
     owner = directory.owner_of(key_hash)
@@ -49,4 +74,4 @@ def authenticate(
         if throttle is not None:
             throttle.failed(caller)
         raise AuthenticationError("unknown API key")
-    return owner.service
+    return Caller(owner.service, owner.kind)

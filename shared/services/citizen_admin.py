@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from shared.domain.errors import FieldError, NotFoundError, ValidationError
+from shared.domain.errors import AlreadyExistsError, FieldError, NotFoundError, ValidationError
 from shared.domain.fiscal_code import fiscal_code_errors, require_valid_fiscal_code
 from shared.domain.profile import Profile
 from shared.domain.profile_change import ProfileChange
@@ -47,17 +47,28 @@ def register_profile(
     *,
     profiles: ProfileRepository,
     services: ServiceRepository,
+    replace: bool = False,
 ) -> Profile:
-    """Create or replace a citizen's profile: the defaults (inbox enabled, it_IT, AUTO mode,
-    no choices, anonymous new-message pushes) with `change` made.
+    """Create a citizen's profile: the defaults (inbox enabled, it_IT, AUTO mode, no
+    choices, anonymous new-message pushes, reminders disabled, read status shared) with
+    `change` made. With `replace`, an existing profile is replaced by that, its
+    preferences lost.
 
-    Raises ValidationError for a bad fiscal code or an unknown service id.
+    Raises ValidationError for a bad fiscal code or an unknown service id, AlreadyExistsError
+    when the citizen is registered and `replace` is not given.
     """
     errors = citizen_input_errors(
         fiscal_code, allow=change.allow, block=change.block, services=services
     )
     if errors:
         raise ValidationError(errors)
+    # Read then write: two registrations racing may both pass; the last write wins, as a
+    # PUT of the profile does.
+    if not replace and profiles.get(fiscal_code) is not None:
+        raise AlreadyExistsError(
+            "a citizen is registered with this fiscal code: change the profile with "
+            "`citizen update`, or start over from the defaults with `citizen register --replace`"
+        )
     profile = change.applied_to(Profile(fiscal_code=fiscal_code))
     profiles.save(profile)
     logger.info("citizen profile registered")

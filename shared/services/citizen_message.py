@@ -23,8 +23,15 @@ from shared.domain.service import Service
 from shared.services.announce_events import announce_new_events
 from shared.services.citizen_marks import marking, store_mark
 from shared.services.message_events import EventOutbox
-from shared.services.ports import AttachmentStore, Clock, MessageRepository, ProfileRepository
+from shared.services.ports import (
+    AttachmentStore,
+    Clock,
+    MessageRepository,
+    ProfileRepository,
+    ServiceMessageIndex,
+)
 from shared.services.service_directory import CachedServiceDirectory
+from shared.services.service_message_index import index_if_possible
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +98,9 @@ def _opened(
         elif scan is None:
             links.append(AttachmentLink(attachment, None, None, Unavailable.NOT_CHECKED))
         else:
-            url = attachments.download_url(attachment.blob_name, expires_at=expires_at)
+            url = attachments.download_url(
+                attachment.blob_name, expires_at=expires_at, file_name=attachment.name
+            )
             links.append(AttachmentLink(attachment, url, expires_at))
     return OpenedMessage(message, directory.service(message.sender_service_id), tuple(links))
 
@@ -118,6 +127,7 @@ def open_message(
     link_lifetime: timedelta,
     profiles: ProfileRepository | None = None,
     outbox: EventOutbox | None = None,
+    index: ServiceMessageIndex | None = None,
 ) -> OpenedMessage:
     """The citizen's message `message_id`, with links to its attachments that expire after
     `link_lifetime` (none to an attachment found malicious, or whose scan result cannot
@@ -142,6 +152,8 @@ def open_message(
         logger.info("message %s %s", message.id, news)
         if outbox is not None:
             announce_new_events(message, stored, queue=outbox.queue, now=now)
+        if read:  # the sender's read count (operators' `message stats`)
+            index_if_possible(stored, index)
     return _opened(
         stored, directory=directory, attachments=attachments, now=now, link_lifetime=link_lifetime
     )

@@ -38,6 +38,7 @@ from shared.domain.message import Message, NewMessage, Payee
 from shared.domain.message_id import new_message_id
 from shared.domain.message_ref import MessageRef
 from shared.domain.message_rules import validate_new_message
+from shared.domain.sandbox import TEST_MESSAGE_RETENTION_SECONDS
 from shared.domain.service import Service
 from shared.observability.log_context import bind
 from shared.services.message_attachments import discard_attachments, store_attachments
@@ -47,7 +48,9 @@ from shared.services.ports import (
     IdempotencyStore,
     MessageQueue,
     MessageRepository,
+    ServiceMessageIndex,
 )
+from shared.services.service_message_index import index_if_possible
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +61,13 @@ WRITE_ATTEMPTS = 3
 @dataclass(frozen=True)
 class Accepted:
     """A stored message; `replayed` when an earlier request with the same key stored it,
-    `queued` when this request put its reference on the queue (otherwise the sweeper will)."""
+    `queued` when this request put its reference on the queue (otherwise the sweeper will);
+    `ignored_fields`, the request's top-level fields Postino ignored (NewMessage's)."""
 
     message: Message
     replayed: bool
     queued: bool = True
+    ignored_fields: tuple[str, ...] = ()
 
 
 def _with_default_payee(message: NewMessage, sender: Service) -> NewMessage:
@@ -146,11 +151,15 @@ def create_message(
     idempotency: IdempotencyStore,
     attachments: AttachmentStore,
     clock: Clock,
+    test: bool = False,
+    index: ServiceMessageIndex | None = None,
 ) -> Accepted:
     """Record a new message as ACCEPTED and enqueue it for processing; store its
     attachments (Premium) in Blob storage first.
 
     With an Idempotency-Key, the same request again returns the first message (replayed).
+    With `test` (a TEST key), the message must name a sandbox fiscal code, and is stored
+    marked test (it never reaches a citizen; see shared.domain.sandbox).
     Raises ValidationError (every invalid field at once), ForbiddenError,
     IdempotencyMismatchError, StorageUnavailableError (nothing stored) and
     MessageMaybeStoredError (a write's answer was lost).
@@ -158,7 +167,7 @@ def create_message(
     if idempotency_key is not None:
         check_idempotency_key(idempotency_key)
     fiscal_code, new = validate_new_message(path_fiscal_code, body)
-    check_message_entitlements(sender, fiscal_code, new)
+    check_message_entitlements(sender, fiscal_code, new, test=test)
     new = _with_default_payee(new, sender)
     now = clock.now()
     message_id = new_message_id(now)
@@ -166,7 +175,7 @@ def create_message(
         reservation, fresh = _reserve(
             idempotency,
             IdempotencyRecord(
-                id=idempotency_record_id(sender.id, idempotency_key),
+                id=idempotency_record_id(sender.id, idempotency_key, test=test),
                 service_id=sender.id,
                 request_hash=request_fingerprint(fiscal_code, new),
                 message_id=message_id,
@@ -179,7 +188,7 @@ def create_message(
         if earlier is not None:
             bind(message_id=message_id)
             logger.info("message %s: Idempotency-Key replayed", message_id)
-            return Accepted(earlier, replayed=True)
+            return Accepted(earlier, replayed=True, ignored_fields=new.ignored_fields)
     bind(message_id=message_id)
     stored = store_attachments(
         message_id,
@@ -198,6 +207,9 @@ def create_message(
         content=new.content.stored(),
         feature_level_type=new.feature_level_type,
         attachments=stored,
+        reference=new.reference,
+        test=test,
+        retention_seconds=TEST_MESSAGE_RETENTION_SECONDS if test else None,
     )
     try:
         message, ours = _write(accepted, messages)
@@ -209,6 +221,14 @@ def create_message(
         raise
     if not ours:
         logger.info("message %s: stored by an earlier attempt with the same key", message.id)
-        return Accepted(message, replayed=True)
+        return Accepted(message, replayed=True, ignored_fields=new.ignored_fields)
+    # Before the queue: a listing shows it ACCEPTED until its decision rewrites the entry
+    # (which also writes it if this write was lost).
+    index_if_possible(message, index)
     # The invocation's "finished" line names the message, the service and the outcome.
-    return Accepted(message, replayed=False, queued=_enqueue(message, queue))
+    return Accepted(
+        message,
+        replayed=False,
+        queued=_enqueue(message, queue),
+        ignored_fields=new.ignored_fields,
+    )

@@ -104,6 +104,10 @@ def callback_body(event: PendingEvent, message: Message) -> bytes:
     }
     if event.reason is not None:
         body["reason"] = event.reason
+    if message.reference is not None:
+        body["reference"] = message.reference  # the sender's own label, free of personal data
+    if message.test:
+        body["test"] = True  # a receiver shared by test and live keys tells them apart
     return json.dumps(body, separators=(",", ":")).encode()
 
 
@@ -177,6 +181,8 @@ def _deliver(message: Message, event: PendingEvent, *, ports: DispatchPorts) -> 
 
 
 def _push(message: Message, *, ports: DispatchPorts) -> _Outcome:
+    if message.test:
+        return _Dropped("a test message pushes to nobody")
     profile = ports.profiles.get(message.fiscal_code)
     if profile is None or not profile.wants_new_message_push(message.sender_service_id):
         # Turned off, or the service blocked, since the message arrived; or the citizen left.

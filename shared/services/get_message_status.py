@@ -28,9 +28,11 @@ def get_message_status(
     messages: MessageRepository,
     profiles: ProfileRepository,
     payments: PaymentRepository,
+    test_key: bool = False,
 ) -> MessageStatusReport:
-    """The message `message_id` sent to `fiscal_code`, if `caller` sent it, with its read
-    and payment status when `caller` is Premium and the message ADVANCED: reading (and
+    """The message `message_id` sent to `fiscal_code`, if `caller` sent it (with
+    `test_key`, a TEST key, if it is a test message: a test key reads no citizen's message),
+    with its read and payment status when `caller` is Premium and the message ADVANCED: reading (and
     receiving) only if the citizen shares it, payment only for a payee that is `caller`'s
     organization or delegated to it.
 
@@ -41,6 +43,8 @@ def get_message_status(
     require_valid_fiscal_code(fiscal_code)
     message = messages.get(fiscal_code, message_id)
     if message is None or message.sender_service_id != caller.id:
+        raise NotFoundError("no such message")
+    if test_key and not message.test:
         raise NotFoundError("no such message")
     if not is_tracked(message, caller):
         return MessageStatusReport(message, None)

@@ -2,6 +2,8 @@
 
 - A message delivered to the inbox pushes to the citizen's devices when they want pushes of
   new messages (a citizen who blocked the service never gets its messages, so no push).
+  A test message (a TEST key's, to a sandbox fiscal code) reaches nobody: it never pushes,
+  and tells only its own service, by its callbacks, as a live message would.
 - A service with a callback hears of every message's processing, rejection and failure;
   a Premium service, of its ADVANCED messages' receipt and reading (only when the citizen
   shares reading), as the status call would tell it.
@@ -70,6 +72,7 @@ def decision_events(
     events: list[PendingEvent] = []
     if (
         decided.status is MessageStatus.PROCESSED
+        and not decided.test
         and profile is not None
         and profile.wants_new_message_push(decided.sender_service_id)
     ):
@@ -176,8 +179,8 @@ def watched_notice(message: Message, service: Service | None) -> tuple[str, str]
     `message`, or None: only a Premium sender's ADVANCED message, with a callback, of a
     notice whose payments the sender may know (its own organization's, or delegated)."""
     data = message.content.payment_data
-    if data is None or data.payee is None or service is None:
-        return None
+    if data is None or data.payee is None or service is None or message.test:
+        return None  # a test message's notice is nobody's to pay
     if not wants_callback(service, EventType.PAID, message):
         return None
     if not service.may_know_payments_to(data.payee.fiscal_code):

@@ -16,6 +16,7 @@ def get_message_status_by_id(
     messages: MessageRepository,
     profiles: ProfileRepository,
     payments: PaymentRepository,
+    test_key: bool = False,
 ) -> MessageStatusReport:
     """As get_message_status, the message found by its id among all recipients'.
 
@@ -34,4 +35,5 @@ def get_message_status_by_id(
         messages=messages,
         profiles=profiles,
         payments=payments,
+        test_key=test_key,
     )

@@ -12,7 +12,7 @@ from shared.domain.profile import Profile
 from shared.domain.service import RateLimit, Service, Tier, new_service_errors
 from shared.domain.service_change import ServiceChange
 from shared.services.operator_writes import store_new_key, store_new_service
-from shared.services.ports import ApiKeyRepository, ProfileRepository, ServiceRepository
+from shared.services.ports import ApiKeyRepository, Clock, ProfileRepository, ServiceRepository
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ def create_service(
     settings: ServiceChange | None = None,
     services: ServiceRepository,
     api_keys: ApiKeyRepository,
+    clock: Clock | None = None,
 ) -> NewServiceKeys:
     """Register a service and issue its primary and secondary keys.
 
@@ -75,7 +76,8 @@ def create_service(
     keys = {}
     try:
         for slot in KeySlot:
-            keys[slot], record = new_key(service.id, slot)
+            issued_at = clock.now() if clock else None
+            keys[slot], record = new_key(service.id, slot, created_at=issued_at)
             store_new_key(record, api_keys=api_keys)
     except StorageUnavailableError as exc:
         raise StorageUnavailableError(

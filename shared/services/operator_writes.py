@@ -52,12 +52,19 @@ def store_new_service(service: Service, *, services: ServiceRepository) -> None:
     OutcomeUnknownError when it may be stored all the same.
     """
     try:
-        services.add(service)
-    except OutcomeUnknownError:
         try:
-            _store_again(service, services)
-        except StorageUnavailableError as exc:
-            raise OutcomeUnknownError(f"the service may have been stored: {exc}") from exc
+            services.add(service)
+        except OutcomeUnknownError:
+            try:
+                _store_again(service, services)
+            except StorageUnavailableError as exc:
+                raise OutcomeUnknownError(f"the service may have been stored: {exc}") from exc
+    except AlreadyExistsError as exc:
+        # The store says only "a record"; the operator needs to know which id is taken.
+        raise AlreadyExistsError(
+            f"service {service.id} already exists, or existed (a deleted service's id is "
+            f"never reused): choose another id, or change it with `service update {service.id}`"
+        ) from exc
 
 
 def _store_again(service: Service, services: ServiceRepository) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -10,6 +10,7 @@ from shared.domain.api_keys import ApiKeyRecord
 from shared.domain.attachments import MalwareScan, StoredBytes
 from shared.domain.base64_text import Base64Text
 from shared.domain.callbacks import CallbackOutcome
+from shared.domain.erasure import ErasureRecord
 from shared.domain.events import DeadEvent, EventRef
 from shared.domain.idempotency import IdempotencyRecord
 from shared.domain.message import Message
@@ -21,6 +22,7 @@ from shared.domain.profile import Profile
 from shared.domain.push import Push
 from shared.domain.reminder_schedule import ClaimState, ScheduleEntry, SlotBusy, SlotClaim
 from shared.domain.service import Service
+from shared.domain.service_messages import ServiceMessageEntry, ServiceMessageFilter, StatusCounts
 
 
 class Clock(Protocol):
@@ -73,6 +75,18 @@ class MessageRepository(Protocol):
         """
         ...
 
+    def of_citizen(self, fiscal_code: str) -> list[Message]:
+        """Every message of this citizen, whatever its status, in no particular order (a
+        query within the partition; for erasure, not the hot path).
+
+        Raises StorageUnavailableError.
+        """
+        ...
+
+    def delete(self, fiscal_code: str, message_id: str) -> bool:
+        """Delete the message; False if there was none. Raises StorageUnavailableError."""
+        ...
+
 
 class AttachmentStore(Protocol):
     """The bytes of Premium attachments, in a private Blob container."""
@@ -104,8 +118,12 @@ class AttachmentStore(Protocol):
         """
         ...
 
-    def download_url(self, blob_name: str, *, expires_at: datetime) -> str:
-        """A read-only link to this one blob, good until `expires_at`.
+    def download_url(
+        self, blob_name: str, *, expires_at: datetime, file_name: str | None = None
+    ) -> str:
+        """A read-only link to this one blob, good until `expires_at`; with `file_name`, its
+        download says to save it under that name, sanitised (`Content-Disposition`,
+        shared.domain.download_name).
 
         Raises StorageUnavailableError when the signing key cannot be had (identity only).
         """
@@ -119,6 +137,13 @@ class ProfileRepository(Protocol):
 
     def save(self, profile: Profile) -> None:
         """Create or replace the citizen's profile."""
+        ...
+
+    def delete(self, fiscal_code: str) -> bool:
+        """Delete the citizen's profile; False if there was none.
+
+        Raises StorageUnavailableError.
+        """
         ...
 
 
@@ -142,6 +167,13 @@ class ServiceRepository(Protocol):
         """Every service, in no particular order (operators; not for the hot path)."""
         ...
 
+    def remove(self, service_id: str) -> bool:
+        """Delete the service with this id but keep the id taken: `get` and `list_all` no
+        longer see it, and `add` with its id raises AlreadyExistsError (a new service must
+        never inherit a deleted one's messages). False if there was none.
+        """
+        ...
+
 
 class ApiKeyRepository(Protocol):
     def get(self, key_hash: str) -> ApiKeyRecord | None:
@@ -159,6 +191,13 @@ class ApiKeyRepository(Protocol):
     def for_service(self, service_id: str) -> list[ApiKeyRecord]:
         """The key records of this service, in no particular order (operators; not for the
         hot path)."""
+        ...
+
+    def mark_used(self, key_hash: str, at: datetime) -> None:
+        """Set the record's last_used_at to `at`, leaving the rest as it is (a patch, not a
+        replace: a rotation or revocation meanwhile is not undone); nothing if the record is
+        gone. Raises StorageUnavailableError.
+        """
         ...
 
 
@@ -227,6 +266,13 @@ class NoticeWatches(Protocol):
         """
         ...
 
+    def forget(self, payment_id: str, message_id: str) -> bool:
+        """Delete the message's watch of the notice; False if there was none.
+
+        Raises StorageUnavailableError.
+        """
+        ...
+
 
 class SecretOpener(Protocol):
     def open(self, sealed: str, *, service_id: str) -> bytes:
@@ -264,6 +310,14 @@ class IdempotencyStore(Protocol):
 
         Returns the stored record (with its version) and whether this call created it.
         Raises StorageUnavailableError, OutcomeUnknownError (it may have been stored).
+        """
+        ...
+
+    def forget_citizen(self, fiscal_code: str) -> int:
+        """Delete every record naming this recipient; returns how many. Records are keyed
+        by (service, key), so this scans the whole store: for erasure only.
+
+        Raises StorageUnavailableError.
         """
         ...
 
@@ -310,6 +364,11 @@ class PoisonQueue(Protocol):
 
     def delete(self, message: PoisonedMessage) -> None:
         """Remove a message obtained with take()."""
+        ...
+
+    def release(self, message: PoisonedMessage) -> None:
+        """Make a message obtained with take() visible again at once, as if never taken
+        (one deleted meanwhile stays deleted). Raises StorageUnavailableError."""
         ...
 
 
@@ -365,6 +424,15 @@ class ReminderSchedule(Protocol):
         """Record that no bucket before `hour` holds entries any more."""
         ...
 
+    def forget(self, message_ids: Collection[str]) -> int:
+        """Remove every entry of these messages, in whatever hour; returns how many. The
+        hour of an entry is not known from its message, so this reads every bucket: for
+        erasure only.
+
+        Raises StorageUnavailableError.
+        """
+        ...
+
 
 class ReminderClaims(Protocol):
     """One claim per reminder slot, so that no two runs send the same reminder, and none is
@@ -392,4 +460,53 @@ class ReminderClaims(Protocol):
 
         Raises StorageUnavailableError.
         """
+        ...
+
+    def forget(self, message_id: str, slot_keys: Collection[str]) -> int:
+        """Delete the message's claims of these slots, whatever their state; returns how
+        many there were. Raises StorageUnavailableError."""
+        ...
+
+
+class ErasureLog(Protocol):
+    """The audit records of citizens' erasures (no personal data: see shared.domain.erasure)."""
+
+    def record(self, erasure: ErasureRecord) -> None:
+        """Create or replace the record with its id. Raises StorageUnavailableError."""
+        ...
+
+    def get(self, erasure_id: str) -> ErasureRecord | None:
+        """The record with this id, or None (operators and tests).
+
+        Raises StorageUnavailableError.
+        """
+        ...
+
+
+class ServiceMessageIndex(Protocol):
+    """Each service's index of the messages it sent, in the service's partition: a copy of
+    the message documents' status for listings and counts (shared.domain.service_messages).
+    The messages are the record; the index follows them (docs/reliability.md, "Each
+    service's index of its messages")."""
+
+    def put(self, entry: ServiceMessageEntry) -> None:
+        """Create or replace the entry of its message: repeating it is harmless.
+
+        Raises StorageUnavailableError (OutcomeUnknownError: it may have landed).
+        """
+        ...
+
+    def page(self, where: ServiceMessageFilter, limit: int) -> list[ServiceMessageEntry]:
+        """Up to `limit` entries matching `where`, newest (highest id) first, from the one
+        partition of `where.service_id`. Raises StorageUnavailableError."""
+        ...
+
+    def count(self, where: ServiceMessageFilter) -> StatusCounts:
+        """How many entries matching `where` (its status and keyset ignored) are in each
+        status, and how many are read. Raises StorageUnavailableError."""
+        ...
+
+    def remove(self, service_id: str, message_id: str) -> bool:
+        """Delete the entry of a message (e.g. when the message is erased); False when there
+        was none. Raises StorageUnavailableError."""
         ...

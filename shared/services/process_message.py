@@ -11,6 +11,7 @@ from shared.domain.errors import (
 )
 from shared.domain.message import FailureReason, Message, MessageStatus, RejectionReason
 from shared.domain.message_ref import MessageRef
+from shared.domain.sandbox import sandbox_rejection
 from shared.observability.log_context import bind
 from shared.observability.metrics import app_metrics
 from shared.services.announce_events import announce_new_events, announce_pending
@@ -21,8 +22,15 @@ from shared.services.message_events import (
     watching_payment,
     with_failure_events,
 )
-from shared.services.ports import AttachmentStore, Clock, MessageRepository, ProfileRepository
+from shared.services.ports import (
+    AttachmentStore,
+    Clock,
+    MessageRepository,
+    ProfileRepository,
+    ServiceMessageIndex,
+)
 from shared.services.send_reminders import ReminderPlanner
+from shared.services.service_message_index import index_if_possible, index_or_raise
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +46,15 @@ def _decide(
     retention_seconds: int,
     outbox: EventOutbox | None,
 ) -> Message:
-    """The message decided, with the events the decision causes in its outbox."""
-    profile = profiles.get(message.fiscal_code)
-    if profile is None:
-        reason: RejectionReason | None = RejectionReason.USER_NOT_FOUND
+    """The message decided, with the events the decision causes in its outbox. A test
+    message's sandbox fiscal code decides it, no citizen's profile."""
+    profile = None if message.test else profiles.get(message.fiscal_code)
+    reason: RejectionReason | None
+    if message.test:
+        reason = sandbox_rejection(message.fiscal_code)
+        retention_seconds = message.retention_seconds or retention_seconds
+    elif profile is None:
+        reason = RejectionReason.USER_NOT_FOUND
     else:
         reason = profile.refusal_reason(message.sender_service_id)
     now = clock.now()
@@ -72,14 +85,20 @@ def _settled_by_someone_else(ref: MessageRef, messages: MessageRepository) -> Me
 
 
 def _outcome(
-    message: Message, *, attachments: AttachmentStore, reminders: ReminderPlanner | None
+    message: Message,
+    *,
+    attachments: AttachmentStore,
+    reminders: ReminderPlanner | None,
+    index: ServiceMessageIndex | None,
 ) -> MessageStatus:
-    """The final status of a decided message: a PROCESSED one goes on the reminder schedule
-    (Premium), a REJECTED or FAILED one loses its attachments.
+    """The final status of a decided message: its sender's index entry says it, a PROCESSED
+    one goes on the reminder schedule (Premium), a REJECTED or FAILED one loses its
+    attachments.
 
-    Raises StorageUnavailableError when either could not be done, so that the queue
+    Raises StorageUnavailableError when any could not be done, so that the queue
     retries (the retry finds the message decided and does it again).
     """
+    index_or_raise(message, index)
     deletes = message.status in _WITHOUT_ATTACHMENTS and bool(message.attachments)
     if deletes and not discard_attachments(message.id, attachments=attachments):
         raise StorageUnavailableError("attachments could not be deleted")
@@ -98,6 +117,7 @@ def process_message(
     rejected_retention_seconds: int,
     reminders: ReminderPlanner | None = None,
     outbox: EventOutbox | None = None,
+    index: ServiceMessageIndex | None = None,
 ) -> MessageStatus | None:
     """Move the referenced message from ACCEPTED to PROCESSED or REJECTED, exactly once;
     a PROCESSED Premium message goes on the reminder schedule (with `reminders`), the
@@ -114,13 +134,15 @@ def process_message(
         logger.warning("message %s: no stored record, dropping its queue message", ref.message_id)
         return None
     bind(service_id=message.sender_service_id)
+    if message.test:
+        reminders = None  # a test message reaches nobody: nobody is reminded of it
     if message.status.is_terminal:
         logger.info("message %s already %s, nothing to do", message.id, message.status)
         if outbox is not None:
             # A decision whose reply was lost left its events unannounced: no need to
             # wait for the relay (a second reference to an event is harmless).
             announce_pending(message, queue=outbox.queue, now=clock.now())
-        return _outcome(message, attachments=attachments, reminders=reminders)
+        return _outcome(message, attachments=attachments, reminders=reminders, index=index)
     decided = _decide(
         message,
         profiles=profiles,
@@ -146,10 +168,13 @@ def process_message(
     if outbox is not None:
         announce_new_events(message, stored, queue=outbox.queue, now=clock.now())
     _count_decision(decided)
-    return _outcome(decided, attachments=attachments, reminders=None)  # planned above
+    # Planned above; the entry is written from what was stored.
+    return _outcome(stored, attachments=attachments, reminders=None, index=index)
 
 
 def _count_decision(decided: Message) -> None:
+    if decided.test:
+        return  # test messages count nowhere
     if decided.status is MessageStatus.PROCESSED:
         app_metrics().processed(decided.sender_service_id)
     elif decided.status is MessageStatus.REJECTED:
@@ -165,6 +190,7 @@ def fail_message(
     attachments: AttachmentStore,
     clock: Clock,
     outbox: EventOutbox | None = None,
+    index: ServiceMessageIndex | None = None,
 ) -> MessageStatus | None:
     """Mark the referenced message FAILED unless it was decided meanwhile, and delete its
     attachments (a redrive cannot bring them back: the sender sends it again). With
@@ -178,6 +204,8 @@ def fail_message(
     if message is None:
         return None
     if message.status.is_terminal:
+        # Decided, but the decision's index write may be what failed every attempt.
+        index_if_possible(message, index)
         return message.status
     failed = with_failure_events(
         message.failed(reason, clock.now()), outbox=outbox, now=clock.now()
@@ -196,9 +224,11 @@ def fail_message(
             return status
         stored = None  # its events wait for the relay
     logger.warning("message %s FAILED: %s", message.id, reason)
+    index_if_possible(failed if stored is None else stored, index)
     if outbox is not None and stored is not None:
         announce_new_events(message, stored, queue=outbox.queue, now=clock.now())
-    app_metrics().failed(message.sender_service_id, reason)
+    if not message.test:
+        app_metrics().failed(message.sender_service_id, reason)
     if failed.attachments:
         # The last attempt: attachments a storage failure leaves behind stay as orphans.
         discard_attachments(message.id, attachments=attachments)

@@ -1,4 +1,7 @@
-"""Operators look at the poison queue and send its messages round again."""
+"""Operators look at the poison queue, send its messages round again, or delete them.
+
+Both take the first poisoned messages (hidden from others while being handled) and give
+back at once those they leave: nothing looked at and not chosen stays hidden."""
 
 from __future__ import annotations
 
@@ -13,7 +16,8 @@ from shared.services.ports import Clock, MessageQueue, MessageRepository, Poison
 
 logger = logging.getLogger(__name__)
 
-# Long enough to handle a batch; if the operator's process dies, the messages reappear.
+# Long enough to handle a batch; if the operator's process dies, the messages reappear
+# after it (otherwise those left are released at once).
 HOLD_SECONDS = 60
 
 
@@ -81,13 +85,54 @@ def redrive_poisoned(
     limit: int = 32,
     message_id: str | None = None,
 ) -> list[RedriveResult]:
-    """Put poisoned messages (all taken, or only `message_id`) back to ACCEPTED and on
-    the queue; drop those decided meanwhile or gone. Raises StorageUnavailableError."""
+    """Put poisoned messages (the first `limit`, or only `message_id` among them) back to
+    ACCEPTED and on the queue; drop those decided meanwhile or gone. Those left in the
+    poison queue (not asked for, malformed, changed) are visible again at once.
+
+    Raises StorageUnavailableError.
+    """
     results = []
     for item in poison.take(limit, HOLD_SECONDS):
         ref_id = item.ref.message_id if item.ref else None
         if message_id is not None and ref_id != message_id:
-            continue  # not the one asked for: it reappears after the hold
+            poison.release(item)  # not the one asked for
+            continue
         outcome = _redrive_one(item, poison=poison, queue=queue, messages=messages, clock=clock)
+        if outcome in (RedriveOutcome.MALFORMED, RedriveOutcome.CHANGED):
+            poison.release(item)
         results.append(RedriveResult(item.queue_message_id, ref_id, outcome))
     return results
+
+
+@dataclass(frozen=True)
+class DeletedPoison:
+    queue_message_id: str
+    message_id: str | None  # None: it was not a message reference
+
+
+def delete_poisoned(
+    *,
+    poison: PoisonQueue,
+    limit: int = 32,
+    message_id: str | None = None,
+    queue_message_id: str | None = None,
+) -> list[DeletedPoison]:
+    """Delete from the poison queue the first `limit` poisoned messages, or among them only
+    the reference to `message_id` or the queue message `queue_message_id`; the others are
+    visible again at once. The messages themselves stay as stored (FAILED).
+
+    Raises StorageUnavailableError.
+    """
+    deleted = []
+    for item in poison.take(limit, HOLD_SECONDS):
+        ref_id = item.ref.message_id if item.ref else None
+        chosen = (message_id is None or ref_id == message_id) and (
+            queue_message_id is None or item.queue_message_id == queue_message_id
+        )
+        if not chosen:
+            poison.release(item)
+            continue
+        poison.delete(item)
+        logger.info("poisoned reference %s deleted", item.queue_message_id)
+        deleted.append(DeletedPoison(item.queue_message_id, ref_id))
+    return deleted

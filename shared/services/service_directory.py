@@ -13,7 +13,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from shared.domain.api_keys import KeyKind
 from shared.domain.service import Service
+from shared.services.key_usage import KeyUsageRecorder
 from shared.services.ports import ApiKeyRepository, Clock, ServiceRepository
 
 # About 100 bytes each (a 64-character hash and its expiry): at most a few MiB per worker.
@@ -22,10 +24,11 @@ MAX_REMEMBERED_MISSES = 10_000
 
 @dataclass(frozen=True)
 class KeyOwner:
-    """A stored key's hash (as stored) and the service that owns it."""
+    """A stored key's hash (as stored), the service that owns it and the key's kind."""
 
     stored_key_hash: str
     service: Service
+    kind: KeyKind = KeyKind.LIVE
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,8 @@ class _RecentMisses:
 
 class CachedServiceDirectory:
     """Looks keys up by point reads and remembers hits and misses for `ttl`. Looks services
-    up by id the same way.
+    up by id the same way. With `usage`, each key record read tells it the key was used
+    (shared/services/key_usage.py).
 
     A remembered miss is no obstacle to a new key: keys are random (a new one was never
     looked up before), and the operator's revocation only ever turns a hit into a miss.
@@ -85,8 +89,10 @@ class CachedServiceDirectory:
         clock: Clock,
         ttl: timedelta,
         max_misses: int = MAX_REMEMBERED_MISSES,
+        usage: KeyUsageRecorder | None = None,
     ) -> None:
         self._api_keys = api_keys
+        self._usage = usage
         self._services = services
         self._clock = clock
         self._ttl = ttl
@@ -116,9 +122,12 @@ class CachedServiceDirectory:
             self._entries.pop(key_hash, None)
             self._misses.add(key_hash, now + self._ttl)
             return None
-        owner = KeyOwner(stored_key_hash=record.id, service=service)
+        owner = KeyOwner(stored_key_hash=record.id, service=service, kind=record.kind)
         # Plain dict assignment is atomic in CPython; concurrent misses at worst read twice.
         self._entries[key_hash] = _Entry(owner, now + self._ttl)
+        if self._usage is not None:
+            # At most once per ttl per key and worker: the cache answers in between.
+            self._usage.used(record, now)
         return owner
 
     def service(self, service_id: str) -> Service | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import random
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -75,3 +77,19 @@ def test_delete_for_a_message_without_attachments_returns_zero(attachment_store)
 
 def test_read_of_a_missing_name_is_none(attachment_store):
     assert attachment_store.read(attachment_blob_name("01JNEVERSTORED", 0)) is None
+
+
+def test_a_named_link_carries_the_sanitised_name_as_its_downloads_disposition(attachment_store):
+    # GIVEN a stored attachment
+    name = attachment_blob_name("01JCONTRACTNAMED", 0)
+    attachment_store.put(name, base64.b64encode(_pdf(2048)).decode("ascii"))
+    expires_at = datetime.now(UTC) + timedelta(minutes=5)
+    # WHEN links to it are made with and without a file name
+    named = attachment_store.download_url(name, expires_at=expires_at, file_name="<i>Avviso</i>")
+    plain = attachment_store.download_url(name, expires_at=expires_at)
+    # THEN the named one tells the download's Content-Disposition (a SAS's `rscd`), the
+    # name sanitised; the other leaves the blob's own
+    assert parse_qs(urlsplit(named).query)["rscd"] == [
+        "attachment; filename=\"Avviso.pdf\"; filename*=UTF-8''Avviso.pdf"
+    ]
+    assert "rscd" not in parse_qs(urlsplit(plain).query)

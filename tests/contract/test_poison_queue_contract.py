@@ -38,3 +38,14 @@ def test_the_count_includes_taken_messages_until_they_are_deleted(poison_queue_a
     assert poison.approximate_count() == 2
     poison.delete(taken)
     assert poison.approximate_count() == 1
+
+
+def test_a_released_message_is_visible_again_at_once(poison_queue_and_writer):
+    poison, put = poison_queue_and_writer
+    put(REF.to_json())
+    (taken,) = poison.take(32, hold_seconds=30)
+    poison.release(taken)
+    assert [item.ref for item in poison.peek(32)] == [REF]
+    (again,) = poison.take(32, hold_seconds=30)
+    poison.delete(again)
+    assert poison.peek(32) == []

@@ -93,6 +93,15 @@ def _payment_message(notice: str, *attachments: dict[str, str]) -> dict[str, Any
     return body
 
 
+# The Content-Disposition each download answers with (shared.domain.download_name).
+SAVED_AS = {
+    "Avviso TARI 2026.pdf": (
+        "attachment; filename=\"Avviso TARI 2026.pdf\"; filename*=UTF-8''Avviso%20TARI%202026.pdf"
+    ),
+    "bollettino.pdf": "attachment; filename=\"bollettino.pdf\"; filename*=UTF-8''bollettino.pdf",
+}
+
+
 @pytest.fixture(scope="module")
 def premium_key(local_stack) -> str:
     return register_service(
@@ -152,6 +161,8 @@ def test_the_premium_journey_from_sending_to_read_and_paid(offline_host, premium
         assert downloaded.status_code == 200
         assert downloaded.content == data
         assert attachment["size"] == len(data)
+        # saved under its own name, not the blob's
+        assert downloaded.headers["Content-Disposition"] == SAVED_AS[attachment["name"]]
         expires = _at(attachment["download_url_expires_at"])
         assert expires <= datetime.now(UTC) + timedelta(seconds=ATTACHMENT_LINK_SECONDS + 1)
 

@@ -32,6 +32,22 @@ def test_environment_wins_over_the_settings_file(tmp_path: Path) -> None:
     assert kept == ["A"]
 
 
+def test_an_environment_variable_holding_the_files_value_overrides_nothing(
+    tmp_path: Path,
+) -> None:
+    # GIVEN an environment that repeats the file's A (as `make run` passes every setting)
+    # and changes its B
+    settings = read_local_settings(
+        write_settings(tmp_path / "s.json", {"A": "same", "B": "file", "C": "file"})
+    )
+    environ = {"A": "same", "B": "env"}
+    # WHEN the settings are applied
+    overridden = apply_to_environment(settings, environ)
+    # THEN only B is reported as overridden by the environment
+    assert overridden == ["B"]
+    assert environ == {"A": "same", "B": "env", "C": "file"}
+
+
 def test_local_settings_json_is_preferred_to_the_sample(tmp_path: Path) -> None:
     write_settings(tmp_path / "local.settings.sample.json", {"FROM": "sample"})
     assert find_settings_file(tmp_path, None) == tmp_path / "local.settings.sample.json"

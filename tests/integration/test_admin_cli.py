@@ -286,7 +286,7 @@ def test_register_stores_the_profile_with_its_preferences(created, local_stack, 
         f"--block={service_id}",
     )
     assert code == 0
-    assert output["blocked_service_ids"] == [service_id]
+    assert output["blocked_services"] == [service_id]
     profile = build_app(local_stack.settings).profiles.get(fiscal_code)
     assert profile is not None
     assert profile.preferred_languages == ("de_DE", "it_IT")
@@ -325,13 +325,16 @@ def test_update_changes_only_what_is_given(created, local_stack, capsys):
     )
     assert code == 0
     assert output == {
-        "inbox_enabled": False,
+        "is_inbox_enabled": False,
         "preferred_languages": ["de_DE"],
         "preference_mode": "AUTO",
-        "blocked_service_ids": [],
+        "blocked_services": [],
         "service_preferences": {service_id: False},
-        "new_message_pushes": True,
-        "push_content": "ANONYMOUS",
+        "reminders": "DISABLED",
+        "share_read_status": True,
+        "push_installation_id": None,
+        "is_new_message_push_enabled": True,
+        "push_notifications_content_type": "ANONYMOUS",
     }
     stored = build_app(local_stack.settings).profiles.get(fiscal_code)
     assert stored is not None
@@ -371,7 +374,10 @@ def test_register_sets_the_new_message_push_choices(local_stack, capsys):
     )
     # THEN the output and the store say so
     assert code == 0
-    assert (output["new_message_pushes"], output["push_content"]) == (False, "FULL")
+    assert (output["is_new_message_push_enabled"], output["push_notifications_content_type"]) == (
+        False,
+        "FULL",
+    )
     profile = build_app(local_stack.settings).profiles.get(fiscal_code)
     assert profile is not None
     assert (profile.new_message_pushes, profile.push_content) == (False, PushContent.FULL)
@@ -381,7 +387,10 @@ def test_register_without_push_flags_gives_anonymous_pushes(local_stack, capsys)
     fiscal_code = random_fiscal_code()
     code, output = _json(capsys, "citizen", "register", fiscal_code)
     assert code == 0
-    assert (output["new_message_pushes"], output["push_content"]) == (True, "ANONYMOUS")
+    assert (output["is_new_message_push_enabled"], output["push_notifications_content_type"]) == (
+        True,
+        "ANONYMOUS",
+    )
 
 
 def test_update_changes_one_push_choice_and_keeps_the_other(local_stack, capsys):
@@ -392,10 +401,16 @@ def test_update_changes_one_push_choice_and_keeps_the_other(local_stack, capsys)
     code, output = _json(capsys, "citizen", "update", fiscal_code, "--new-message-pushes=OFF")
     # THEN they are off and still full
     assert code == 0
-    assert (output["new_message_pushes"], output["push_content"]) == (False, "FULL")
+    assert (output["is_new_message_push_enabled"], output["push_notifications_content_type"]) == (
+        False,
+        "FULL",
+    )
     # AND turning them on again changes nothing else
     code, output = _json(capsys, "citizen", "update", fiscal_code, "--new-message-pushes=on")
-    assert (output["new_message_pushes"], output["push_content"]) == (True, "FULL")
+    assert (output["is_new_message_push_enabled"], output["push_notifications_content_type"]) == (
+        True,
+        "FULL",
+    )
     profile = build_app(local_stack.settings).profiles.get(fiscal_code)
     assert profile is not None
     assert (profile.new_message_pushes, profile.push_content) == (True, PushContent.FULL)
@@ -410,7 +425,10 @@ def test_show_prints_both_push_choices(local_stack, capsys):
     assert "pushes:      off for new messages" in out
     assert "push text:   FULL (the service's name and the subject)" in out
     code, output = _json(capsys, "citizen", "show", fiscal_code)
-    assert (output["new_message_pushes"], output["push_content"]) == (False, "FULL")
+    assert (output["is_new_message_push_enabled"], output["push_notifications_content_type"]) == (
+        False,
+        "FULL",
+    )
 
 
 def test_bad_push_choices_exit_2_naming_each_flag_and_store_nothing(local_stack, capsys):

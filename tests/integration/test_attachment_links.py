@@ -4,6 +4,7 @@ browser would, how it uploads, and how its failures reach the use cases."""
 from __future__ import annotations
 
 import base64
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -110,6 +111,37 @@ def test_an_expired_link_is_refused(store, message_id):
     response = requests.get(url, timeout=TIMEOUT_SECONDS)
     # THEN the service refuses it
     assert response.status_code == 403
+
+
+def test_a_named_link_downloads_under_the_sanitised_name(store, message_id):
+    # GIVEN a stored attachment and its link, named with accents, markup and quotes
+    name = attachment_blob_name(message_id, 0)
+    store.put(name, base64.b64encode(PDF).decode("ascii"))
+    url = store.download_url(
+        name, expires_at=_in(10), file_name='Carta d\'identità "<b>2026</b>".pdf'
+    )
+    # WHEN it is followed
+    response = requests.get(url, timeout=TIMEOUT_SECONDS)
+    # THEN the blob service answers with the name to save it under: sanitised, in UTF-8,
+    # with an ASCII fallback
+    assert response.status_code == 200
+    assert response.content == PDF
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="Carta d\'identita 2026.pdf"; '
+        "filename*=UTF-8''Carta%20d%27identit%C3%A0%202026.pdf"
+    )
+
+
+def test_the_name_a_link_carries_is_signed(store, message_id):
+    # GIVEN a named link
+    name = attachment_blob_name(message_id, 0)
+    store.put(name, base64.b64encode(PDF).decode("ascii"))
+    url = store.download_url(name, expires_at=_in(10), file_name="avviso.pdf")
+    assert "rscd=" in url
+    # WHEN its name is changed (to make the browser save it as something else)
+    forged = re.sub(r"rscd=[^&]*", "rscd=attachment%3B%20filename%3Dx.exe", url)
+    # THEN the signature does not cover it
+    assert requests.get(forged, timeout=TIMEOUT_SECONDS).status_code == 403
 
 
 def test_a_large_attachment_is_stored_as_one_block_per_slice(local_stack, store, message_id):

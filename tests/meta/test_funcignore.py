@@ -14,6 +14,7 @@ FUNCIGNORE = ROOT / ".funcignore"
 GENERATED = [
     ".venv/bin/python",
     ".venv-checkov/bin/checkov",
+    ".venv-openapi-client/bin/openapi-python-client",
     "node_modules/azurite/package.json",
     ".local/logs/azurite.log",
     ".hypothesis/examples/x",

@@ -64,6 +64,14 @@ def test_each_body_the_dispatcher_posts_fits_the_documented_event():
         _validator("StatusEvent").validate(json.loads(body))
 
 
+def test_a_body_with_the_senders_reference_fits_the_documented_event():
+    now = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+    message = a_message().model_copy(update={"reference": "PROT-2026-000123"})
+    body = json.loads(callback_body(new_event(EventType.PROCESSED, now), message))
+    assert body["reference"] == "PROT-2026-000123"
+    _validator("StatusEvent").validate(body)
+
+
 def test_the_examples_fit_the_documented_event():
     content = _webhook()["requestBody"]["content"]["application/json"]
     for example in content["examples"].values():

@@ -22,6 +22,11 @@ from shared.domain.consumers import INTERNAL_FUNCTIONS, Consumer
 from shared.domain.errors import ValidationError
 from shared.domain.fiscal_code import FISCAL_CODE_PATTERN
 from shared.domain.idempotency import MAX_KEY_LENGTH, check_idempotency_key
+from shared.domain.ignored_fields import (
+    IGNORED_IO_FIELDS,
+    MAX_NAMED_FIELDS,
+    ignored_field_names,
+)
 from shared.domain.message import (
     MAX_TIME_TO_LIVE,
     MIN_TIME_TO_LIVE,
@@ -57,6 +62,8 @@ IO_OPERATIONS = {
     ("GET", "/v1/messages/{fiscal_code}/{id}"): "getMessage",
     # Postino's addition: the same, with no fiscal code in the URL.
     ("GET", "/v1/messages/{id}"): "getMessageById",
+    # Postino's addition: the calling service's own messages.
+    ("GET", "/v1/messages"): "listMessages",
     ("GET", "/v1/profiles/{fiscal_code}"): "getProfile",
     ("POST", "/v1/profiles"): "getProfileByPOST",
 }
@@ -304,6 +311,7 @@ def test_postinos_additions_to_io_are_marked():
         _component("parameters", "IdempotencyKey"),
         _component("headers", "X-Request-Id"),
         _component("headers", "Idempotency-Replay"),
+        _component("headers", "Postino-Ignored-Fields"),
         *(_component("headers", name) for name in RATE_LIMIT_HEADERS),
         *(too_many_headers[name] for name in RATE_LIMIT_HEADERS),
         _component("schemas", "ProblemDetails")["properties"]["errors"],
@@ -353,6 +361,8 @@ def _constraints(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
 CHECKED_OUTSIDE_THE_MODEL = {
     # shared.domain.message_rules checks the recipient with is_valid_fiscal_code.
     ("NewMessage", "fiscal_code"): {"pattern"},
+    # shared.domain.message_reference checks its characters (and personal data).
+    ("NewMessage", "reference"): {"pattern"},
     ("GetLimitedProfileByPOSTPayload", "fiscal_code"): {"pattern"},
     # A before-validator of MessageContent checks TIMESTAMP_PATTERN (tested below).
     ("MessageContent", "due_date"): {"pattern"},
@@ -382,7 +392,9 @@ def test_each_request_schema_has_the_fields_and_limits_of_its_model(schema_name,
     document = _document()
     schema = _component("schemas", schema_name)
     model_schema = model.model_json_schema()
-    assert set(schema["properties"]) == set(model_schema["properties"])
+    assert set(schema["properties"]) - _ignored_properties(schema) == set(
+        model_schema["properties"]
+    )
     assert set(schema.get("required", [])) == set(model_schema.get("required", []))
     for name, model_property in model_schema["properties"].items():
         documented = _constraints(schema["properties"][name], document)
@@ -390,6 +402,51 @@ def test_each_request_schema_has_the_fields_and_limits_of_its_model(schema_name,
         for keyword in CHECKED_OUTSIDE_THE_MODEL.get((schema_name, name), set()):
             documented.pop(keyword, None)
         assert documented == expected, f"{schema_name}.{name}"
+
+
+def _ignored_properties(schema: dict[str, Any]) -> set[str]:
+    """The properties documented as accepted and ignored (no model field reads them)."""
+    return {
+        name
+        for name, node in schema.get("properties", {}).items()
+        if _resolve(node, _document()).get("x-postino-ignored") is True
+    }
+
+
+def test_ios_ignored_fields_are_documented_as_accepted_and_ignored():
+    for name in ("NewMessage", "NewMessageWithRecipient"):
+        schema = _component("schemas", name)
+        assert _ignored_properties(schema) == set(IGNORED_IO_FIELDS), name
+        for field in IGNORED_IO_FIELDS:
+            # Any value is accepted, as the code accepts any.
+            assert _constraints(schema["properties"][field], _document()) == {}, field
+    assert "Postino-Ignored-Fields" in _component("responses", "MessageCreated")["headers"]
+
+
+def test_the_body_recipients_schema_is_new_message_with_the_recipient_required():
+    # Written out, not an allOf over NewMessage: generators cannot merge NewMessage's
+    # nullable fiscal_code with a required one (tests/clients).
+    message = _component("schemas", "NewMessage")
+    with_recipient = _component("schemas", "NewMessageWithRecipient")
+    assert with_recipient["properties"]["fiscal_code"] == {
+        "$ref": "#/components/schemas/FiscalCode"
+    }
+    others = {name: node for name, node in message["properties"].items() if name != "fiscal_code"}
+    assert {
+        name: node for name, node in with_recipient["properties"].items() if name != "fiscal_code"
+    } == others
+    assert set(with_recipient["required"]) == {*message["required"], "fiscal_code"}
+    body = _request_body_schema("/v1/messages")
+    assert body == {"$ref": "#/components/schemas/NewMessageWithRecipient"}
+
+
+def test_the_ignored_fields_header_the_code_sends_fits_the_document():
+    schema = _component("headers", "Postino-Ignored-Fields")["schema"]
+    fields = [*IGNORED_IO_FIELDS, *(f"field-{n}.x_{n}" for n in range(30)), "x" * 64, "y" * 65]
+    named = ignored_field_names(fields, set(NewMessage.model_fields))
+    assert len(named) == MAX_NAMED_FIELDS
+    assert re.fullmatch(schema["pattern"], ", ".join(named))
+    assert re.fullmatch(schema["pattern"], ", ".join(named[:1]))
 
 
 def _request_body_schema(path: str) -> dict[str, Any]:
@@ -445,6 +502,12 @@ DUE = "2026-06-30T23:59:59Z"
         _message(content={"attachments": [{**PDF_ATTACHMENT, "name": ""}]}),
         _message(content={"attachments": [PDF_ATTACHMENT] * 6}),
         _message(unknown_field="ignored"),
+        _message(
+            default_addresses={"email": "someone@example.org"},
+            require_secure_channels=True,
+            third_party_data={"id": "ext-1"},
+        ),
+        _message(third_party_data="any value at all", require_secure_channels=None),
         _message(content={"subject": "too short"}),
     ],
 )
@@ -461,6 +524,8 @@ def test_the_document_and_the_code_accept_the_same_messages_for_a_path_recipient
         _message(fiscal_code=None),
         _message(),
         _message(fiscal_code=FISCAL_CODE, content={"payment_data": PAYMENT}),
+        _message(fiscal_code=FISCAL_CODE, default_addresses={"email": "a@example.org"}),
+        _message(fiscal_code=FISCAL_CODE, time_to_lve=3600),
     ],
 )
 def test_the_document_and_the_code_accept_the_same_messages_for_a_body_recipient(body):

@@ -64,6 +64,7 @@ def test_the_app_has_the_functions_of_the_design():
         "GetMessageStatusById",
         "GetProfile",
         "GetProfileByPost",
+        "ListMessages",
         "PaymentEvents",
         "ProcessMessage",
         "ReminderTimer",

@@ -88,3 +88,17 @@ def test_when_the_scan_results_cannot_be_read_no_link_is_given():
     opened = _open_with(UnreadableScans(), [MalwareScan.NO_THREATS])
     (link,) = opened.links
     assert (link.url, link.unavailable) == (None, Unavailable.NOT_CHECKED)
+
+
+def test_each_link_saves_its_file_under_the_attachments_own_name():
+    # GIVEN a message with two attachments, a0.pdf and a1.pdf, stored under blob names
+    opened = _open_with(FakeAttachmentStore(), [MalwareScan.NO_THREATS, None])
+    # THEN each link's download is named after its attachment, not its blob
+    dispositions = []
+    for link in opened.links:
+        assert link.url is not None
+        dispositions.append(FakeAttachmentStore.download_disposition(link.url))
+    assert dispositions == [
+        "attachment; filename=\"a0.pdf\"; filename*=UTF-8''a0.pdf",
+        "attachment; filename=\"a1.pdf\"; filename*=UTF-8''a1.pdf",
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.domain.errors import NotFoundError, ValidationError
+from shared.domain.errors import AlreadyExistsError, NotFoundError, ValidationError
 from shared.domain.profile import PreferenceMode, Profile
 from shared.domain.profile_change import ProfileChange
 from shared.services.citizen_admin import read_profile, register_profile, update_profile
@@ -36,9 +36,23 @@ def test_register_stores_the_defaults_with_the_change_made(profiles, services):
     )
 
 
-def test_register_replaces_a_previous_profile(profiles, services):
+def test_register_refuses_a_registered_citizen_and_keeps_the_profile(profiles, services):
+    kept = Profile(
+        fiscal_code=FISCAL_CODE, inbox_enabled=False, service_preferences={"svc-1": False}
+    )
+    profiles.save(kept)
+    with pytest.raises(AlreadyExistsError):
+        register_profile(FISCAL_CODE, ProfileChange(), profiles=profiles, services=services)
+    assert profiles.get(FISCAL_CODE) == kept
+
+
+def test_register_with_replace_starts_a_registered_citizen_over_from_the_defaults(
+    profiles, services
+):
     profiles.save(Profile(fiscal_code=FISCAL_CODE, inbox_enabled=False))
-    register_profile(FISCAL_CODE, ProfileChange(), profiles=profiles, services=services)
+    register_profile(
+        FISCAL_CODE, ProfileChange(), profiles=profiles, services=services, replace=True
+    )
     assert profiles.get(FISCAL_CODE) == Profile(fiscal_code=FISCAL_CODE)
 
 

@@ -299,3 +299,17 @@ def test_two_attempts_with_one_key_at_once_store_one_message(ports):
     # THEN it replays that message
     assert again.replayed
     assert len(ports.messages.stored) == 1
+
+
+def test_the_accepted_message_names_the_fields_it_ignored(ports):
+    accepted = ports.create(message_json(third_party_data={"id": "x"}, time_to_lve=1))
+    assert accepted.ignored_fields == ("third_party_data", "time_to_lve")
+    assert ports.create(message_json()).ignored_fields == ()
+
+
+def test_a_replay_names_the_ignored_fields_again(ports):
+    body = message_json(default_addresses={"email": "someone@example.org"})
+    ports.create(body, key="k-1")
+    again = ports.create(body, key="k-1")
+    assert again.replayed
+    assert again.ignored_fields == ("default_addresses",)

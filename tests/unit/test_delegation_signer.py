@@ -158,3 +158,13 @@ def test_the_renewal_margin_must_be_shorter_than_the_key_lifetime():
             key_lifetime=timedelta(minutes=10),
             renew_before=timedelta(minutes=10),
         )
+
+
+def test_a_named_link_carries_its_disposition_in_the_signed_query():
+    # GIVEN a signer
+    signer = _signer(FakeKeySource(), FakeClock(START))
+    disposition = "attachment; filename=\"a.pdf\"; filename*=UTF-8''a.pdf"
+    # WHEN a link is signed with a Content-Disposition
+    query = signer.read_sas("attachments", "01JMSG/0.pdf", START + LONGEST_LINK, disposition)
+    # THEN the SAS carries it (`rscd`), so the blob service answers with it
+    assert parse_qs(query)["rscd"] == [disposition]

@@ -36,6 +36,7 @@ class FakePostino:
     messages: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # key -> id, body
     created: Counter[str] = field(default_factory=Counter)  # fiscal code -> messages
     calls: list[str] = field(default_factory=list)
+    down: bool = False  # every call lost, as with the API unreachable (after the script)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def post(self, path: str, body: bytes, headers: Mapping[str, str]) -> HttpAnswer:
@@ -47,6 +48,8 @@ class FakePostino:
                 if isinstance(scripted, Exception):
                     raise scripted
                 return scripted
+            if self.down:
+                raise TransportError("ConnectionError")
             return self._answer(path, body, headers)
 
     def _answer(self, path: str, body: bytes, headers: Mapping[str, str]) -> HttpAnswer:

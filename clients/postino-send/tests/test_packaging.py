@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
-import tomllib
 import venv
 from pathlib import Path
 
 import pytest
 
 from builders import a_row, fiscal_codes, write_csv, write_template
+from postino_send.compat import tomllib
 
 PACKAGE = Path(__file__).resolve().parents[1]
 ROOT = PACKAGE.parents[1]
@@ -21,11 +22,19 @@ DOMAIN = ROOT / "shared" / "domain"
 ALLOWED_THIRD_PARTY = {"pydantic", "pydantic_core", "ulid"}
 
 
-def _pins(lines: list[str]) -> dict[str, str]:
+# The one exception to the app's pins, on 3.10 only (the app runs on 3.11): python-ulid 4.1.0
+# needs 3.11, and tomllib is new in 3.11 (tomli 2.0.1 is the parser it ships).
+ON_3_11 = "python_version >= '3.11'"
+BEFORE_3_11 = "python_version < '3.11'"
+PINS_BEFORE_3_11 = {"python-ulid": "4.0.1", "tomli": "2.0.1"}
+
+
+def _pins(lines: list[str], marker: str = "") -> dict[str, str]:
+    """The name==version pins of `lines` whose environment marker is `marker`."""
     pins = {}
     for line in lines:
-        requirement = line.split("#")[0].strip()
-        if "==" in requirement:
+        requirement, _, line_marker = line.split("#")[0].partition(";")
+        if "==" in requirement and line_marker.strip() == marker:
             name, version = requirement.split("==")
             pins[name.strip().lower()] = version.strip()
     return pins
@@ -34,11 +43,34 @@ def _pins(lines: list[str]) -> dict[str, str]:
 def test_the_dependencies_are_pinned_as_the_app_pins_them() -> None:
     project = tomllib.loads((PACKAGE / "pyproject.toml").read_text())["project"]
     app = _pins((ROOT / "requirements.txt").read_text().splitlines())
+    dependencies = project["dependencies"]
 
-    ours = _pins(project["dependencies"])
+    on_3_11 = _pins(dependencies, ON_3_11)
+    ours = _pins(dependencies) | on_3_11
+    before_3_11 = _pins(dependencies, BEFORE_3_11)
 
     assert ours == {name: app[name] for name in ours}
     assert set(ours) == {"pydantic", "python-ulid", "requests"}
+    assert before_3_11 == PINS_BEFORE_3_11
+    # an app pin is marked for 3.11 exactly where 3.10 has its own, and nothing else is marked
+    assert set(on_3_11) == set(before_3_11) & set(ours)
+    assert len(dependencies) == len(ours) + len(before_3_11)
+
+
+def test_the_pythons_declared_are_the_pythons_tested() -> None:
+    project = tomllib.loads((PACKAGE / "pyproject.toml").read_text())["project"]
+    script = (PACKAGE / "scripts" / "test-pythons.sh").read_text()
+    [tested] = re.findall(r"^SUPPORTED=\(([^)]*)\)$", script, re.MULTILINE)
+
+    declared = [
+        classifier.rsplit(" :: ", 1)[1]
+        for classifier in project["classifiers"]
+        if classifier.startswith("Programming Language :: Python :: 3.")
+    ]
+
+    assert tested.split() == declared
+    assert project["requires-python"] == f">={declared[0]}"
+    assert f"{sys.version_info.major}.{sys.version_info.minor}" in declared
 
 
 def test_the_shipped_domain_imports_nothing_outside_itself_and_its_dependencies() -> None:

@@ -94,7 +94,11 @@ def test_problems_are_the_domain_errors_not_a_copy_of_them() -> None:
     with pytest.raises(ValidationError) as invalid:
         validate_new_message(None, prepared_body)
     [error] = invalid.value.errors
-    assert (problem.pointer, problem.detail) == (error.pointer, error.detail)
+    assert (problem.pointer, problem.code, problem.detail) == (
+        error.pointer,
+        error.code,
+        error.detail,  # the rule's own words: already plain
+    )
     assert problem.column == "due_date"
 
 
@@ -142,3 +146,33 @@ def test_write_csv_and_read_back(tmp_path: Path) -> None:
     [row] = read_recipients(path).rows
 
     assert row.cells["fiscal_code"] == code
+
+
+@pytest.mark.parametrize(
+    ("cells", "column", "detail", "code"),
+    [
+        ({"amount": "x"}, "amount", "must be a whole number", "int_type"),
+        ({"amount": "0"}, "amount", "must be at least 1", "too_small"),
+        (
+            {"notice_number": "12"},
+            "notice_number",
+            "does not have the expected format",
+            "pattern_mismatch",
+        ),
+        (
+            {"nome": "x" * 10_000},
+            "template markdown",
+            "is too long: at most 10000 characters",
+            "too_long",
+        ),
+    ],
+)
+def test_pydantics_wording_is_told_in_the_apis_plain_words(
+    cells: dict[str, str], column: str, detail: str, code: str
+) -> None:
+    [fiscal_code] = fiscal_codes(1)
+
+    _, [problem] = prepare_rows("c1", TEMPLATE, _rows(a_row(fiscal_code, **cells)))
+
+    assert (problem.column, problem.detail, problem.code) == (column, detail, code)
+    assert "should" not in problem.detail

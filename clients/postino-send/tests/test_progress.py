@@ -37,3 +37,24 @@ def test_draws_in_place_at_most_every_interval_and_only_when_enabled() -> None:
     silent = io.StringIO()
     ProgressBar(10, silent, enabled=False).update(5)
     assert silent.getvalue() == ""
+
+
+def test_a_shorter_line_clears_what_the_longer_one_left() -> None:
+    # GIVEN a bar drawn at 10.0 rows/s
+    now = [10.0]
+    out = io.StringIO()
+    bar = ProgressBar(1000, out, enabled=True, clock=lambda: now[0], interval=0.0)
+    now[0] = 20.0
+    bar.update(100)
+    long_line = out.getvalue().rsplit("\r", 1)[1]
+
+    # WHEN it is redrawn at 9.5 rows/s: a line one character shorter
+    now[0] = 21.0
+    bar.update(105)
+    short_line = out.getvalue().rsplit("\r", 1)[1]
+
+    # THEN the new drawing covers every column of the old one, the excess with spaces
+    drawn = short_line.rstrip(" ")
+    assert len(drawn) < len(long_line)
+    assert drawn.endswith("ETA 1:34")
+    assert short_line == drawn + " " * (len(long_line) - len(drawn))

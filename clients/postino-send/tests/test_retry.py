@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
 
@@ -18,6 +18,7 @@ from postino_send.retry import (
     RunStoppedError,
     with_retries,
 )
+from shared.domain.compat import UTC
 
 
 class FakeSleeper:
@@ -116,3 +117,44 @@ def test_a_stop_during_a_wait_ends_the_retries() -> None:
 def test_too_many_rate_limited_waits_give_up() -> None:
     with pytest.raises(GaveUpError, match="still 429"):
         _run([problem(429, "x", Retry_After="1")] * 4, RetryPolicy(max_waits=3))
+
+
+def test_waits_side_by_side_count_once_in_the_runs_time_and_in_full_in_the_sum() -> None:
+    # GIVEN a clock, and two workers whose waits overlap: 0-10 s and 5-12 s, then one alone
+    now = [0.0]
+    stats = RetryStats(clock=lambda: now[0])
+    first, second = stats.waiting(), stats.waiting()
+
+    first.__enter__()
+    now[0] = 5.0
+    second.__enter__()
+    now[0] = 10.0
+    first.__exit__(None, None, None)
+    now[0] = 12.0
+    second.__exit__(None, None, None)
+    now[0] = 20.0
+    with stats.waiting():
+        now[0] = 23.0
+
+    # THEN the run spent 12 + 3 s waiting, whatever the number of workers
+    assert stats.wall_seconds == 15.0
+
+
+def test_the_retries_time_their_sleeps_on_the_stats_clock() -> None:
+    now = [0.0]
+    stats = RetryStats(clock=lambda: now[0])
+    answers = iter([problem(503, "down"), answer(201, {"id": "m"})])
+
+    def sleep(seconds: float) -> bool:
+        now[0] += 4.0  # the wait took 4 s of the run's time
+        return True
+
+    with_retries(
+        lambda: next(answers),
+        policy=RetryPolicy(),
+        sleep=sleep,
+        rng=random.Random(1),
+        stats=stats,
+    )
+
+    assert (stats.failures, stats.wall_seconds) == (1, 4.0)

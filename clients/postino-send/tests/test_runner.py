@@ -7,13 +7,21 @@ import time
 from collections.abc import Callable
 
 from builders import MARKDOWN, SUBJECT, a_row, fiscal_codes
-from fake_api import FakePostino, problem
+from fake_api import FakePostino, lost, problem
 from postino_send.api import PostinoApi
 from postino_send.outcomes import Outcome, RowResult
 from postino_send.prepare import PreparedRow, prepare_rows
 from postino_send.recipients_csv import CsvRow
 from postino_send.retry import RetryPolicy
-from postino_send.runner import ABANDONED, INTERRUPTED_BEFORE, Campaign, wait_sleeper
+from postino_send.runner import (
+    ABANDONED,
+    API_DOWN_BEFORE,
+    INTERRUPTED_BEFORE,
+    KEY_REFUSED_BEFORE,
+    Campaign,
+    StopReason,
+    wait_sleeper,
+)
 from postino_send.template import MessageTemplate
 
 TEMPLATE = MessageTemplate(subject=SUBJECT, markdown=MARKDOWN)
@@ -131,7 +139,8 @@ def test_a_refused_key_stops_the_run() -> None:
     results, campaign = _run(fake, _prepared(codes), concurrency=1)
 
     assert campaign.key_refused == "HTTP 401: bad key"
-    assert [r.outcome for r in results] == [Outcome.NOT_SENT] * 4
+    assert campaign.stopped_because is StopReason.KEY_REFUSED
+    assert [(r.outcome, r.error) for r in results] == [(Outcome.NOT_SENT, KEY_REFUSED_BEFORE)] * 4
     assert fake.calls == ["/api/v1/profiles"]
 
 
@@ -184,3 +193,93 @@ def _stop_during_the_wait_after_a_503(
             campaign.stop.set()  # and the stop comes during that wait
 
     return on_post
+
+
+def test_the_run_stops_when_rows_keep_failing_for_want_of_the_api_and_a_rerun_finishes() -> None:
+    # GIVEN an API that cannot be reached, and a campaign of 20 rows
+    codes = fiscal_codes(20)
+    fake = FakePostino(registered=set(codes), down=True)
+
+    # WHEN the campaign runs with a breaker of 3 rows in a row
+    results, campaign = _run(fake, _prepared(codes), concurrency=2, failures_to_stop=3)
+
+    # THEN it stops after a few failed rows instead of retrying every row
+    failed = [r for r in results if r.outcome is Outcome.FAILED]
+    not_sent = [r for r in results if r.outcome is Outcome.NOT_SENT]
+    assert campaign.stopped_because is StopReason.API_DOWN
+    assert 3 <= len(failed) <= 4  # the rows in flight when the breaker opened finish
+    assert len(not_sent) == 20 - len(failed)
+    assert {r.error for r in not_sent} == {API_DOWN_BEFORE}
+    assert len(fake.calls) <= 4 * RetryPolicy().max_attempts
+
+    # AND once the API is back, the same run sends every row, each once
+    fake.down = False
+    again, _ = _run(fake, _prepared(codes), failures_to_stop=3)
+    assert [r.outcome for r in again] == [Outcome.SENT] * 20
+    assert all(fake.created[code] == 1 for code in codes)
+
+
+def test_an_answer_between_failures_closes_the_breaker_again() -> None:
+    codes = fiscal_codes(5)
+    fake = FakePostino(registered=set(codes))
+    gave_up = [lost()] * RetryPolicy().max_attempts  # one row's attempts, all lost
+    # rows 1-2 fail for want of the API, row 3 is answered (and refused), rows 4-5 fail
+    fake.script = [*gave_up, *gave_up, problem(400, "bad row"), *gave_up, *gave_up]
+
+    results, campaign = _run(fake, _prepared(codes), concurrency=1, failures_to_stop=3)
+
+    assert campaign.stopped_because is None
+    assert [r.outcome for r in results] == [Outcome.FAILED] * 5
+
+
+def test_a_breaker_of_zero_never_stops_the_run() -> None:
+    codes = fiscal_codes(4)
+    fake = FakePostino(registered=set(codes), down=True)
+
+    results, campaign = _run(fake, _prepared(codes), concurrency=1, failures_to_stop=0)
+
+    assert campaign.stopped_because is None
+    assert [r.outcome for r in results] == [Outcome.FAILED] * 4
+
+
+def test_rows_known_sent_are_reported_with_their_id_and_cost_no_call() -> None:
+    # GIVEN an earlier run's results: the first two rows sent
+    codes = fiscal_codes(4)
+    fake = FakePostino(registered=set(codes))
+    rows = _prepared(codes)
+    known = {rows[0].idempotency_key: "id-1", rows[1].idempotency_key: "id-2"}
+
+    # WHEN the campaign runs again
+    results, campaign = _run(fake, rows, known_sent=known)
+
+    # THEN those rows are already sent, without a recipient check or a send
+    assert [(r.outcome, r.message_id) for r in results[:2]] == [
+        (Outcome.ALREADY_SENT, "id-1"),
+        (Outcome.ALREADY_SENT, "id-2"),
+    ]
+    assert [r.outcome for r in results[2:]] == [Outcome.SENT] * 2
+    assert len(fake.calls) == 4  # two checks, two sends: the last two rows only
+    assert set(fake.created) == set(codes[2:])
+    assert (campaign.known_sent_count(), campaign.done()) == (2, 2)
+
+
+def test_a_dry_run_does_not_call_rows_known_sent_would_send() -> None:
+    codes = fiscal_codes(2)
+    fake = FakePostino(registered=set(codes))
+    rows = _prepared(codes)
+
+    results, _ = _run(fake, rows, dry_run=True, known_sent={rows[0].idempotency_key: "id-1"})
+
+    assert [r.outcome for r in results] == [Outcome.ALREADY_SENT, Outcome.WOULD_SEND]
+    assert fake.calls == ["/api/v1/profiles"]
+
+
+def test_a_row_whose_message_changed_is_not_taken_for_sent() -> None:
+    # GIVEN a results file from a campaign whose key no longer matches (the text changed)
+    codes = fiscal_codes(1)
+    fake = FakePostino(registered=set(codes))
+    old_rows = _prepared(codes, campaign="c-old")
+
+    results, _ = _run(fake, _prepared(codes), known_sent={old_rows[0].idempotency_key: "id"})
+
+    assert [r.outcome for r in results] == [Outcome.SENT]

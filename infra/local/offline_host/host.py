@@ -169,11 +169,15 @@ class OfflineHost:
         settings = read_local_settings(
             find_settings_file(self._app_root, self._options.settings_file)
         )
-        kept = apply_to_environment(settings, self._environ)
+        overridden = apply_to_environment(settings, self._environ)
         if settings.source is not None:
             logger.info("App settings from %s", settings.source)
-        if kept:
-            logger.info("Settings taken from the environment instead: %s", ", ".join(kept))
+        if overridden:
+            logger.info(
+                "The environment overrides these settings of %s with other values: %s",
+                settings.source.name if settings.source is not None else "the settings file",
+                ", ".join(overridden),
+            )
         config = read_host_config(self._app_root, self._environ)
         discovery = discover_functions(self._app_root, config, self._environ)
         errors = dict(discovery.errors)

@@ -77,14 +77,16 @@ def read_local_settings(path: Path | None) -> LocalSettings:
 
 
 def apply_to_environment(settings: LocalSettings, environ: MutableMapping[str, str]) -> list[str]:
-    """Copy the settings into ``environ`` unless already set; return the names kept as set."""
-    kept = []
+    """Copy the settings into ``environ`` unless already set; return the names the
+    environment overrides: set there to a value other than the file's (a variable holding
+    the file's own value, as `make run` passes every setting, overrides nothing)."""
+    overridden = []
     for name, value in settings.values.items():
-        if name in environ:
-            kept.append(name)
-        else:
+        if name not in environ:
             environ[name] = value
-    return sorted(kept)
+        elif environ[name] != value:
+            overridden.append(name)
+    return sorted(overridden)
 
 
 def resolve_setting_references(text: str, environ: Mapping[str, str], *, where: str) -> str:

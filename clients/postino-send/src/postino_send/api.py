@@ -22,6 +22,7 @@ from postino_send.retry import (
     TransportError,
     with_retries,
 )
+from postino_send.wording import api_wording
 
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 MESSAGES_PATH = "/api/v1/messages"
@@ -84,6 +85,9 @@ class SendResult:
     outcome: Outcome
     message_id: str = ""
     error: str = ""
+    # Failed because the API could not be reached or kept answering 5xx/429 (the retries ran
+    # out), not because it refused this row: what the run's circuit breaker counts.
+    unavailable: bool = False
 
 
 def problem_detail(answer: HttpAnswer) -> str:
@@ -98,7 +102,8 @@ def problem_detail(answer: HttpAnswer) -> str:
     parts = [str(problem.get("detail") or problem.get("title") or "")]
     for error in problem.get("errors") or []:
         if isinstance(error, dict):
-            parts.append(f"{error.get('pointer', '')}: {error.get('detail', '')}")
+            detail = api_wording(str(error.get("code", "")), str(error.get("detail", "")))
+            parts.append(f"{error.get('pointer', '')}: {detail}")
     text = "; ".join(part for part in parts if part)
     # Terminal escape sequences and line breaks from the server are shown as spaces.
     return f"HTTP {answer.status}: " + "".join(c if c.isprintable() else " " for c in text)
@@ -146,7 +151,7 @@ class PostinoApi:
         try:
             answer = self._post(PROFILES_PATH, body, {})
         except GaveUpError as gave_up:
-            return SendResult(Outcome.FAILED, error=f"recipient check: {gave_up}")
+            return SendResult(Outcome.FAILED, error=f"recipient check: {gave_up}", unavailable=True)
         if answer.status == 404:
             return SendResult(Outcome.NOT_REGISTERED)
         if answer.status != 200:
@@ -166,7 +171,7 @@ class PostinoApi:
         try:
             answer = self._post(MESSAGES_PATH, row.body, headers)
         except GaveUpError as gave_up:
-            return SendResult(Outcome.FAILED, error=str(gave_up))
+            return SendResult(Outcome.FAILED, error=str(gave_up), unavailable=True)
         if answer.status != 201:
             return SendResult(Outcome.FAILED, error=problem_detail(answer))
         try:

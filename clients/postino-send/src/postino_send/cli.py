@@ -1,8 +1,9 @@
 """`postino-send`: send one message per CSV row through Postino's institution API.
 
 Exit codes: 0 every row sent (or skipped: the recipient cannot receive); 1 some rows
-failed, or the API key was refused; 2 bad input (options, template, CSV, invalid rows:
-nothing sent); 130 interrupted (run the same command again to resume).
+failed or were invalid (--skip-invalid), or the API key was refused; 2 bad input (options,
+template, CSV, invalid rows: nothing sent); 3 the API kept failing, the run stopped (run the
+same command again later); 130 interrupted (run the same command again to resume).
 """
 
 from __future__ import annotations
@@ -15,24 +16,26 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
-from postino_send.api import PostinoApi, RequestsTransport
+from postino_send.api import PostinoApi, RequestsTransport, Transport
 from postino_send.api_url import InsecureApiUrlError, checked_api_url
 from postino_send.outcomes import Outcome, RowResult
 from postino_send.prepare import PreparedRow, RowProblem, missing_columns, prepare_rows
 from postino_send.progress import ProgressBar
-from postino_send.recipients_csv import CsvError, read_recipients
-from postino_send.results_file import ResultsWriter
+from postino_send.recipients_csv import FISCAL_CODE_COLUMN, CsvError, read_recipients
+from postino_send.results_file import ResultsWriter, sent_by_key
 from postino_send.retry import RetryPolicy, RetryStats
-from postino_send.runner import Campaign, wait_sleeper
+from postino_send.runner import DEFAULT_FAILURES_TO_STOP, Campaign, StopReason, wait_sleeper
 from postino_send.template import MessageTemplate, TemplateError
 
 EXIT_OK = 0
 EXIT_FAILED_ROWS = 1
 EXIT_BAD_INPUT = 2
+EXIT_API_DOWN = 3
 EXIT_INTERRUPTED = 130
 URL_VARIABLE = "POSTINO_API_URL"
 KEY_VARIABLE = "POSTINO_API_KEY"
@@ -45,7 +48,13 @@ _LABELS = {
     Outcome.NOT_REGISTERED: "skipped: not registered",
     Outcome.NOT_ALLOWED: "skipped: service not allowed",
     Outcome.FAILED: "failed",
-    Outcome.NOT_SENT: "not sent (interrupted)",
+    Outcome.INVALID: "invalid (skipped, not sent)",
+    Outcome.NOT_SENT: "not sent",
+}
+_NOT_SENT_LABELS = {
+    StopReason.INTERRUPTED: "not sent (interrupted)",
+    StopReason.KEY_REFUSED: "not sent (API key refused)",
+    StopReason.API_DOWN: "not sent (API kept failing)",
 }
 
 
@@ -95,7 +104,27 @@ def _parser() -> argparse.ArgumentParser:
         help=f"rows in flight at once (1-{MAX_CONCURRENCY}, default 4)",
     )
     parser.add_argument(
+        "--resume-from",
+        type=Path,
+        help="an earlier run's results CSV: the rows it records sent are neither checked nor "
+        "sent again (default: the results file, NAME.results.csv or --results)",
+    )
+    parser.add_argument(
         "--dry-run", action="store_true", help="validate and check the recipients, send nothing"
+    )
+    parser.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="report the invalid rows and send the others (default: send nothing while any "
+        "row is invalid)",
+    )
+    parser.add_argument(
+        "--stop-after-failures",
+        type=int,
+        default=DEFAULT_FAILURES_TO_STOP,
+        metavar="N",
+        help="stop the run after N rows in a row fail for want of the API (server errors, "
+        f"lost connections); 0: never (default {DEFAULT_FAILURES_TO_STOP})",
     )
     parser.add_argument(
         "--validate-only", action="store_true", help="validate the rows offline, call no API"
@@ -122,14 +151,32 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _report_problems(problems: Sequence[RowProblem], out: TextIO) -> None:
+def _problem_text(problem: RowProblem) -> str:
+    where = ", ".join(part for part in (problem.column, problem.pointer) if part)
+    code = f" ({problem.code})" if problem.code and problem.code != "invalid" else ""
+    return (f"[{where}]: " if where else "") + problem.detail + code
+
+
+def _report_problems(problems: Sequence[RowProblem], out: TextIO, *, skipped: bool) -> None:
     rows = len({problem.row for problem in problems})
-    out.write(f"{rows} invalid row(s), {len(problems)} problem(s); nothing was sent:\n")
+    what = "they are skipped, the other rows are sent" if skipped else "nothing was sent"
+    out.write(f"{rows} invalid row(s), {len(problems)} problem(s); {what}:\n")
     for problem in problems:
-        where = ", ".join(part for part in (problem.column, problem.pointer) if part)
-        out.write(
-            f"  row {problem.row}" + (f" [{where}]" if where else "") + f": {problem.detail}\n"
-        )
+        text = _problem_text(problem)
+        out.write(f"  row {problem.row}{'' if text.startswith('[') else ':'} {text}\n")
+
+
+def _invalid_results(
+    problems: Sequence[RowProblem], fiscal_codes: dict[int, str]
+) -> list[RowResult]:
+    """One INVALID result per row with problems, all its problems in its error cell."""
+    by_row: dict[int, list[str]] = {}
+    for problem in problems:
+        by_row.setdefault(problem.row, []).append(_problem_text(problem))
+    return [
+        RowResult(row, fiscal_codes.get(row, ""), Outcome.INVALID, error="; ".join(texts))
+        for row, texts in sorted(by_row.items())
+    ]
 
 
 def _summary(
@@ -137,19 +184,29 @@ def _summary(
     results: Sequence[RowResult],
     *,
     stats: RetryStats,
+    stopped_because: StopReason | None,
+    known_sent: int,
     results_path: Path,
     elapsed: float,
     out: TextIO,
 ) -> None:
     counts = Counter(result.outcome for result in results)
+    labels = {
+        **_LABELS,
+        Outcome.NOT_SENT: _NOT_SENT_LABELS[stopped_because or StopReason.INTERRUPTED],
+    }
     out.write(f"campaign {campaign}: {len(results)} row(s) in {elapsed:.1f} s\n")
-    for outcome, label in _LABELS.items():
+    for outcome, label in labels.items():
         if counts[outcome]:
             out.write(f"  {label:<30} {counts[outcome]}\n")
+    if known_sent:
+        out.write(f"  ({known_sent} already sent according to the results file: no call made)\n")
     if stats.rate_limited or stats.failures:
+        # Workers wait side by side: the run's own time waiting, and the sum over workers.
         out.write(
             f"  waits: {stats.rate_limited} rate limited (429), {stats.failures} retried "
-            f"errors; {stats.waited_seconds:.1f} s\n"
+            f"errors; {stats.wall_seconds:.1f} s of the run spent waiting "
+            f"({stats.waited_seconds:.1f} s summed over the workers)\n"
         )
     failed = [r for r in results if r.outcome is Outcome.FAILED]
     for result in failed[:FAILED_ROWS_SHOWN]:
@@ -191,12 +248,17 @@ class BadInputError(Exception):
     """The options, the template or the CSV cannot be used; nothing was sent."""
 
 
-def _valid_rows(args: argparse.Namespace) -> list[PreparedRow]:
-    """Every row's request. Raises BadInputError; reports every invalid row on stderr."""
+def _valid_rows(args: argparse.Namespace) -> tuple[list[PreparedRow], list[RowResult]]:
+    """Every valid row's request, and (with --skip-invalid) the invalid rows as results.
+
+    Raises BadInputError; reports every invalid row on stderr.
+    """
     if not args.campaign.strip() or not args.campaign.isprintable():
         raise BadInputError("--campaign must be a non-empty, printable id")
     if not 1 <= args.concurrency <= MAX_CONCURRENCY:
         raise BadInputError(f"--concurrency must be between 1 and {MAX_CONCURRENCY}")
+    if args.stop_after_failures < 0:
+        raise BadInputError("--stop-after-failures must be 0 (never) or more")
     try:
         template = MessageTemplate.load(args.template)
         recipients = read_recipients(args.csv, args.delimiter)
@@ -206,37 +268,73 @@ def _valid_rows(args: argparse.Namespace) -> list[PreparedRow]:
     if missing:
         raise BadInputError(f"the template names columns the CSV lacks: {', '.join(missing)}")
     rows, problems = prepare_rows(args.campaign, template, recipients.rows)
-    if problems:
-        _report_problems(problems, sys.stderr)
-        raise BadInputError("fix the rows above, then run the same command again")
-    return rows
+    if not problems:
+        return rows, []
+    skip = args.skip_invalid and not args.validate_only
+    _report_problems(problems, sys.stderr, skipped=skip)
+    if not skip:
+        raise BadInputError(
+            "fix the rows above, then run the same command again (or --skip-invalid)"
+        )
+    fiscal_codes = {
+        row.number: row.cells.get(FISCAL_CODE_COLUMN, "").upper() for row in recipients.rows
+    }
+    return rows, _invalid_results(problems, fiscal_codes)
 
 
-def _send(args: argparse.Namespace, rows: Sequence[PreparedRow]) -> int:
+def _sent_results_path(args: argparse.Namespace) -> Path:
+    """The results file of the earlier sends: a dry run's own output is elsewhere."""
+    if args.resume_from:
+        return Path(args.resume_from)
+    if args.results and not args.dry_run:
+        return Path(args.results)
+    return Path(args.csv.with_name(args.csv.stem + ".results.csv"))
+
+
+def _send(
+    args: argparse.Namespace,
+    rows: Sequence[PreparedRow],
+    invalid: Sequence[RowResult],
+    transport: Transport | None,
+    retry: RetryPolicy | None,
+) -> int:
     suffix = ".dry-run.csv" if args.dry_run else ".results.csv"
     results_path: Path = args.results or args.csv.with_name(args.csv.stem + suffix)
+    # Read before the writer truncates it: it may be this very file.
+    known_sent = sent_by_key(_sent_results_path(args))
     writer = ResultsWriter(results_path)
+    for result in invalid:
+        writer.record(result)
     stop = threading.Event()
     api = PostinoApi(
-        RequestsTransport(args.api_url, args.api_key, timeout=args.timeout),
+        transport or RequestsTransport(args.api_url, args.api_key, timeout=args.timeout),
         sleep=wait_sleeper(stop),
-        policy=RetryPolicy(max_retry_after=args.max_retry_after),
+        policy=replace(retry or RetryPolicy(), max_retry_after=args.max_retry_after),
     )
     campaign = Campaign(
-        rows=rows, api=api, dry_run=args.dry_run, on_result=writer.record, stop=stop
+        rows=rows,
+        api=api,
+        dry_run=args.dry_run,
+        on_result=writer.record,
+        stop=stop,
+        known_sent=known_sent,
+        failures_to_stop=args.stop_after_failures,
     )
+    known = campaign.known_sent_count()
     show = sys.stderr.isatty() if args.progress is None else args.progress
-    progress = ProgressBar(len(rows), sys.stderr, enabled=show)
+    progress = ProgressBar(len(rows) - known, sys.stderr, enabled=show)
     started = time.monotonic()
     _stop_on_sigterm()
     interrupted = _wait(campaign, campaign.start(args.concurrency), progress)
     progress.close(campaign.done())
-    results = campaign.finish()
+    results = sorted([*invalid, *campaign.finish()], key=lambda result: result.row)
     writer.complete(results)
     _summary(
         args.campaign,
         results,
         stats=api.stats,
+        stopped_because=campaign.stopped_because,
+        known_sent=known,
         results_path=results_path,
         elapsed=time.monotonic() - started,
         out=sys.stdout,
@@ -244,10 +342,18 @@ def _send(args: argparse.Namespace, rows: Sequence[PreparedRow]) -> int:
     if campaign.key_refused:
         sys.stderr.write(f"postino-send: the API refused the key ({campaign.key_refused})\n")
         return EXIT_FAILED_ROWS
+    if campaign.stopped_because is StopReason.API_DOWN:
+        sys.stderr.write(
+            f"postino-send: stopped after {args.stop_after_failures} rows in a row failed for "
+            "want of the API; run the same command again when it is back: rows already sent "
+            "are skipped\n"
+        )
+        return EXIT_API_DOWN
     if interrupted:
         sys.stderr.write("postino-send: interrupted; run the same command again to resume\n")
         return EXIT_INTERRUPTED
-    failed = any(result.outcome is Outcome.FAILED for result in results)
+    unfinished = {Outcome.FAILED, Outcome.INVALID}
+    failed = any(result.outcome in unfinished for result in results)
     return EXIT_FAILED_ROWS if failed else EXIT_OK
 
 
@@ -261,11 +367,20 @@ def _check_api_options(args: argparse.Namespace) -> None:
         raise BadInputError(str(insecure)) from None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """The `postino-send` command; returns its exit code."""
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    transport: Transport | None = None,
+    retry: RetryPolicy | None = None,
+) -> int:
+    """The `postino-send` command; returns its exit code.
+
+    For the tests: `transport` replaces HTTP to the API (the URL and key are still checked),
+    `retry` the retry policy's delays and attempts.
+    """
     args = _parser().parse_args(argv)
     try:
-        rows = _valid_rows(args)
+        rows, invalid = _valid_rows(args)
         if not args.validate_only:
             _check_api_options(args)
     except BadInputError as bad:
@@ -274,4 +389,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.validate_only:
         sys.stdout.write(f"{len(rows)} row(s), all valid\n")
         return EXIT_OK
-    return _send(args, rows)
+    return _send(args, rows, invalid, transport, retry)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
+
+from shared.domain.compat import StrEnum
 
 
 class Outcome(StrEnum):
@@ -17,8 +18,15 @@ class Outcome(StrEnum):
     # --dry-run: valid, and the recipient may receive it.
     WOULD_SEND = "would_send"
     FAILED = "failed"
-    # The run stopped (Ctrl-C, or the API key refused) before the row was sent.
+    # The row breaks the API's rules; with --skip-invalid it is reported and not sent.
+    INVALID = "invalid"
+    # The run stopped (Ctrl-C, the API key refused, the API failing row after row) before
+    # the row was sent.
     NOT_SENT = "not_sent"
+
+
+# A row with one of these in a results file needs nothing more: a re-run skips it.
+DONE = frozenset({Outcome.SENT, Outcome.ALREADY_SENT})
 
 
 @dataclass(frozen=True)
@@ -28,3 +36,4 @@ class RowResult:
     outcome: Outcome
     message_id: str = ""
     error: str = ""
+    idempotency_key: str = ""  # "" for a row never prepared (invalid)

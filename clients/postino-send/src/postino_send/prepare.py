@@ -19,6 +19,7 @@ from postino_send.recipients_csv import (
     CsvRow,
 )
 from postino_send.template import MessageTemplate
+from postino_send.wording import plain_detail
 from shared.domain.errors import PayloadTooLargeError, ValidationError
 from shared.domain.message_rules import validate_new_message
 
@@ -41,12 +42,13 @@ _WHOLE_NUMBER = re.compile(r"[0-9]+")
 @dataclass(frozen=True)
 class RowProblem:
     """Why a row cannot be sent: `column` in the CSV (or the template), the API's JSON
-    pointer, and the API's own words."""
+    pointer, and the API's own words (pydantic's made plain, with the API's error code)."""
 
     row: int
     column: str
     pointer: str
     detail: str
+    code: str = ""  # the API's error code, e.g. pattern_mismatch
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,13 @@ def _row_problems(template: MessageTemplate, row: CsvRow) -> tuple[bytes, list[R
         validate_new_message(None, body)
     except ValidationError as invalid:
         problems += [
-            RowProblem(row.number, _source(error.pointer), error.pointer, error.detail)
+            RowProblem(
+                row.number,
+                _source(error.pointer),
+                error.pointer,
+                plain_detail(error.detail),
+                error.code,
+            )
             for error in invalid.errors
         ]
     except PayloadTooLargeError as too_large:

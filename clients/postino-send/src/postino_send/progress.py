@@ -44,6 +44,7 @@ class ProgressBar:
         self._interval = interval
         self._start = clock()
         self._drawn_at: float | None = None
+        self._drawn_width = 0
 
     def update(self, done: int, *, force: bool = False) -> None:
         now = self._clock()
@@ -52,7 +53,11 @@ class ProgressBar:
         if not force and self._drawn_at is not None and now - self._drawn_at < self._interval:
             return
         self._drawn_at = now
-        self._stream.write("\r" + progress_line(done, self._total, now - self._start))
+        line = progress_line(done, self._total, now - self._start)
+        # Spaces over whatever a longer line left behind (`ETA 0:21` after `ETA 0:216`);
+        # unlike an ANSI erase, they clear any terminal.
+        self._stream.write("\r" + line.ljust(self._drawn_width))
+        self._drawn_width = len(line)
         self._stream.flush()
 
     def close(self, done: int) -> None:

@@ -14,13 +14,14 @@ from __future__ import annotations
 import csv
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TextIO
 
-from postino_send.outcomes import RowResult
+from postino_send.outcomes import DONE, RowResult
 
-COLUMNS = ("row", "fiscal_code", "outcome", "message_id", "error")
+# The Idempotency-Key comes last: a re-run skips the rows whose key it finds sent.
+COLUMNS = ("row", "fiscal_code", "outcome", "message_id", "error", "idempotency_key")
 # What spreadsheets take as the start of a formula (OWASP's list for CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -37,7 +38,7 @@ def _open_private(path: Path) -> TextIO:
 
 def _line(result: RowResult) -> list[str]:
     cells = [str(result.row), result.fiscal_code, result.outcome.value, result.message_id]
-    return [spreadsheet_safe(cell) for cell in [*cells, result.error]]
+    return [spreadsheet_safe(cell) for cell in [*cells, result.error, result.idempotency_key]]
 
 
 class ResultsWriter:
@@ -74,3 +75,21 @@ def read_results(path: Path) -> list[dict[str, str]]:
     """The lines of a results file, as dictionaries keyed by COLUMNS."""
     with path.open(encoding="utf-8", newline="") as source:
         return list(csv.DictReader(source))
+
+
+def sent_by_key(path: Path) -> Mapping[str, str]:
+    """The Idempotency-Keys of the rows a results file records as sent (or already sent),
+    each with its message id: the rows a re-run need not check or send again.
+
+    Empty when the file is missing or unreadable, or was written before keys were recorded:
+    the API's replay of the key still keeps a re-run from sending twice.
+    """
+    try:
+        lines = read_results(path)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return {}
+    return {
+        line["idempotency_key"]: line["message_id"]
+        for line in lines
+        if line.get("outcome") in DONE and line.get("idempotency_key") and line.get("message_id")
+    }

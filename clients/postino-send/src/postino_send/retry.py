@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from email.utils import parsedate_to_datetime
+
+from shared.domain.compat import UTC
 
 WAIT_STATUSES = frozenset({429})
 SERVER_ERROR_STATUSES = frozenset({500, 502, 503, 504})
@@ -71,12 +75,36 @@ class RetryPolicy:
 
 @dataclass
 class RetryStats:
-    """What the retries cost over a run (shared by the workers)."""
+    """What the retries cost over a run (shared by the workers).
+
+    `waited_seconds` adds up every worker's waits: four workers waiting out the same 429 for
+    10 s make 40 s. `wall_seconds` is the run's own time spent with at least one worker
+    waiting (10 s there), measured on `clock` around the actual sleeps.
+    """
 
     rate_limited: int = 0  # 429 answers
     failures: int = 0  # server errors and lost connections that were retried
     waited_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _waiting: int = field(default=0, repr=False)
+    _first_began: float = field(default=0.0, repr=False)
+
+    @contextmanager
+    def waiting(self) -> Iterator[None]:
+        """Time a sleep: the wall-clock time while any worker sleeps counts once."""
+        with self._lock:
+            if self._waiting == 0:
+                self._first_began = self.clock()
+            self._waiting += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._waiting -= 1
+                if self._waiting == 0:
+                    self.wall_seconds += self.clock() - self._first_began
 
     def waited(self, seconds: float, status: int | None) -> None:
         """Count one wait of `seconds` after an answer of `status` (None: no answer)."""
@@ -135,5 +163,7 @@ def with_retries(
                 stats.waited(delay, answer.status)
             else:
                 return answer
-        if not sleep(delay):
+        with stats.waiting():
+            slept = sleep(delay)
+        if not slept:
             raise RunStoppedError

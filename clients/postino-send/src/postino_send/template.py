@@ -4,11 +4,12 @@ each CSV row, and the settings every message of the campaign shares."""
 from __future__ import annotations
 
 import string
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from postino_send.compat import tomllib
 
 _TEMPLATE_KEYS = {"subject", "markdown", "time_to_live", "feature_level_type", "payment"}
 _PAYMENT_KEYS = {"invalid_after_due_date", "payee_fiscal_code"}

@@ -1,0 +1,276 @@
+"""The benchmark figures the README and docs/scaling.md quote, written from one report.
+
+Each figure lives in the docs between two markers, inline or around lines of their own:
+
+    <!-- bench:begin host-cpu -->7.8 ms of CPU per accepted message ...<!-- bench:end -->
+
+This module fills every such block in README.md and docs/scaling.md from the latest full
+report, `bench/results/<YYYY-MM-DD>.json` (quick and partial reports are left aside), so the
+two documents cannot disagree with each other or with the measurements. `make bench` runs it
+after the report; a test checks that the committed blocks are what it would write.
+
+    .venv/bin/python -m bench.docs_figures [--report bench/results/<date>.json] [--check]
+
+Exit code 0 when the blocks are (or, without `--check`, are now) up to date, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from infra.local.emulators import PROJECT_ROOT
+
+RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
+DOCUMENTS = (PROJECT_ROOT / "README.md", PROJECT_ROOT / "docs" / "scaling.md")
+_FULL_REPORT = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
+_BLOCK = re.compile(
+    r"(?P<begin><!-- bench:begin (?P<name>[a-z0-9-]+) -->)(?P<body>.*?)(?P<end><!-- bench:end -->)",
+    re.DOTALL,
+)
+
+# docs/scaling.md's arithmetic: a reminder run's time budget (REMINDER_SCHEDULE, every 15
+# minutes), the CPU share an instance is planned at, the peaks it sizes for, and the list
+# prices and other lines of section 8's Basic total (its RU, queue and executions rows).
+REMINDER_RUN_SECONDS = 15 * 60
+PLANNED_CPU_SHARE = 0.7
+PEAKS_PER_SECOND = (1_000, 5_000)
+FLEX_GB_SECOND_USD = 0.000026
+INSTANCE_MEMORY_GB = 2
+BASIC_COST_OTHER_LINES_USD = (4.00, 0.47, 0.80)
+TIMES, MINUS = "\N{MULTIPLICATION SIGN}", "\N{MINUS SIGN}"  # as the docs write arithmetic
+
+
+class FiguresError(ValueError):
+    """The report lacks a figure the docs quote (a benchmark failed, or its shape changed)."""
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What the docs take from one report."""
+
+    accept_cpu_ms: float  # the host's CPU per accepted message, accepting only
+    accept_and_process_cpu_ms: float  # per message, from the first POST to the last decision
+    accepted_per_s_alone: float
+    accepted_per_s_beside_processing: float
+    accept_p50_ms: float
+    reminders_due: int
+    reminder_documents: Mapping[str, int]  # per run: messages, profiles, schedule, services
+    reminder_ms: float  # a run's median time per reminder, averaged over the stored sizes
+
+
+def latest_report(results_dir: Path = RESULTS_DIR) -> Path:
+    """The newest full report in `results_dir`.
+
+    Raises FiguresError when there is none.
+    """
+    reports = sorted(path for path in results_dir.glob("*.json") if _FULL_REPORT.match(path.name))
+    if not reports:
+        raise FiguresError(f"no full report (<YYYY-MM-DD>.json) in {results_dir}")
+    return reports[-1]
+
+
+def _result(report: Mapping[str, Any], name: str) -> dict[str, Any]:
+    section = report.get("benchmarks", {}).get(name)
+    if section is None or "result" not in section:
+        raise FiguresError(f"the report of {report.get('date')} has no result for {name}")
+    result: dict[str, Any] = section["result"]
+    return result
+
+
+def _schedule_kind(container: str) -> str:
+    # The benchmark gives each stack a schedule container of its own name.
+    return "schedule" if container.startswith("reminder-schedule") else container
+
+
+def measured(report: Mapping[str, Any]) -> Measured:
+    """The figures of `report`.
+
+    Raises FiguresError when one is missing.
+    """
+    try:
+        alone = _result(report, "pipeline_accept_only")["pipeline"]
+        both = _result(report, "pipeline")["pipeline"]
+        reminders = _result(report, "reminders")
+        scenarios = reminders["scenarios"]
+        documents: dict[str, int] = {}
+        for container, count in scenarios[0]["runs"][0]["documents_read_by_container"].items():
+            kind = _schedule_kind(container)
+            documents[kind] = documents.get(kind, 0) + int(count)
+        medians = [scenario["run_median_seconds"] for scenario in scenarios]
+        return Measured(
+            accept_cpu_ms=alone["cpu_ms_per_message"]["posts"]["host"],
+            accept_and_process_cpu_ms=both["cpu_ms_per_message"]["posts_to_all_decided"]["host"],
+            accepted_per_s_alone=alone["accepted_per_s"],
+            accepted_per_s_beside_processing=both["accepted_per_s"],
+            accept_p50_ms=alone["accept_p50_ms"],
+            reminders_due=int(reminders["due"]),
+            reminder_documents=documents,
+            reminder_ms=sum(medians) / len(medians) / reminders["due"] * 1000,
+        )
+    except (KeyError, IndexError, TypeError, ZeroDivisionError) as missing:
+        raise FiguresError(f"the report lacks a figure the docs quote: {missing!r}") from None
+
+
+def _up(value: float) -> int:
+    """`value` rounded up to a whole instance, ignoring float noise (39.000000001 is 39)."""
+    return math.ceil(round(value, 6))
+
+
+def _scale_out_table(accept_ms: float, process_ms: float) -> str:
+    lines = [
+        f"| peak | CreateMessage instances ({accept_ms:.1f} ms each) "
+        f"| ProcessMessage instances ({process_ms:.1f} ms) "
+        "| total at 100 % CPU | total at 70 % CPU |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for peak in PEAKS_PER_SECOND:
+        create, process = peak * accept_ms / 1000, peak * process_ms / 1000
+        at_full = _up(create) + _up(process)
+        raw = create + process
+        lines.append(
+            f"| {peak:,} req/s "
+            f"| `{peak:,} {TIMES} {accept_ms / 1000:.4f} = {create:.1f}` → {_up(create)} "
+            f"| `{peak:,} {TIMES} {process_ms / 1000:.4f} = {process:.1f}` → {_up(process)} "
+            f"| {at_full} "
+            f"| `{raw:.1f} / {PLANNED_CPU_SHARE} = {raw / PLANNED_CPU_SHARE:.1f}` "
+            f"→ {_up(raw / PLANNED_CPU_SHARE)} |"
+        )
+    return "\n".join(lines)
+
+
+def _cpu_blocks(figures: Measured) -> dict[str, str]:
+    accept = round(figures.accept_cpu_ms, 1)
+    both = round(figures.accept_and_process_cpu_ms, 1)
+    process = round(both - accept, 1)
+    return {
+        "host-cpu": f"{accept} ms of CPU per accepted message and {both} ms per message "
+        "accepted and processed",
+        "scale-out-cpu": f"the host spent **{accept} ms of CPU per accepted message** and "
+        f"**{both} ms per message accepted and processed**, so about "
+        f"`{both} {MINUS} {accept} = {process} ms` for processing",
+        "scale-out-table": _scale_out_table(accept, process),
+        "cpu-bound-instances": str(_up(PEAKS_PER_SECOND[-1] * accept / 1000)),
+        "shared-process-rates": f"{figures.accepted_per_s_beside_processing:.0f} accepted/s "
+        f"against {figures.accepted_per_s_alone:.0f} alone",
+        "accept-p50": f"p50 {figures.accept_p50_ms:.0f} ms",
+    }
+
+
+def _reminder_blocks(figures: Measured) -> dict[str, str]:
+    docs = figures.reminder_documents
+    due = figures.reminders_due
+    total = sum(docs.values())
+    run_reads = total - docs.get("messages", 0) - docs.get("profiles", 0)
+    reminder_ms = round(figures.reminder_ms)
+    per_run = round(REMINDER_RUN_SECONDS * 1000 / reminder_ms, -3)
+    return {
+        "reminder-documents": f"{total:,} documents per {due:,} reminders "
+        f"({docs.get('messages', 0):,} messages, {docs.get('profiles', 0):,} profiles, "
+        f"{docs.get('schedule', 0)} documents of the reminder schedule: the due hour's "
+        f"buckets and the cursor, and {docs.get('services', 0)} service)",
+        "reminder-ms": f"{reminder_ms} ms per reminder",
+        "reminder-reads": f"{total:,} reads",
+        "reminder-run-reads": f"{run_reads} reads per {due:,}",
+        "reminder-budget": f"{reminder_ms} ms per reminder measured in one process here: "
+        f"about {per_run:,.0f} in a {REMINDER_RUN_SECONDS // 60}-minute run",
+    }
+
+
+def _memory_time(seconds_per_item: float, digits: int) -> tuple[str, float]:
+    """A million items' Flex Consumption memory time: its arithmetic, and its price."""
+    gb_seconds = 1_000_000 * seconds_per_item * INSTANCE_MEMORY_GB
+    usd = round(gb_seconds * FLEX_GB_SECOND_USD, 2)
+    arithmetic = (
+        f"1 M {TIMES} {seconds_per_item:.{digits}f} s {TIMES} {INSTANCE_MEMORY_GB} GB = "
+        f"{gb_seconds:,.0f} GB-s {TIMES} ${FLEX_GB_SECOND_USD:.6f}"
+    )
+    return arithmetic, usd
+
+
+def _cost_blocks(figures: Measured) -> dict[str, str]:
+    basic, basic_usd = _memory_time(round(figures.accept_and_process_cpu_ms, 1) / 1000, 4)
+    reminder_ms = round(figures.reminder_ms)
+    reminder, reminder_usd = _memory_time(reminder_ms / 1000, 3)
+    lines = (*BASIC_COST_OTHER_LINES_USD, basic_usd)
+    return {
+        "basic-cost-cpu": f"`{basic}` | ${basic_usd:.2f}",
+        "basic-cost-total": f"`{' + '.join(f'{usd:.2f}' for usd in lines)}` "
+        f"| **≈ ${sum(lines):.1f}**",
+        "reminder-cost-cpu": f"{reminder_ms} ms measured per reminder, one process, "
+        f"`{reminder}` | ${reminder_usd:.2f}",
+    }
+
+
+def blocks(figures: Measured) -> dict[str, str]:
+    """The text of every block, by name."""
+    return {**_cpu_blocks(figures), **_reminder_blocks(figures), **_cost_blocks(figures)}
+
+
+def fill(text: str, texts: Mapping[str, str], *, where: str = "the text") -> str:
+    """`text` with every block's body replaced by its text: a one-line text stays inline, a
+    longer one goes between the markers' own lines, with a blank line either side.
+
+    Raises FiguresError on a block of an unknown name.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group("name")
+        if name not in texts:
+            raise FiguresError(f"{where}: no figure named {name!r} (see bench/docs_figures.py)")
+        body = texts[name]
+        if "\n" in body:
+            body = f"\n\n{body}\n\n"
+        return f"{match.group('begin')}{body}{match.group('end')}"
+
+    return _BLOCK.sub(replace, text)
+
+
+def block_names(text: str) -> list[str]:
+    """The names of the blocks in `text`, in order."""
+    return [match.group("name") for match in _BLOCK.finditer(text)]
+
+
+def update(documents: tuple[Path, ...], texts: Mapping[str, str], *, write: bool) -> list[Path]:
+    """The documents whose blocks differ from `texts`; rewritten when `write`."""
+    stale = []
+    for path in documents:
+        old = path.read_text(encoding="utf-8")
+        new = fill(old, texts, where=str(path))
+        if new != old:
+            stale.append(path)
+            if write:
+                path.write_text(new, encoding="utf-8")
+    return stale
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--report", type=Path, help="default: the latest full report")
+    parser.add_argument("--check", action="store_true", help="change nothing; 1 if stale")
+    arguments = parser.parse_args(argv)
+    try:
+        report_path = arguments.report or latest_report()
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+        texts = blocks(measured(report))
+        stale = update(DOCUMENTS, texts, write=not arguments.check)
+    except FiguresError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for path in stale:
+        verb = "differs from" if arguments.check else "updated from"
+        print(f"{path.relative_to(PROJECT_ROOT)} {verb} {report_path.name}", file=sys.stderr)
+    return 1 if stale and arguments.check else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

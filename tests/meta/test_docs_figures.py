@@ -1,0 +1,96 @@
+"""The benchmark figures in README.md and docs/scaling.md are what bench/docs_figures.py
+writes from the latest committed report, so the two documents never drift from the
+measurements or from each other."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.docs_figures import (
+    DOCUMENTS,
+    FiguresError,
+    block_names,
+    blocks,
+    fill,
+    latest_report,
+    measured,
+    update,
+)
+
+
+@pytest.fixture(scope="module")
+def report() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(latest_report().read_text(encoding="utf-8"))
+    return loaded
+
+
+def test_the_docs_blocks_match_the_latest_report(report):
+    # GIVEN the latest full report, WHEN the generator fills the docs' blocks from it
+    stale = update(DOCUMENTS, blocks(measured(report)), write=False)
+    # THEN no document would change
+    assert stale == [], "run `.venv/bin/python -m bench.docs_figures` and commit the docs"
+
+
+def test_every_figure_is_quoted_and_the_shared_ones_in_both_documents(report):
+    used = {path.name: set(block_names(path.read_text(encoding="utf-8"))) for path in DOCUMENTS}
+    assert set.union(*used.values()) == set(blocks(measured(report)))
+    # The two figures the README and scaling.md once disagreed on come from one block each.
+    for name in ("host-cpu", "reminder-documents", "reminder-ms"):
+        assert all(name in names for names in used.values()), name
+
+
+def test_the_figures_follow_the_report(report):
+    # GIVEN a report whose pipeline spent more host CPU and whose reminder runs read more
+    changed = copy.deepcopy(report)
+    pipeline = changed["benchmarks"]["pipeline"]["result"]["pipeline"]
+    pipeline["cpu_ms_per_message"]["posts_to_all_decided"]["host"] = 25.04
+    for scenario in changed["benchmarks"]["reminders"]["result"]["scenarios"]:
+        for run in scenario["runs"]:
+            run["documents_read_by_container"]["services"] = 2
+    # WHEN its blocks are written
+    texts = blocks(measured(changed))
+    # THEN they say so, and the derived processing time and cost follow
+    assert "25.0 ms per message accepted and processed" in texts["host-cpu"]
+    assert "7.8 = 17.2 ms` for processing" in texts["scale-out-cpu"]
+    assert "(17.2 ms)" in texts["scale-out-table"]
+    assert texts["basic-cost-cpu"].endswith("| $1.30")
+    assert texts["reminder-documents"].startswith("2,035 documents per 1,000 reminders")
+    assert texts["reminder-run-reads"] == "35 reads per 1,000"
+
+
+def test_fill_replaces_only_the_text_between_the_markers():
+    text = (
+        "before <!-- bench:begin a -->old<!-- bench:end --> middle\n"
+        "<!-- bench:begin b -->\nold table\n<!-- bench:end -->\nafter\n"
+    )
+    filled = fill(text, {"a": "new", "b": "| x |\n|---|"})
+    assert filled == (
+        "before <!-- bench:begin a -->new<!-- bench:end --> middle\n"
+        "<!-- bench:begin b -->\n\n| x |\n|---|\n\n<!-- bench:end -->\nafter\n"
+    )
+    assert fill(filled, {"a": "new", "b": "| x |\n|---|"}) == filled  # idempotent
+
+
+def test_a_block_of_an_unknown_name_is_an_error():
+    with pytest.raises(FiguresError, match="no figure named 'nope'"):
+        fill("<!-- bench:begin nope -->x<!-- bench:end -->", {}, where="doc.md")
+
+
+def test_the_latest_report_is_the_newest_full_one(tmp_path: Path):
+    for name in ("2026-01-02.json", "2026-03-01.json", "2026-04-01-quick.json"):
+        (tmp_path / name).write_text("{}")
+    (tmp_path / "2026-05-01-partial.json").write_text("{}")
+    (tmp_path / "document_sizes-2026-06-01.json").write_text("{}")
+    assert latest_report(tmp_path) == tmp_path / "2026-03-01.json"
+
+
+def test_a_report_missing_a_benchmark_is_refused(report):
+    broken = copy.deepcopy(report)
+    broken["benchmarks"]["reminders"] = {"ok": False, "error": "Traceback ..."}
+    with pytest.raises(FiguresError, match="no result for reminders"):
+        measured(broken)
