@@ -15,6 +15,7 @@ from shared.domain.inbox_paging import page_request
 from shared.domain.message_id import require_valid_message_id
 from shared.domain.read_mark import parse_read_mark
 from shared.domain.service import Service
+from shared.domain.timestamps import rfc3339
 from shared.entrypoints.citizen_api import open_citizen_call
 from shared.entrypoints.institution_api import json_body
 from shared.entrypoints.invocations import invoked
@@ -25,7 +26,7 @@ from shared.services.citizen_message import OpenedMessage, open_message
 
 
 def _timestamp(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
+    return None if value is None else rfc3339(value)
 
 
 def _sender_name(sender: Service | None) -> str | None:

@@ -12,6 +12,7 @@ from shared import bootstrap
 from shared.domain.message import Message
 from shared.domain.message_id import require_valid_message_id
 from shared.domain.message_tracking import Tracking
+from shared.domain.timestamps import rfc3339
 from shared.entrypoints.institution_api import open_call
 from shared.entrypoints.invocations import invoked
 from shared.http import handle, json_response
@@ -21,7 +22,7 @@ from shared.services.message_status_by_id import get_message_status_by_id
 
 
 def _timestamp(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
+    return None if value is None else rfc3339(value)
 
 
 def _tracking_fields(tracking: Tracking) -> dict[str, Any]:

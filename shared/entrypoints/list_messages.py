@@ -4,7 +4,6 @@ newest first, filtered and paged by query parameters; no fiscal code anywhere.""
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
 from typing import Any
 
 import azure.functions as func
@@ -13,22 +12,19 @@ from shared import bootstrap
 from shared.domain.errors import StorageUnavailableError
 from shared.domain.message_list_query import message_list_request
 from shared.domain.service_messages import ServiceMessageEntry
+from shared.domain.timestamps import rfc3339
 from shared.entrypoints.institution_api import open_call
 from shared.entrypoints.invocations import invoked
 from shared.http import handle, json_response
 from shared.services.list_messages import list_messages
 
 
-def _timestamp(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
-
-
 def list_item_body(entry: ServiceMessageEntry) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": entry.id,
-        "created_at": _timestamp(entry.created_at),
+        "created_at": rfc3339(entry.created_at),
         "status": entry.status.value,
-        "status_changed_at": _timestamp(entry.status_changed_at),
+        "status_changed_at": rfc3339(entry.status_changed_at),
         "reference": entry.reference,
     }
     if entry.rejection_reason is not None:

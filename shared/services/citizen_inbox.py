@@ -10,8 +10,8 @@ from shared.domain.inbox_paging import PageRequest, continuation_token
 from shared.domain.message import Message
 from shared.domain.service import Service
 from shared.services.announce_events import announce_new_events
-from shared.services.citizen_marks import marking, store_mark
-from shared.services.message_events import EventOutbox
+from shared.services.citizen_marks import store_mark
+from shared.services.message_events import EventOutbox, marking_with_events
 from shared.services.ports import Clock, MessageRepository, ProfileRepository
 from shared.services.service_directory import CachedServiceDirectory
 
@@ -55,7 +55,7 @@ def citizen_inbox(
     listed = found[: page.size]
     now = clock.now()
     newly_received = sum(1 for message in listed if message.received_at is None)
-    mark = marking(lambda m: m.received(now), outbox=outbox, profiles=profiles, now=now)
+    mark = marking_with_events(lambda m: m.received(now), outbox=outbox, profiles=profiles, now=now)
     items = []
     for message in listed:
         stored = store_mark(message, mark, messages=messages)

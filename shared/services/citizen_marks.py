@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
 
 from shared.domain.errors import ConcurrentUpdateError
 from shared.domain.message import Message
-from shared.services.message_events import EventOutbox, marking_with_events
-from shared.services.ports import MessageRepository, ProfileRepository
+from shared.services.ports import MessageRepository
 
 logger = logging.getLogger(__name__)
 
@@ -42,16 +40,3 @@ def store_mark(
             current = reread
     logger.warning("message %s: gave up storing a mark after %d races", message.id, MAX_ATTEMPTS)
     return mark(current)
-
-
-def marking(
-    mark: Callable[[Message], Message],
-    *,
-    outbox: EventOutbox | None,
-    profiles: ProfileRepository | None,
-    now: datetime,
-) -> Callable[[Message], Message]:
-    """`mark`, with the events it causes when there is an outbox to put them in."""
-    if outbox is None or profiles is None:
-        return mark
-    return marking_with_events(mark, outbox=outbox, profiles=profiles, now=now)

@@ -21,8 +21,8 @@ from shared.domain.message import Message, MessageStatus
 from shared.domain.message_id import looks_like_message_id
 from shared.domain.service import Service
 from shared.services.announce_events import announce_new_events
-from shared.services.citizen_marks import marking, store_mark
-from shared.services.message_events import EventOutbox
+from shared.services.citizen_marks import store_mark
+from shared.services.message_events import EventOutbox, marking_with_events
 from shared.services.ports import (
     AttachmentStore,
     Clock,
@@ -142,10 +142,12 @@ def open_message(
     message = _inbox_message(fiscal_code, message_id, messages)
     now = clock.now()
     if read:
-        mark = marking(lambda m: m.read(now), outbox=outbox, profiles=profiles, now=now)
+        mark = marking_with_events(lambda m: m.read(now), outbox=outbox, profiles=profiles, now=now)
         news = "read" if message.read_at is None else None
     else:
-        mark = marking(lambda m: m.received(now), outbox=outbox, profiles=profiles, now=now)
+        mark = marking_with_events(
+            lambda m: m.received(now), outbox=outbox, profiles=profiles, now=now
+        )
         news = "received" if message.received_at is None else None
     stored = store_mark(message, mark, messages=messages)
     if news is not None:

@@ -32,6 +32,7 @@ from shared.domain.events import DEFAULT_TIMING, DeadEvent, EventRef, EventTimin
 from shared.domain.message import Message
 from shared.domain.profile import PushContent
 from shared.domain.push import new_message_push
+from shared.domain.timestamps import rfc3339
 from shared.observability.metrics import app_metrics
 from shared.services.ports import (
     CallbackSender,
@@ -99,7 +100,7 @@ def callback_body(event: PendingEvent, message: Message) -> bytes:
     body: dict[str, object] = {
         "id": event.id,
         "type": event.type.value,
-        "occurred_at": event.occurred_at.isoformat().replace("+00:00", "Z"),
+        "occurred_at": rfc3339(event.occurred_at),
         "message_id": message.id,
     }
     if event.reason is not None:

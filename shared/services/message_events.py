@@ -146,11 +146,12 @@ def marking_with_events(
     mark: Callable[[Message], Message],
     *,
     outbox: EventOutbox | None,
-    profiles: ProfileRepository,
+    profiles: ProfileRepository | None,
     now: datetime,
 ) -> Callable[[Message], Message]:
-    """`mark` (received, read), adding to the marked message the events the mark causes."""
-    if outbox is None:
+    """`mark` (received, read), adding to the marked message the events the mark causes
+    when there is an outbox to put them in (and the profiles that say who shares reading)."""
+    if outbox is None or profiles is None:
         return mark
 
     def shares_reading(fiscal_code: str) -> bool:
