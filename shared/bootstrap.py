@@ -145,6 +145,7 @@ class App:
             hash_key=self.settings.citizen_hash_key,
             holder=self.holder,
             timing=self.event_timing,
+            index=self.message_index,
         )
 
     def reminder_planner(self) -> ReminderPlanner:
@@ -161,6 +162,7 @@ class App:
             push=self.push,
             counter=self.rate_counter,
             clock=self.clock,
+            index=self.message_index,
         )
 
 

@@ -650,7 +650,16 @@ class FakeServiceMessageIndex:
         everything = dataclasses.replace(where, status=None, before_id=None)
         found = [entry for entry in self.stored.values() if everything.matches(entry)]
         by_status = Counter(entry.status for entry in found)
-        return StatusCounts(by_status=dict(by_status), read=sum(entry.read for entry in found))
+        return StatusCounts(
+            by_status=dict(by_status),
+            read=sum(entry.read for entry in found),
+            pushes=sum(entry.pushes for entry in found),
+        )
+
+    def notices(self, where: ServiceMessageFilter) -> list[tuple[str, str]]:
+        everything = dataclasses.replace(where, status=None, before_id=None)
+        found = {entry.notice for entry in self.stored.values() if everything.matches(entry)}
+        return sorted(notice for notice in found if notice is not None)
 
     def remove(self, service_id: str, message_id: str) -> bool:
         return self.stored.pop((service_id, message_id), None) is not None

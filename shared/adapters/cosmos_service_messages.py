@@ -35,7 +35,10 @@ def _to_document(entry: ServiceMessageEntry) -> dict[str, Any]:
         "rejection_reason": entry.rejection_reason,
         "read": entry.read,
         "test": entry.test,
+        "pushes": entry.pushes,
     }
+    if entry.notice is not None:
+        document["payee"], document["notice_number"] = entry.notice
     if entry.retention_seconds is not None:
         # Counted from this write, as the message's own ttl is from its last write.
         document["ttl"] = entry.retention_seconds
@@ -55,6 +58,10 @@ def _from_document(document: dict[str, Any]) -> ServiceMessageEntry:
         read=bool(document.get("read", False)),
         test=bool(document.get("test", False)),
         retention_seconds=document.get("retention_seconds"),
+        pushes=int(document.get("pushes", 0)),
+        notice=(
+            (document["payee"], document["notice_number"]) if "notice_number" in document else None
+        ),
     )
 
 
@@ -113,12 +120,34 @@ class CosmosServiceMessageIndex:
             for status in MessageStatus
         }
         read = self._count(f"{clause} AND c.read = true", parameters, None)
+        pushes = self._count(f"{clause} AND c.pushes > 0", parameters, None, "SUM(c.pushes)")
         return StatusCounts(
-            by_status={status: n for status, n in by_status.items() if n}, read=read
+            by_status={status: n for status, n in by_status.items() if n}, read=read, pushes=pushes
         )
 
-    def _count(self, clause: str, parameters: list[dict[str, Any]], status: str | None) -> int:
-        query = f"SELECT VALUE COUNT(1) FROM c WHERE {clause}"  # noqa: S608
+    def notices(self, where: ServiceMessageFilter) -> list[tuple[str, str]]:
+        clause, parameters = _where(where, keyset=False)
+        query = (
+            # Deduplicated here: the local emulator parses no DISTINCT.
+            "SELECT c.payee, c.notice_number FROM c "  # noqa: S608
+            f"WHERE {clause} AND IS_DEFINED(c.notice_number)"
+        )
+        with domain_errors():
+            documents = list(
+                self._container.query_items(
+                    query, parameters=parameters, partition_key=where.service_id
+                )
+            )
+        return sorted({(document["payee"], document["notice_number"]) for document in documents})
+
+    def _count(
+        self,
+        clause: str,
+        parameters: list[dict[str, Any]],
+        status: str | None,
+        aggregate: str = "COUNT(1)",
+    ) -> int:
+        query = f"SELECT VALUE {aggregate} FROM c WHERE {clause}"  # noqa: S608
         values = list(parameters)
         if status is not None:
             values.append({"name": "@status", "value": status})

@@ -211,6 +211,11 @@ class Message(BaseModel):
     test: bool = False
     # The sender's own reference (NewMessage.reference), echoed in status answers and callbacks.
     reference: str | None = None
+    # Pushes sent of it, for operators' counts: when the new-message push was delivered, and
+    # the reminder slots (shared.domain.reminders) a push was sent for. Sets, not counters, so
+    # that a write repeated after a lost reply counts nothing twice.
+    pushed_at: datetime | None = None
+    reminded: tuple[str, ...] = ()
     version: str | None = Field(default=None, exclude=True)
 
     @classmethod
@@ -283,6 +288,17 @@ class Message(BaseModel):
         """This message with the event `event_id` gone from its outbox (delivered)."""
         outbox = tuple(pending for pending in self.outbox if pending.id != event_id)
         return self.model_copy(update={"outbox": outbox})
+
+    def with_reminder_sent(self, slot_key: str) -> Message:
+        """This message with a reminder push counted for `slot_key` (once, however often)."""
+        if slot_key in self.reminded:
+            return self
+        return self.model_copy(update={"reminded": (*self.reminded, slot_key)})
+
+    @property
+    def pushes_sent(self) -> int:
+        """How many pushes were sent of it: its new-message push and its reminders."""
+        return (self.pushed_at is not None) + len(self.reminded)
 
     @property
     def is_read(self) -> bool:

@@ -33,6 +33,10 @@ class ServiceMessageEntry:
     # The message's own expiry (a REJECTED or test message's retention): the entry goes
     # with it, so that a listing never names a message that is no longer there.
     retention_seconds: int | None = None
+    # Pushes sent of it (Message.pushes_sent), and its payment notice (the payee, an
+    # organization, and the notice number) whose payment operators' counts look up.
+    pushes: int = 0
+    notice: tuple[str, str] | None = None
 
 
 def entry_of(message: Message) -> ServiceMessageEntry:
@@ -50,7 +54,16 @@ def entry_of(message: Message) -> ServiceMessageEntry:
         read=message.is_read,
         test=message.test,
         retention_seconds=message.retention_seconds,
+        pushes=message.pushes_sent,
+        notice=_notice_of(message),
     )
+
+
+def _notice_of(message: Message) -> tuple[str, str] | None:
+    data = message.content.payment_data
+    if data is None or data.payee is None or message.test:
+        return None
+    return data.payee.fiscal_code, data.notice_number
 
 
 @dataclass(frozen=True)
@@ -84,11 +97,14 @@ class ServiceMessageFilter:
 
 @dataclass(frozen=True)
 class StatusCounts:
-    """How many of a service's messages created in a period are in each status, and how
-    many of them the citizen read."""
+    """How many of a service's messages created in a period are in each status, how many
+    of them the citizen read, how many pushes were sent of them and, when counted, how many
+    of their notices are paid (None: not counted)."""
 
     by_status: dict[MessageStatus, int] = field(default_factory=dict)
     read: int = 0
+    pushes: int = 0
+    paid: int | None = None
 
     @property
     def sent(self) -> int:

@@ -43,8 +43,10 @@ from shared.services.ports import (
     ProfileRepository,
     PushSender,
     SecretOpener,
+    ServiceMessageIndex,
 )
 from shared.services.service_directory import CachedServiceDirectory
+from shared.services.service_message_index import index_if_possible
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +87,8 @@ class DispatchPorts:
     # Who claims: one token per worker process.
     holder: str
     timing: EventTiming = DEFAULT_TIMING
+    # Each service's index of its messages, told of a delivered push (operators' counts).
+    index: ServiceMessageIndex | None = None
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,8 @@ def _settle(
 ) -> Dispatch:
     """Remove a delivered or dropped event, schedule a retry, or give it up."""
     if isinstance(outcome, Delivered):
-        _remove(message, event.id, ports=ports)
+        pushed = None if event.type.is_callback else ports.clock.now()
+        _remove(message, event.id, ports=ports, pushed_at=pushed)
         logger.info("message %s: event %s (%s) delivered", message.id, event.id, event.type)
         app_metrics().event_dispatched(message.sender_service_id, event.type, Dispatch.DELIVERED)
         return Dispatch.DELIVERED
@@ -228,17 +233,30 @@ def _call_back(message: Message, event: PendingEvent, *, ports: DispatchPorts) -
 
 
 def _store(
-    message: Message, event_id: str, change: PendingEvent | None, *, ports: DispatchPorts
+    message: Message,
+    event_id: str,
+    change: PendingEvent | None,
+    *,
+    ports: DispatchPorts,
+    pushed_at: datetime | None = None,
 ) -> bool:
     """Replace (or, with None, remove) the event `event_id` in its message, re-reading after
-    lost races; False when it could not be written (the claim's expiry settles it)."""
+    lost races; False when it could not be written (the claim's expiry settles it).
+
+    `pushed_at`: the event was a delivered new-message push, noted in the same write (so a
+    repeated write counts it once) and then in the sender's index.
+    """
     current: Message | None = message
     for _ in range(_WRITE_ATTEMPTS):
         if current is None or current.pending(event_id) is None:
             return True
         updated = current.without_event(event_id) if change is None else current.with_event(change)
+        if pushed_at is not None and updated.pushed_at is None:
+            updated = updated.model_copy(update={"pushed_at": pushed_at})
         try:
-            ports.messages.replace(updated)
+            stored = ports.messages.replace(updated)
+            if pushed_at is not None:
+                index_if_possible(stored, ports.index)
             return True
         except (ConcurrentUpdateError, OutcomeUnknownError):
             current = ports.messages.get(message.fiscal_code, message.id)
@@ -246,14 +264,18 @@ def _store(
                 pending = current.pending(event_id)
                 if pending == change:
                     return True
+            if pushed_at is not None and current is not None and current.pending(event_id) is None:
+                index_if_possible(current, ports.index)  # the lost reply's write had landed
     logger.warning(
         "message %s: event %s could not be settled; its claim will expire", message.id, event_id
     )
     return False
 
 
-def _remove(message: Message, event_id: str, *, ports: DispatchPorts) -> None:
-    _store(message, event_id, None, ports=ports)
+def _remove(
+    message: Message, event_id: str, *, ports: DispatchPorts, pushed_at: datetime | None = None
+) -> None:
+    _store(message, event_id, None, ports=ports, pushed_at=pushed_at)
 
 
 def _retry_later(

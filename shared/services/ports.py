@@ -503,7 +503,13 @@ class ServiceMessageIndex(Protocol):
 
     def count(self, where: ServiceMessageFilter) -> StatusCounts:
         """How many entries matching `where` (its status and keyset ignored) are in each
-        status, and how many are read. Raises StorageUnavailableError."""
+        status, how many are read, and the pushes sent of them (`paid` left None).
+        Raises StorageUnavailableError."""
+        ...
+
+    def notices(self, where: ServiceMessageFilter) -> list[tuple[str, str]]:
+        """The payment notices (payee, notice number) of the entries matching `where` (its
+        status and keyset ignored), each once. Raises StorageUnavailableError."""
         ...
 
     def remove(self, service_id: str, message_id: str) -> bool:

@@ -39,8 +39,10 @@ from shared.services.ports import (
     PushSender,
     ReminderClaims,
     ReminderSchedule,
+    ServiceMessageIndex,
     WindowCounter,
 )
+from shared.services.push_counts import count_reminder_sent
 from shared.services.service_directory import CachedServiceDirectory
 
 logger = logging.getLogger(__name__)
@@ -66,6 +68,8 @@ class ReminderPorts:
     push: PushSender
     counter: WindowCounter
     clock: Clock
+    # Each service's index of its messages, told of each reminder sent (operators' counts).
+    index: ServiceMessageIndex | None = None
 
 
 @dataclass
@@ -307,6 +311,7 @@ def _push(
         logger.error("message %s: %s reminder given up: %s", message.id, slot.kind, error)
         return True
     ports.claims.settle(claim, ClaimState.SENT)
+    count_reminder_sent(message, slot.key, messages=ports.messages, index=ports.index)
     run.pushed_citizens.add(citizen)
     run.report.sent += 1
     run.report.by_kind[slot.kind] = run.report.by_kind.get(slot.kind, 0) + 1

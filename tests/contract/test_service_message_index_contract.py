@@ -103,6 +103,27 @@ def test_counts_per_status_and_read_within_a_period(index, service_id):
     assert (counts.read, counts.sent) == (1, 3)
 
 
+def test_pushes_are_summed_and_notices_listed_once_within_a_period(index, service_id):
+    payee = "01234567890"
+    entries = [
+        _entry(service_id, 0, status=MessageStatus.PROCESSED, pushes=3, notice=(payee, "301")),
+        _entry(service_id, 1, status=MessageStatus.PROCESSED, pushes=1, notice=(payee, "302")),
+        # The same notice sent twice is one notice to look up.
+        _entry(service_id, 2, status=MessageStatus.PROCESSED, notice=(payee, "302")),
+        _entry(service_id, 3, status=MessageStatus.PROCESSED),
+        _entry(service_id, 100, pushes=5, notice=(payee, "303")),  # after the period
+        _entry(f"{service_id}-other", 1, pushes=7, notice=(payee, "304")),
+    ]
+    for entry in entries:
+        index.put(entry)
+    assert index.page(ServiceMessageFilter(service_id), 10)[-1] == entries[0]
+    period = ServiceMessageFilter(service_id, created_to=T0 + timedelta(seconds=50))
+    assert index.count(period).pushes == 4
+    assert index.notices(period) == [(payee, "301"), (payee, "302")]
+    assert index.count(ServiceMessageFilter(f"{service_id}-none")).pushes == 0
+    assert index.notices(ServiceMessageFilter(f"{service_id}-none")) == []
+
+
 def test_a_removed_entry_is_gone_and_removing_it_again_says_so(index, service_id):
     entry = _entry(service_id, 0)
     index.put(entry)

@@ -11,7 +11,8 @@ import requests
 
 from shared.bootstrap import build_app
 from shared.domain.api_keys import hash_api_key
-from shared.domain.message import MessageStatus
+from shared.domain.message import Message, MessageStatus
+from shared.domain.service_messages import ServiceMessageFilter
 from tests.builders import SUBJECT, message_body, random_fiscal_code
 from tests.e2e.conftest import (
     INSTITUTION_KEY_HEADER,
@@ -50,6 +51,20 @@ def _outbox(local_stack, fiscal_code: str, message_id: str):
     return message
 
 
+def _indexed_pushes(local_stack, message: Message) -> int:
+    """The pushes the sender's index counts for `message` (its write follows the
+    message's, so it is waited for)."""
+    index = build_app(local_stack.settings).message_index
+    assert index is not None
+    where = ServiceMessageFilter(message.sender_service_id)
+    deadline = time.monotonic() + 10
+    while True:
+        (entry,) = [found for found in index.page(where, 100) if found.id == message.id]
+        if entry.pushes or time.monotonic() > deadline:
+            return entry.pushes
+        time.sleep(0.2)
+
+
 def test_a_new_message_gives_one_anonymous_push_in_the_citizens_language(
     offline_host, local_stack, inbox, key
 ):
@@ -71,6 +86,10 @@ def test_a_new_message_gives_one_anonymous_push_in_the_citizens_language(
     offline_host.run_function("SweepAcceptedMessages", {})
     assert _outbox(local_stack, fiscal_code, message_id).outbox == ()
     assert len(inbox.pushes(message_id)) == 1
+    # AND operators' counts have it: on the message, then in its sender's index
+    pushed = _outbox(local_stack, fiscal_code, message_id)
+    assert pushed.pushes_sent == 1
+    assert _indexed_pushes(local_stack, pushed) == 1
 
 
 def test_a_citizen_who_chose_full_content_sees_the_service_and_the_subject(

@@ -17,6 +17,7 @@ from shared.domain.profile import Profile, ReminderConsent
 from shared.domain.push import Push, ReminderKind
 from shared.domain.reminders import ReminderPolicy
 from shared.domain.service import Tier
+from shared.domain.service_messages import ServiceMessageFilter
 from shared.services.send_reminders import ReminderPlanner
 from tests.builders import MARKDOWN, SUBJECT, a_service, random_fiscal_code
 
@@ -82,3 +83,10 @@ def test_a_reminder_run_fired_through_the_host_pushes_once(offline_host, local_s
     _fire(offline_host)
     time.sleep(2.0)
     assert len(_pushes_for(queue, message.id)) == 1
+    # AND operators' counts have it once, on the message and in its service's index
+    counted = app.messages.get(fiscal_code, message.id)
+    assert counted is not None
+    assert counted.pushes_sent == 1
+    assert app.message_index is not None
+    (entry,) = app.message_index.page(ServiceMessageFilter(service.id), 10)
+    assert entry.pushes == 1

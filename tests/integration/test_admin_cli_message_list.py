@@ -1,5 +1,6 @@
 """`message list` and `message stats` against the emulators: a service's messages from its
-index by status and date, counts per status and read for a period; bad flags named."""
+index by status and date, counts per status, read, paid and pushes for a period; bad flags
+named."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from shared.admin.cli import main
 from shared.bootstrap import build_app
 from shared.domain.message import MessageStatus
 from shared.domain.message_id import new_message_id
+from shared.domain.payment import Payment, payment_id
 from shared.domain.service_messages import ServiceMessageEntry
 from tests.builders import FISCAL_CODE, a_service
 
 DAY = datetime(2026, 11, 2, tzinfo=UTC)
+PAYEE = "01234567890"
 
 
 def _json(capsys, *args: str) -> tuple[int, Any]:
@@ -47,9 +50,28 @@ def indexed(local_stack) -> dict[str, Any]:
         app.message_index.put(entry)  # type: ignore[union-attr]
         return entry.id
 
+    # Two notices, one of them paid (notice numbers of this run only: payments are shared).
+    paid, unpaid = (f"3{uuid.uuid4().int % 10**17:017d}" for _ in range(2))
+    app.payments.add(
+        Payment(
+            id=payment_id(PAYEE, paid),
+            payee_fiscal_code=PAYEE,
+            notice_number=paid,
+            paid_at=DAY,
+            recorded_at=DAY,
+        )
+    )
     ids = [
-        put(service_id, 1, MessageStatus.PROCESSED, reference="PROT-1", read=True),
-        put(service_id, 2, MessageStatus.PROCESSED),
+        put(
+            service_id,
+            1,
+            MessageStatus.PROCESSED,
+            reference="PROT-1",
+            read=True,
+            pushes=2,
+            notice=(PAYEE, paid),
+        ),
+        put(service_id, 2, MessageStatus.PROCESSED, pushes=1, notice=(PAYEE, unpaid)),
         put(service_id, 3, MessageStatus.REJECTED, rejection_reason="USER_NOT_FOUND"),
         put(service_id, 30, MessageStatus.PROCESSED, read=True),  # the next day
     ]
@@ -93,7 +115,11 @@ def test_stats_counts_per_status_and_read_in_the_period(indexed, capsys):
     assert body["sent"] == 3
     assert body["by_status"] == {"ACCEPTED": 0, "PROCESSED": 2, "REJECTED": 1, "FAILED": 0}
     assert body["read"] == 1
-    assert (body["paid"], body["pushes"]) == (None, None)
+    assert (body["paid"], body["pushes"]) == (1, 3)
+    assert main(["message", "stats", indexed["service_id"], "--to", "2026-11-03"]) == 0
+    out = capsys.readouterr().out
+    assert "paid (notices paid now): 1" in out
+    assert "pushes (new-message and reminders): 3" in out
 
 
 def test_bad_flags_exit_2_naming_each(indexed, capsys):
