@@ -1,7 +1,10 @@
 # Postino: `make run` starts the app on the local emulators, `make test` runs every check.
 # Both install what they need first (a virtualenv in .venv, the npm emulators).
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Python 3.13, found by scripts/find-python.sh (pyenv's, else python3.13 on the PATH), which
+# says what to install when there is none; `make test PYTHON=/path/to/python3.13` overrides.
+PYTHON ?= $(shell bash scripts/find-python.sh 3.13 2>/dev/null)
+NEED_PYTHON = @test -n "$(PYTHON)" || bash scripts/find-python.sh 3.13 >/dev/null
 VENV := .venv
 PY := $(VENV)/bin/python
 CODE := shared infra tests bench clients/postino-send CitizenInbox CitizenMessage CitizenProfile CreateMessage GetMessageStatus GetMessageStatusById GetProfile GetProfileByPost ListMessages DispatchEvent PaymentEvents ProcessMessage ReminderTimer SweepAcceptedMessages
@@ -9,7 +12,10 @@ CODE := shared infra tests bench clients/postino-send CitizenInbox CitizenMessag
 .PHONY: install run test lint typecheck pytest checkov bench chaos clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required")'
+	$(NEED_PYTHON)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13) and "Python 3.13 is required")'
+	@# A virtualenv of another Python (an older checkout's) is made again, not patched.
+	@test ! -x $(PY) || $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' || rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
@@ -25,12 +31,20 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: $(VENV)/.installed $(VENV)/.postino-send-installed node_modules/.installed
+# The worker protocol's Python classes (infra/local/offline_host/worker), generated, not committed;
+# again after a reinstall too, as they are tied to the protobuf runtime installed.
+WORKER_PROTOCOL := infra/local/offline_host/worker/_generated/function_rpc_pb2.py
+$(WORKER_PROTOCOL): infra/local/offline_host/worker/function_rpc.proto $(VENV)/.installed
+	$(PY) -m infra.local.offline_host.worker.generate --force
+
+install: $(VENV)/.installed $(VENV)/.postino-send-installed node_modules/.installed $(WORKER_PROTOCOL)
 
 # checkov has its own virtualenv: its many dependencies never meet the app's pinned ones.
 CHECKOV_VENV := .venv-checkov
 $(CHECKOV_VENV)/.installed: requirements-checkov.txt
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required")'
+	$(NEED_PYTHON)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13) and "Python 3.13 is required")'
+	@test ! -x $(CHECKOV_VENV)/bin/python || $(CHECKOV_VENV)/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' || rm -rf $(CHECKOV_VENV)
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	@touch $@
@@ -40,7 +54,9 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 OPENAPI_CLIENT_VENV := .venv-openapi-client
 OPENAPI_GENERATOR := $(CURDIR)/$(OPENAPI_CLIENT_VENV)/bin/openapi-python-client
 $(OPENAPI_CLIENT_VENV)/.installed: requirements-openapi-client.txt
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required")'
+	$(NEED_PYTHON)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13) and "Python 3.13 is required")'
+	@test ! -x $(OPENAPI_CLIENT_VENV)/bin/python || $(OPENAPI_CLIENT_VENV)/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' || rm -rf $(OPENAPI_CLIENT_VENV)
 	$(PYTHON) -m venv $(OPENAPI_CLIENT_VENV)
 	$(OPENAPI_CLIENT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-openapi-client.txt
 	@touch $@

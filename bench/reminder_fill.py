@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from azure.cosmos import exceptions
 
@@ -44,10 +44,8 @@ RECENT = timedelta(days=2)
 SUBJECT = "Avviso di pagamento TARI 2026"
 MARKDOWN = "Gentile cittadino, trova nell'app l'avviso di pagamento della tassa sui rifiuti. " * 2
 
-T = TypeVar("T")
 
-
-def in_parallel(work: Callable[[T], object], items: Sequence[T], threads: int) -> None:
+def in_parallel[T](work: Callable[[T], object], items: Sequence[T], threads: int) -> None:
     """Do `work` for every item from `threads` threads, each taking every threads-th item."""
 
     def worker(share: Sequence[T]) -> None:

@@ -8,11 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network, ip_network
-from typing import TypeAlias
 
 from shared.domain.consumers import InternalAuthMode, LocalTokens
 
-Network: TypeAlias = IPv4Network | IPv6Network
+type Network = IPv4Network | IPv6Network
 
 
 class SettingName(StrEnum):
@@ -205,7 +204,7 @@ class StorageIdentity:
 
 # How the app reaches its storage account. The adapters' client factories take it, so only
 # they ask which form it is.
-StorageAccess: TypeAlias = StorageConnectionString | StorageIdentity
+type StorageAccess = StorageConnectionString | StorageIdentity
 
 
 _STORAGE_URIS = (SettingName.STORAGE_BLOB_URI, SettingName.STORAGE_QUEUE_URI)

@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from ipaddress import ip_address
-from typing import Any, TypeAlias
+from typing import Any
 from urllib.parse import urlsplit
 
 from shared.adapters.origin_breakers import OriginBreakers
@@ -64,8 +64,8 @@ _WITH_RETRY_AFTER = frozenset({429, 503})
 _SET_HERE = ("Host", "User-Agent", "Connection", "Content-Length", "Transfer-Encoding")
 
 # (address family, socket address) pairs, as getaddrinfo gives them.
-Addresses: TypeAlias = list[tuple[int, tuple[Any, ...]]]
-Resolver: TypeAlias = Callable[[str, int], Addresses]
+type Addresses = list[tuple[int, tuple[Any, ...]]]
+type Resolver = Callable[[str, int], Addresses]
 
 
 def resolve_tcp(host: str, port: int) -> Addresses:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import NoReturn, TypeAlias
+from typing import NoReturn
 
 from shared.config import MissingSettingError, SettingName, Settings
 
@@ -43,7 +43,7 @@ _NOT_READ = {
     SettingName.CALLBACK_SECRETS_KEY: "bm90IHJlYWQgYnkgdGhpcyBjb21tYW5kLCAzMiBieXQ=",
 }
 
-SecretsUsed: TypeAlias = Callable[[argparse.Namespace], frozenset[SettingName]]
+type SecretsUsed = Callable[[argparse.Namespace], frozenset[SettingName]]
 
 
 class SecretNotGiven(str):

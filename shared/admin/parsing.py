@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
-from typing import NoReturn, TypeAlias
+from typing import NoReturn
 
 from shared.domain.errors import FieldError, ValidationError
 
@@ -20,7 +20,7 @@ class CliParser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see {self.prog} --help)")
 
 
-Subcommands: TypeAlias = "argparse._SubParsersAction[CliParser]"
+type Subcommands = argparse._SubParsersAction[CliParser]
 
 MAX_LIMIT = 32  # the queue service's ceiling for one look
 

@@ -1,7 +1,7 @@
 """What shared/domain takes from Python 3.11, also on 3.10.
 
 The bulk sender (clients/postino-send) ships shared/domain and runs on 3.10 too; the app
-itself runs on 3.11, where each name here is the standard library's own. On 3.10 each is a
+itself runs on 3.13, where each name here is the standard library's own. On 3.10 each is a
 stand-in that behaves the same for what shared/domain does with it.
 """
 

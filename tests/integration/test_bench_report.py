@@ -56,7 +56,7 @@ def test_a_quick_report_has_every_benchmark_with_ratios_and_a_chart(local_stack,
     # AND the machine it ran on is recorded
     machine = report["machine"]
     assert machine["cpu_count"] >= 1
-    assert machine["python"].startswith("3.11")
+    assert machine["python"].startswith("3.13")
     assert "git_commit" in machine
 
     # AND the chart beside it is a real PNG of a non-trivial size

@@ -7,7 +7,7 @@
 # or bash clients/postino-send/scripts/test-pythons.sh
 # A Python that is not on this machine is skipped with a message, never a failure.
 # Each virtualenv (.venv-postino-send-3.X) is reused until pyproject.toml or the test pins
-# change (a stamp file holds their hash). Left to `make pytest` (in .venv, on 3.11): the
+# change (a stamp file holds their hash). Left to `make pytest` (in .venv, on 3.13): the
 # end-to-end tests, which need the app's stack, and the fresh-install test, which builds the
 # same pure-Python wheel whatever the Python (the install here checks requires-python).
 set -euo pipefail

@@ -1,4 +1,4 @@
-"""The shipped domain rules behave on every Python the sender runs on as on the app's 3.11:
+"""The shipped domain rules behave on every Python the sender runs on as on 3.11:
 what they take from 3.11 (shared.domain.compat) is the same on 3.10."""
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ DOMAIN = ROOT / "shared" / "domain"
 ALLOWED_THIRD_PARTY = {"pydantic", "pydantic_core", "ulid"}
 
 
-# The one exception to the app's pins, on 3.10 only (the app runs on 3.11): python-ulid 4.1.0
+# The one exception to the app's pins, on 3.10 only (the app runs on 3.13): python-ulid 4.1.0
 # needs 3.11, and tomllib is new in 3.11 (tomli 2.0.1 is the parser it ships).
 ON_3_11 = "python_version >= '3.11'"
 BEFORE_3_11 = "python_version < '3.11'"

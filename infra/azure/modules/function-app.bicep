@@ -1,4 +1,4 @@
-// The function app: Linux, Python 3.11, on Flex Consumption (default) or Elastic Premium.
+// The function app: Linux, Python 3.13, on Flex Consumption (default) or Elastic Premium.
 // HTTPS only, TLS 1.2, FTP and remote debugging off, a system-assigned identity. Its app
 // settings are set by app-settings.bicep once the identity's roles are in place.
 
@@ -75,11 +75,11 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       }
       runtime: {
         name: 'python'
-        version: '3.11'
+        version: '3.13'
       }
     } : null
     siteConfig: {
-      linuxFxVersion: isFlex ? null : 'Python|3.11'
+      linuxFxVersion: isFlex ? null : 'Python|3.13'
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
       ftpsState: 'Disabled'

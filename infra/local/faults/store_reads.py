@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Collection, Sequence
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 from azure.core.exceptions import AzureError
 from azure.cosmos import ContainerProxy
@@ -36,7 +36,6 @@ logger = logging.getLogger(__name__)
 PATIENCE_SECONDS = 120.0
 PATIENCE_PAUSE_SECONDS = 2.0
 
-_T = TypeVar("_T")
 _TERMINAL = frozenset(status for status in MessageStatus if status.is_terminal)
 # The poison queue's front, read for the ids it holds.
 MAX_PEEK = 32
@@ -153,7 +152,7 @@ def audit_stores(
     )
 
 
-def _patiently(read: Callable[[], _T]) -> _T:
+def _patiently[T](read: Callable[[], T]) -> T:
     """`read`, tried again for a while after a failure. The audit reads with the app's
     clients, whose time budgets and circuit breakers are made for requests: Azurite, busy
     sweeping thousands of deleted messages, stalls for seconds at a time (README, "The local

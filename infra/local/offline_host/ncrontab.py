@@ -6,20 +6,29 @@ end of the field every 15). Months and days of the week also take English names 
 three-letter abbreviations; Sunday is 0 or 7. As in the NCrontab library the host uses,
 a time matches when *every* field matches: day-of-month and day-of-week are combined with
 AND, unlike Vixie cron's OR.
+
+Occurrences come from croniter. This module only checks the NCRONTAB syntax and hands
+croniter each field as the plain list of values it allows, because croniter reads some
+NCRONTAB forms differently (``5-5`` as the whole field, ``30-10`` as a wrap-around, ``7/2``
+as every other day from Sunday, full names not at all) and takes extensions NCRONTAB
+refuses (``?``, ``L``, ``W``, ``#``, ``H``, ``R``).
 """
 
 from __future__ import annotations
 
 import calendar
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+
+from croniter import CroniterBadDateError, CroniterError, croniter
 
 from .errors import CronExpressionError
 
 _MONTH_NAMES = tuple(name.lower() for name in calendar.month_name[1:])
 _DAY_NAMES = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
-# Feb 29 on a given weekday recurs within 28 years, or 40 across a skipped leap year (2100).
+# Feb 29 on a given weekday recurs within 28 years, or 40 across a skipped leap year (2100);
+# croniter gives up after this many years, so a schedule that never fires ends the search.
 _SEARCH_YEARS = 41
 
 _Fail = Callable[[str], CronExpressionError]
@@ -47,71 +56,42 @@ _FIELDS = (
 
 @dataclass(frozen=True)
 class CronSchedule:
-    """A parsed NCRONTAB expression; every field holds the sorted values it allows."""
+    """A parsed NCRONTAB expression."""
 
     expression: str
-    seconds: tuple[int, ...]
-    minutes: tuple[int, ...]
-    hours: tuple[int, ...]
-    days: tuple[int, ...]
-    months: tuple[int, ...]
-    days_of_week: frozenset[int]
+    # The same schedule with every field spelled as its values, as croniter reads it alike.
+    croniter_expression: str = field(repr=False)
 
     def next_after(self, moment: datetime, zone: tzinfo = UTC) -> datetime | None:
         """The first occurrence strictly after ``moment`` (aware), in UTC; None if never.
 
-        Fields are matched against wall-clock time in ``zone``. A wall time that does not
-        exist (skipped by a DST change) is skipped; a repeated one fires once.
+        Fields are matched against wall-clock time in ``zone``. A wall time that happens
+        twice (clocks going back) fires once, the first time. A wall time that does not
+        exist (clocks going forward) fires at the first wall time after the gap, as
+        croniter does: a daily 02:30 fires at 03:00 that day in Europe/Rome.
         """
         if moment.tzinfo is None:
             raise ValueError("moment must be timezone-aware")
-        wall = moment.astimezone(zone).replace(tzinfo=None, microsecond=0) + timedelta(seconds=1)
-        while True:
-            candidate = self._next_wall_time(wall)
-            if candidate is None:
-                return None
-            for fold in (0, 1):
-                instant = candidate.replace(tzinfo=zone, fold=fold).astimezone(UTC)
-                if instant.astimezone(zone).replace(tzinfo=None) != candidate:
-                    break  # inside a DST gap: this wall time never happens
-                if instant > moment:
-                    return instant
-            wall = candidate + timedelta(seconds=1)
+        occurrences = croniter(
+            self.croniter_expression,
+            moment.astimezone(zone),
+            ret_type=datetime,
+            day_or=False,
+            max_years_between_matches=_SEARCH_YEARS,
+            second_at_beginning=True,
+        )
+        try:
+            found = occurrences.get_next()
+            while _repeats_an_earlier_wall_time(found):
+                found = occurrences.get_next()
+        except CroniterBadDateError:
+            return None
+        return found.astimezone(UTC)
 
-    def _next_wall_time(self, start: datetime) -> datetime | None:
-        first_day = start.date()
-        for year in range(start.year, start.year + _SEARCH_YEARS):
-            for month in self.months:
-                if (year, month) < (start.year, start.month):
-                    continue
-                last_day = calendar.monthrange(year, month)[1]
-                for day in self.days:
-                    if day > last_day:
-                        break
-                    current = date(year, month, day)
-                    if current < first_day or current.isoweekday() % 7 not in self.days_of_week:
-                        continue
-                    if current == first_day:
-                        time_of_day = self._first_time_from(start.hour, start.minute, start.second)
-                        if time_of_day is None:
-                            continue
-                    else:
-                        time_of_day = (self.hours[0], self.minutes[0], self.seconds[0])
-                    return datetime(year, month, day, *time_of_day)
-        return None
 
-    def _first_time_from(self, hour: int, minute: int, second: int) -> tuple[int, int, int] | None:
-        for h in self.hours:
-            if h < hour:
-                continue
-            for m in self.minutes:
-                if h == hour and m < minute:
-                    continue
-                for s in self.seconds:
-                    if h == hour and m == minute and s < second:
-                        continue
-                    return h, m, s
-        return None
+def _repeats_an_earlier_wall_time(moment: datetime) -> bool:
+    # The second pass through a repeated hour: the same wall time first read an offset ago.
+    return moment.fold == 1 and moment.replace(fold=0).utcoffset() != moment.utcoffset()
 
 
 def parse_ncrontab(expression: str) -> CronSchedule:
@@ -125,26 +105,26 @@ def parse_ncrontab(expression: str) -> CronSchedule:
             f"'{expression}' has {len(parts)} fields; NCRONTAB needs 6: "
             "second minute hour day month day-of-week"
         )
-    values = [
-        _parse_field(text, spec, expression) for text, spec in zip(parts, _FIELDS, strict=True)
+    fields = [
+        _croniter_field(text, spec, expression) for text, spec in zip(parts, _FIELDS, strict=True)
     ]
-    seconds, minutes, hours, days, months, days_of_week = values
-    return CronSchedule(
-        expression=expression,
-        seconds=tuple(sorted(seconds)),
-        minutes=tuple(sorted(minutes)),
-        hours=tuple(sorted(hours)),
-        days=tuple(sorted(days)),
-        months=tuple(sorted(months)),
-        days_of_week=frozenset(value % 7 for value in days_of_week),
-    )
+    croniter_expression = " ".join(fields)
+    try:
+        croniter.expand(croniter_expression, second_at_beginning=True)
+    except CroniterError as error:
+        raise CronExpressionError(f"'{expression}': {error}") from error
+    return CronSchedule(expression, croniter_expression)
 
 
-def _parse_field(text: str, spec: _Field, expression: str) -> set[int]:
+def _croniter_field(text: str, spec: _Field, expression: str) -> str:
+    if text == "*":
+        return text
     allowed: set[int] = set()
     for item in text.split(","):
         allowed |= _parse_item(item, spec, expression)
-    return allowed
+    if spec.star_high is not None:  # day of week: Sunday is 7 as well as 0
+        allowed = {value % (spec.star_high + 1) for value in allowed}
+    return ",".join(str(value) for value in sorted(allowed))
 
 
 def _parse_item(item: str, spec: _Field, expression: str) -> set[int]:
