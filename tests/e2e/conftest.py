@@ -87,6 +87,25 @@ class RunningHost:
             timeout=10,
         )
 
+    def run_function_to_end(
+        self, name: str, document: dict[str, Any], timeout: float = 30.0
+    ) -> None:
+        """Run `name` now and wait for the host's line saying that run ended: it must have
+        succeeded. (A wait on the run itself, not on a guess of how long it takes.)"""
+        ended = f"Executed 'Functions.{name}' ("
+        before = self.log.read_text(encoding="utf-8", errors="replace").count(ended)
+        response = self.run_function(name, document)
+        assert response.status_code == 202, response.text
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.log.read_text(encoding="utf-8", errors="replace")
+            runs = text.split(ended)[1:]
+            if len(runs) > before:
+                assert runs[before].startswith("Succeeded"), text[-3000:]
+                return
+            assert time.monotonic() < deadline, text[-3000:]
+            time.sleep(0.05)
+
 
 @pytest.fixture(scope="package", autouse=True)
 def logs_stay_private() -> Iterator[list[Path]]:

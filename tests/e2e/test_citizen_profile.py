@@ -200,33 +200,6 @@ def test_a_bad_push_choice_is_400_naming_the_field_and_changes_nothing(offline_h
     )
 
 
-def test_get_of_an_unknown_citizen_is_404(offline_host):
-    expect_problem(_get(offline_host, random_fiscal_code()), 404)
-
-
-def test_a_body_not_declared_as_json_is_415(offline_host):
-    response = requests.put(
-        offline_host.url(PROFILE),
-        data="reminders=ENABLED",
-        headers={
-            **citizen_call(random_fiscal_code()),
-            "Content-Type": "application/x-www-form-urlencoded",
-        },
-        timeout=10,
-    )
-    expect_problem(response, 415)
-
-
-def test_a_body_over_256_kib_is_413(offline_host):
-    response = requests.put(
-        offline_host.url(PROFILE),
-        data=b'{"x": "' + b"a" * (256 * 1024) + b'"}',
-        headers={**citizen_call(random_fiscal_code()), "Content-Type": "application/json"},
-        timeout=10,
-    )
-    expect_problem(response, 413)
-
-
 def test_an_institution_sees_the_citizens_choice(offline_host, local_stack):
     # GIVEN a service and a citizen who registered through the citizen app
     key = register_service(local_stack.settings)

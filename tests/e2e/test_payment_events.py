@@ -74,12 +74,3 @@ def test_only_the_payment_platform_records_payments(offline_host, headers, statu
     expect_problem(_post(offline_host, body, headers=headers), status)
     # AND nothing was recorded: the platform's own report of the notice is the first
     assert _post(offline_host, body).status_code == 201
-
-
-def test_a_body_not_declared_as_json_gets_415(offline_host):
-    response = _post(
-        offline_host,
-        json.dumps(_event()).encode(),
-        headers={**FUNCTION_KEY, "Content-Type": "text/plain"},
-    )
-    expect_problem(response, 415)

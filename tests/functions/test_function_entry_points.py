@@ -21,7 +21,7 @@ import ReminderTimer
 from shared.adapters.queues import queue_client
 from shared.domain.message_rules import validate_new_message
 from shared.observability.metrics import recording_on
-from tests.builders import FISCAL_CODE, random_fiscal_code
+from tests.builders import FISCAL_CODE
 from tests.events import function_context, http_request, load_event
 
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
@@ -72,17 +72,6 @@ def test_journey_from_post_to_processed(local_stack, sender):
     assert body["status"] == "PROCESSED"
     assert body["message"]["sender_service_id"] == sender.service_id
     assert body["message"]["content"]["subject"] == "Your identity card is ready"
-
-
-def test_message_to_an_unknown_citizen_ends_rejected_user_not_found(local_stack, sender):
-    fiscal_code = random_fiscal_code()
-    created = _create(sender.key, fiscal_code=fiscal_code)
-    message_id = json.loads(created.get_body())["id"]
-    ProcessMessage.main(
-        _take_from_queue(local_stack, message_id), function_context("ProcessMessage")
-    )
-    body = json.loads(_get(sender.key, message_id, fiscal_code).get_body())
-    assert (body["status"], body["rejection_reason"]) == ("REJECTED", "USER_NOT_FOUND")
 
 
 def test_the_queue_carries_base64_so_the_host_can_decode_it(local_stack, sender):

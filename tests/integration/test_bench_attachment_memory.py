@@ -11,7 +11,7 @@ from bench.attachment_memory import TARGET_PEAK_MIB, measure
 from bench.pipeline_stack import BenchStack
 from shared import bootstrap
 
-pytestmark = pytest.mark.emulators
+pytestmark = [pytest.mark.emulators, pytest.mark.bench]
 
 MIB = 1024 * 1024
 

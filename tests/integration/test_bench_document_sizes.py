@@ -8,7 +8,7 @@ import pytest
 from bench.document_sizes import MARKDOWN_SIZES, measure, render_table
 from bench.pipeline_stack import BenchStack
 
-pytestmark = pytest.mark.emulators
+pytestmark = [pytest.mark.emulators, pytest.mark.bench]
 
 
 def test_a_small_run_measures_every_document_and_the_bucket_entries(local_stack):

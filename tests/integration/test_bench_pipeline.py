@@ -8,7 +8,7 @@ import pytest
 from bench.pipeline import Options, benchmark_on, render_table
 from bench.pipeline_stack import BenchStack
 
-pytestmark = pytest.mark.emulators
+pytestmark = [pytest.mark.emulators, pytest.mark.bench]
 
 MESSAGES = 20
 

@@ -15,7 +15,7 @@ from bench.reminder_scenario import Options
 from bench.reminder_summary import render_table, summarize
 from shared.adapters.cosmos_reminder_schedule import DEFAULT_SHARDS
 
-pytestmark = pytest.mark.emulators
+pytestmark = [pytest.mark.emulators, pytest.mark.bench]
 
 DUE = 20
 SIZES = (120, 240)

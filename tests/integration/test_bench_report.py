@@ -14,6 +14,8 @@ from bench.report_chart import draw_chart
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
+pytestmark = pytest.mark.bench
+
 
 @pytest.mark.emulators
 def test_a_quick_report_has_every_benchmark_with_ratios_and_a_chart(local_stack, tmp_path):
