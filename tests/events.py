@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
 
 import azure.functions as func
-
-from infra.local.offline_host.invocation_context import InvocationContext
+from azure_functions_runtime_v1.bindings.context import Context
+from azure_functions_runtime_v1.bindings.retrycontext import RetryContext, RpcException
+from azure_functions_runtime_v1.bindings.tracecontext import TraceContext
 
 EVENTS = Path(__file__).with_name("events")
 
@@ -46,5 +48,14 @@ def http_request(
 
 
 def function_context(function_name: str) -> func.Context:
-    """The `context` argument the host passes a function: a new invocation id, the name."""
-    return InvocationContext(str(uuid.uuid4()), function_name, function_name)
+    """The `context` argument the worker passes a function (the v1 worker library's own
+    Context): a new invocation id, the name, no trace or retry."""
+    context: func.Context = Context(
+        function_name,
+        function_name,
+        str(uuid.uuid4()),
+        threading.local(),
+        TraceContext("", "", {}),
+        RetryContext(0, 0, RpcException("", "", "")),
+    )
+    return context

@@ -1,16 +1,18 @@
-"""The func.HttpRequest the offline host builds for a function."""
+"""The request the offline host sends the worker for an HTTP call (built as Azure's host does)."""
 
 from __future__ import annotations
 
-from infra.local.offline_host.http_functions import to_http_request
+from infra.local.offline_host.http_functions import http_call
 from infra.local.offline_host.http_server import IncomingRequest
+from infra.local.offline_host.worker.invocation_requests import http_invocation
+from infra.local.offline_host.worker.protocol import pb
 
 
-def _request(headers: list[tuple[str, str]]) -> IncomingRequest:
+def _request(headers: list[tuple[str, str]], query: str = "a=1") -> IncomingRequest:
     return IncomingRequest(
         method="GET",
         path="/api/items/1",
-        query="a=1",
+        query=query,
         headers=headers,
         body=b"",
         client_address="203.0.113.9",
@@ -18,11 +20,32 @@ def _request(headers: list[tuple[str, str]]) -> IncomingRequest:
     )
 
 
+def _sent(request: IncomingRequest, route_values: dict[str, str]) -> pb.RpcHttp:
+    call = http_call(request, route_values)
+    invocation = http_invocation(
+        function_id="Fn",
+        function_name="Fn",
+        binding_name="req",
+        method=call.method,
+        url=call.url,
+        headers=call.headers,
+        body=call.body,
+        route_params=call.route_params,
+    )
+    return invocation.input_data[0].data.http
+
+
 def test_the_callers_address_is_appended_to_x_forwarded_for_as_azure_does():
-    request = to_http_request(_request([("X-Forwarded-For", "10.0.0.1")]), {"id": "1"})
-    assert request.headers["x-forwarded-for"] == "10.0.0.1,203.0.113.9"
+    http = _sent(_request([("X-Forwarded-For", "10.0.0.1")]), {"id": "1"})
+    assert http.headers["x-forwarded-for"] == "10.0.0.1,203.0.113.9"
+    assert dict(http.params) == {"id": "1"}
 
 
 def test_a_request_without_x_forwarded_for_gets_the_callers_address():
-    request = to_http_request(_request([]), {})
-    assert request.headers["x-forwarded-for"] == "203.0.113.9"
+    assert _sent(_request([]), {}).headers["x-forwarded-for"] == "203.0.113.9"
+
+
+def test_the_url_keeps_the_raw_query_but_empty_values_are_not_parameters():
+    http = _sent(_request([], query="page_size=&a=1&a=2"), {})
+    assert http.url == "http://127.0.0.1:7071/api/items/1?page_size=&a=1&a=2"
+    assert dict(http.query) == {"a": "1,2"}

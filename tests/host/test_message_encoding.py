@@ -8,7 +8,6 @@ from azure.storage.queue import TextBase64DecodePolicy, TextBase64EncodePolicy
 from infra.local.offline_host.errors import MessageEncodingError
 from infra.local.offline_host.host_config import MessageEncoding
 from infra.local.offline_host.message_encoding import decode_message, encode_message
-from infra.local.offline_host.queue_output import queue_payloads
 
 TEXT = '{"message_id": "01J", "subject": "caffè ☕"}'
 
@@ -39,12 +38,3 @@ def test_encoding_none_passes_text_through() -> None:
     assert decode_message(TEXT, MessageEncoding.NONE) == TEXT.encode("utf-8")
     with pytest.raises(MessageEncodingError, match="not UTF-8"):
         encode_message(b"\xff", MessageEncoding.NONE)
-
-
-def test_queue_output_values_become_message_bodies() -> None:
-    assert queue_payloads("one") == [b"one"]
-    assert queue_payloads(b"\x00\x01") == [b"\x00\x01"]
-    assert queue_payloads(["a", "b"]) == [b"a", b"b"]
-    assert queue_payloads(None) == []
-    with pytest.raises(TypeError, match="str, bytes or a list of str"):
-        queue_payloads({"not": "supported"})

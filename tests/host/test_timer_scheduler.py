@@ -2,47 +2,55 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from datetime import UTC, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import azure.functions as func
 import pytest
 
 from infra.local.offline_host.errors import HostConfigError
-from infra.local.offline_host.function_config import parse_function_config
-from infra.local.offline_host.function_loader import LoadedFunction
+from infra.local.offline_host.function_config import FunctionConfig, parse_function_config
 from infra.local.offline_host.host_config import MessageEncoding
 from infra.local.offline_host.invoker import Invoker
-from infra.local.offline_host.parameter_binding import plan_parameters
 from infra.local.offline_host.queue_clients import QueueClients
 from infra.local.offline_host.queue_output import QueueOutputSender
 from infra.local.offline_host.timer_scheduler import TimerScheduler, schedule_time_zone
+from infra.local.offline_host.worker.protocol import pb
+from tests.host.fake_workers import FakeWorkers
 
 
-class Firings:
-    """The entry point of a timer function that counts its invocations."""
+class Firings(FakeWorkers):
+    """Workers whose timer function counts its invocations and notes IsPastDue."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.past_due: list[bool] = []
         self.fired = threading.Semaphore(0)
 
-    def __call__(self, timer: func.TimerRequest) -> None:
-        self.past_due.append(timer.past_due)
+    def invoke(self, request: pb.InvocationRequest) -> Future[pb.InvocationResponse]:
+        self.past_due.append(json.loads(request.input_data[0].data.json)["IsPastDue"])
         self.fired.release()
+        return super().invoke(request)
 
 
 @pytest.fixture
-def invoker() -> Iterator[Invoker]:
+def firings() -> Firings:
+    return Firings()
+
+
+@pytest.fixture
+def invoker(firings: Firings) -> Iterator[Invoker]:
     sender = QueueOutputSender(QueueClients(), MessageEncoding.BASE64)
-    invoker = Invoker(threads=2, output_sender=sender, function_timeout=timedelta(seconds=30))
+    invoker = Invoker(target=firings, output_sender=sender, function_timeout=timedelta(seconds=30))
     yield invoker
     invoker.close()
 
 
-def timer_function(entry: Firings, schedule: str, *, run_on_startup: bool) -> LoadedFunction:
+def timer_function(schedule: str, *, run_on_startup: bool) -> FunctionConfig:
     binding = {
         "type": "timerTrigger",
         "direction": "in",
@@ -50,16 +58,14 @@ def timer_function(entry: Firings, schedule: str, *, run_on_startup: bool) -> Lo
         "schedule": schedule,
         "runOnStartup": run_on_startup,
     }
-    config = parse_function_config("Tick", Path("/app/Tick"), {"bindings": [binding]}, {})
-    return LoadedFunction(config, entry, False, plan_parameters(config, entry))
+    return parse_function_config("Tick", Path("/app/Tick"), {"bindings": [binding]}, {})
 
 
-def test_run_on_startup_fires_at_once_even_with_a_distant_schedule(invoker: Invoker) -> None:
+def test_run_on_startup_fires_at_once_even_with_a_distant_schedule(
+    invoker: Invoker, firings: Firings
+) -> None:
     # GIVEN a yearly schedule with runOnStartup
-    firings = Firings()
-    scheduler = TimerScheduler(
-        timer_function(firings, "0 0 0 1 1 *", run_on_startup=True), UTC, invoker
-    )
+    scheduler = TimerScheduler(timer_function("0 0 0 1 1 *", run_on_startup=True), UTC, invoker)
     # WHEN the scheduler starts THEN the function runs once right away, not past due
     scheduler.start()
     try:
@@ -69,11 +75,8 @@ def test_run_on_startup_fires_at_once_even_with_a_distant_schedule(invoker: Invo
         scheduler.stop(1)
 
 
-def test_schedule_every_second_fires_repeatedly(invoker: Invoker) -> None:
-    firings = Firings()
-    scheduler = TimerScheduler(
-        timer_function(firings, "* * * * * *", run_on_startup=False), UTC, invoker
-    )
+def test_schedule_every_second_fires_repeatedly(invoker: Invoker, firings: Firings) -> None:
+    scheduler = TimerScheduler(timer_function("* * * * * *", run_on_startup=False), UTC, invoker)
     scheduler.start()
     try:
         assert firings.fired.acquire(timeout=3)
@@ -82,11 +85,10 @@ def test_schedule_every_second_fires_repeatedly(invoker: Invoker) -> None:
         scheduler.stop(1)
 
 
-def test_without_run_on_startup_nothing_fires_before_the_schedule(invoker: Invoker) -> None:
-    firings = Firings()
-    scheduler = TimerScheduler(
-        timer_function(firings, "0 0 0 1 1 *", run_on_startup=False), UTC, invoker
-    )
+def test_without_run_on_startup_nothing_fires_before_the_schedule(
+    invoker: Invoker, firings: Firings
+) -> None:
+    scheduler = TimerScheduler(timer_function("0 0 0 1 1 *", run_on_startup=False), UTC, invoker)
     scheduler.start()
     try:
         assert not firings.fired.acquire(timeout=0.3)

@@ -14,14 +14,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 
-from azure.functions.timer import TimerRequest
-
-from .function_config import AuthLevel, HttpTrigger, QueueTrigger
-from .function_loader import LoadedFunction
+from .function_config import AuthLevel, FunctionConfig, HttpTrigger, QueueTrigger
 from .host_status import HostStatus
 from .http_keys import KEY_HEADER, HostKeys, presented_key
 from .http_server import HttpReply, IncomingRequest
-from .invoker import Invoker
+from .invoker import Invoker, TimerFiring, TriggerInput
 from .queue_delivery import QueueDelivery
 
 ADMIN_PREFIX = "/admin/"
@@ -35,7 +32,7 @@ class AdminApi:
 
     def __init__(
         self,
-        functions: Mapping[str, LoadedFunction],
+        functions: Mapping[str, FunctionConfig],
         invoker: Invoker,
         status: HostStatus,
         keys: HostKeys,
@@ -63,7 +60,7 @@ class AdminApi:
         function = self._functions.get(name)
         if function is None:
             return HttpReply(HTTPStatus.NOT_FOUND)
-        if isinstance(function.config.trigger, HttpTrigger):
+        if isinstance(function.trigger, HttpTrigger):
             return _problem(HTTPStatus.BAD_REQUEST, "call an HTTP-triggered function on its route")
         try:
             document = json.loads(body) if body.strip() else {}
@@ -82,8 +79,8 @@ class AdminApi:
         return HttpReply(HTTPStatus.ACCEPTED)
 
 
-def _trigger_input(function: LoadedFunction, raw_input: str) -> object:
-    if isinstance(function.config.trigger, QueueTrigger):
+def _trigger_input(function: FunctionConfig, raw_input: str) -> TriggerInput:
+    if isinstance(function.trigger, QueueTrigger):
         now = datetime.now(UTC)
         return QueueDelivery(
             id=str(uuid.uuid4()),
@@ -93,7 +90,7 @@ def _trigger_input(function: LoadedFunction, raw_input: str) -> object:
             expiration_time=now + _QUEUE_MESSAGE_TTL,
             time_next_visible=now,
         )
-    return TimerRequest(past_due=False)
+    return TimerFiring(past_due=False)
 
 
 def _problem(status: HTTPStatus, detail: str) -> HttpReply:

@@ -48,6 +48,7 @@ class QueueTrigger:
     binding_name: str
     queue_name: str
     connection_string: str
+    binary: bool = False  # ``dataType: binary``: the function gets the message as bytes
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,7 @@ def _trigger(binding: Mapping[str, Any], function: str, environ: Mapping[str, st
             connection_string=storage_connection_string(
                 binding.get("connection"), environ, where=f"{function}.{name}"
             ),
+            binary=str(binding.get("dataType", "")).lower() == "binary",
         )
     if kind == "timertrigger":
         schedule = binding.get("schedule")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from .function_loader import LoadedFunction
+from .function_config import FunctionConfig
 from .routing import HttpRoute
 
 
 def render_listing(
     base_url: str,
-    functions: Iterable[LoadedFunction],
+    functions: Iterable[FunctionConfig],
     routes: Iterable[HttpRoute],
     disabled: Iterable[str],
     errors: Mapping[str, str],
@@ -24,7 +24,7 @@ def render_listing(
             methods = f"[{','.join(sorted(route.methods))}] " if route.methods else ""
             lines.append(f"\t{function.name}: {methods}{base_url}/{route.template.text}")
         else:
-            lines.append(f"\t{function.name}: {function.config.trigger_type}")
+            lines.append(f"\t{function.name}: {function.trigger_type}")
         lines.append("")
     for name in disabled:
         lines += [f"\t{name}: disabled", ""]

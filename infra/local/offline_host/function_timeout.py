@@ -1,8 +1,8 @@
 """host.json ``functionTimeout``: notice invocations that run too long.
 
-A Python thread cannot be killed, so an invocation past its timeout keeps running; it is
-logged when the timeout passes and reported as failed when (if) it returns. The real host
-would instead cancel it and restart the worker process.
+The host does not cancel an invocation in its worker process, so one past its timeout keeps
+running there; it is logged when the timeout passes and reported as failed when (if) its
+answer comes back. The real host would instead fail it at once and restart the worker.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class TimeoutWatchdog:
                         self._expired.add(invocation_id)
                         logger.error(
                             "Timeout value of %s exceeded by function 'Functions.%s' (Id: '%s'). "
-                            "It keeps running: the offline host cannot cancel a thread.",
+                            "It keeps running: the offline host does not cancel it in the worker.",
                             shown,
                             name,
                             invocation_id,

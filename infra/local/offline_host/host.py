@@ -1,4 +1,5 @@
-"""The offline host: reads the app, loads its functions, starts every listener, stops cleanly."""
+"""The offline host: reads the app, loads its functions in worker processes, starts every
+listener, stops cleanly."""
 
 from __future__ import annotations
 
@@ -14,16 +15,15 @@ from pathlib import Path
 
 from .admin_api import ADMIN_PREFIX, AdminApi
 from .discovery import discover_functions
-from .errors import FunctionLoadError, OfflineHostError
+from .errors import OfflineHostError
 from .function_config import FunctionConfig, HttpTrigger, QueueTrigger, TimerTrigger
 from .function_listing import render_listing
-from .function_loader import LoadedFunction, load_function, put_app_root_first
 from .host_config import HostConfig, read_host_config
 from .host_status import HostState, HostStatus
 from .http_functions import HttpFunctions
 from .http_keys import HostKeys
 from .http_server import HttpReply, IncomingRequest, OfflineHttpServer
-from .invoker import Invoker, thread_count
+from .invoker import Invoker
 from .queue_clients import QueueClients
 from .queue_listener import QueueListener
 from .queue_output import QueueOutputSender
@@ -36,6 +36,9 @@ from .settings import (
     read_local_settings,
 )
 from .timer_scheduler import TimerScheduler, schedule_time_zone
+from .worker.metadata import function_metadata
+from .worker.protocol import pb
+from .worker.worker_pool import WorkerPool
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +54,7 @@ class _App:
 
     settings: LocalSettings
     config: HostConfig
-    functions: dict[str, LoadedFunction]
+    functions: dict[str, FunctionConfig]
     routes: RouteTable
     disabled: tuple[str, ...]
     errors: dict[str, str]
@@ -107,10 +110,17 @@ class OfflineHost:
         skipped instead.
         """
         app = self._read_app()
+        try:
+            self._serve(app)
+        except BaseException:
+            self._pool.close()
+            raise
+
+    def _serve(self, app: _App) -> None:
         keys = HostKeys.from_environment(self._environ)
         self._clients = QueueClients()
         self._invoker = Invoker(
-            threads=thread_count(self._environ),
+            target=self._pool,
             output_sender=QueueOutputSender(
                 self._clients, app.config.queues.message_encoding, self._wake_listeners
             ),
@@ -160,6 +170,8 @@ class OfflineHost:
             drained = self._server.wait_idle(max(deadline - time.monotonic(), 0.5)) and drained
         if not drained:
             logger.warning("Invocations still running after %.0fs; leaving them", drain_seconds)
+        # Each worker finishes what it still runs in the time left, else it is killed.
+        self._pool.close(max(deadline - time.monotonic(), _STOP_THREAD_SECONDS))
         self._invoker.close()
         self._settler.shutdown(wait=drained)
         self._clients.close()
@@ -181,17 +193,38 @@ class OfflineHost:
         config = read_host_config(self._app_root, self._environ)
         discovery = discover_functions(self._app_root, config, self._environ)
         errors = dict(discovery.errors)
-        put_app_root_first(self._app_root)
-        functions = self._load(discovery.functions, errors)
-        routes = self._routes(functions, config.route_prefix, errors)
+        functions = {function.name: function for function in discovery.functions}
+        routes = self._routes(functions.values(), config.route_prefix, errors)
+        self._pool = self._start_workers(functions, errors)
         for name in errors:
             functions.pop(name, None)
+        routes = [route for route in routes if route.function_name in functions]
         return _App(settings, config, functions, RouteTable(routes), discovery.disabled, errors)
+
+    def _start_workers(
+        self, functions: dict[str, FunctionConfig], errors: dict[str, str]
+    ) -> WorkerPool:
+        """Start the worker processes and load in them every function not already failed."""
+        metadata: list[pb.RpcFunctionMetadata] = []
+        for name, function in functions.items():
+            if name in errors:
+                continue
+            try:
+                metadata.append(function_metadata(function))
+            except OfflineHostError as error:
+                errors[name] = str(error).removeprefix(f"{name}: ")
+                logger.error("Functions.%s failed to load: %s", name, error)
+        pool = WorkerPool.start(self._app_root, metadata, environ=dict(self._environ))
+        for name, message in pool.load_errors.items():
+            errors[name] = message
+            # The library's message holds the import error and the traceback to fix it.
+            logger.error("Functions.%s failed to load: %s", name, message)
+        return pool
 
     def _start_triggers(self, app: _App) -> None:
         zone = schedule_time_zone(self._environ)
         for function in app.functions.values():
-            trigger = function.config.trigger
+            trigger = function.trigger
             if isinstance(trigger, QueueTrigger):
                 self._listeners.append(
                     QueueListener(
@@ -205,30 +238,12 @@ class OfflineHost:
         for timer in self._timers:
             timer.start()
 
-    def _load(
-        self, configs: Iterable[FunctionConfig], errors: dict[str, str]
-    ) -> dict[str, LoadedFunction]:
-        functions: dict[str, LoadedFunction] = {}
-        for config in configs:
-            try:
-                functions[config.name] = load_function(config, self._app_root)
-            except FunctionLoadError as error:
-                errors[config.name] = str(error).removeprefix(f"{config.name}: ")
-                # The import error's own traceback is what tells the developer what to fix.
-                logger.error(
-                    "Functions.%s failed to load: %s",
-                    config.name,
-                    error,
-                    exc_info=error.__cause__ or None,
-                )
-        return functions
-
     def _routes(
-        self, functions: dict[str, LoadedFunction], prefix: str, errors: dict[str, str]
+        self, functions: Iterable[FunctionConfig], prefix: str, errors: dict[str, str]
     ) -> list[HttpRoute]:
         routes = []
-        for function in functions.values():
-            trigger = function.config.trigger
+        for function in functions:
+            trigger = function.trigger
             if not isinstance(trigger, HttpTrigger):
                 continue
             text = "/".join(part for part in (prefix, trigger.route.strip("/")) if part)

@@ -7,16 +7,13 @@ from collections.abc import Mapping
 from concurrent.futures import CancelledError
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from http import HTTPStatus
-from urllib.parse import parse_qsl
 
-import azure.functions as func
-
-from .function_config import HttpTrigger
-from .function_loader import LoadedFunction
+from .function_config import FunctionConfig, HttpTrigger
 from .http_keys import KEY_HEADER, HostKeys, presented_key
 from .http_server import HttpReply, IncomingRequest
-from .invoker import Invoker
+from .invoker import HttpCall, Invoker
 from .routing import RouteTable
+from .worker.invocation_outcomes import HttpAnswer
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +26,7 @@ class HttpFunctions:
     def __init__(
         self,
         routes: RouteTable,
-        functions: Mapping[str, LoadedFunction],
+        functions: Mapping[str, FunctionConfig],
         keys: HostKeys,
         invoker: Invoker,
     ) -> None:
@@ -46,15 +43,15 @@ class HttpFunctions:
         if match is None:
             return HttpReply(HTTPStatus.NOT_FOUND)
         function = self._functions[match.route.function_name]
-        trigger = function.config.trigger
+        trigger = function.trigger
         if not isinstance(trigger, HttpTrigger):
             raise TypeError(f"{function.name} is not HTTP-triggered")
         key = presented_key(request.header(KEY_HEADER), request.query)
         if not self._keys.authorizes(trigger.auth_level, key):
             return HttpReply(HTTPStatus.UNAUTHORIZED)
-        return self._invoke(function, to_http_request(request, match.values))
+        return self._invoke(function, http_call(request, match.values))
 
-    def _invoke(self, function: LoadedFunction, request: func.HttpRequest) -> HttpReply:
+    def _invoke(self, function: FunctionConfig, request: HttpCall) -> HttpReply:
         try:
             outcome = self._invoker.submit(function, request, HTTP_REASON).result(
                 timeout=self._wait_seconds
@@ -65,53 +62,59 @@ class HttpFunctions:
             return HttpReply(HTTPStatus.SERVICE_UNAVAILABLE)
         if not outcome.succeeded:
             return HttpReply(HTTPStatus.INTERNAL_SERVER_ERROR)
-        return to_reply(outcome.outputs.get(function.config.http_output or ""))
+        return to_reply(outcome.http)
 
 
 FORWARDED_FOR = "X-Forwarded-For"
 
 
-def to_http_request(request: IncomingRequest, route_values: Mapping[str, str]) -> func.HttpRequest:
-    """The ``func.HttpRequest`` a function receives.
+def http_call(request: IncomingRequest, route_values: Mapping[str, str]) -> HttpCall:
+    """What the worker is sent for ``request``.
 
-    Repeated headers and query parameters are joined with ',' as the host's
-    dictionaries of string values are. The caller's address is appended to
-    X-Forwarded-For, as Azure's front end does, so the last entry is the one to trust.
+    The caller's address is appended to X-Forwarded-For, as Azure's front end does, so the
+    last entry is the one to trust. The request is then built as the real host builds it
+    (``worker/invocation_requests.py``): no body unless Content-Length is above 0.
     """
-    headers = [*request.headers, (FORWARDED_FOR, request.client_address)]
-    return func.HttpRequest(
+    return HttpCall(
         method=request.method,
         url=request.url,
-        headers=_joined(headers, fold_case=True),
-        params=_joined(parse_qsl(request.query, keep_blank_values=True)),
-        route_params=dict(route_values),
+        headers=(*request.headers, (FORWARDED_FOR, request.client_address)),
         body=request.body,
+        route_params=dict(route_values),
     )
 
 
-def to_reply(value: object) -> HttpReply:
-    """The reply for a function's http output: a func.HttpResponse, a str, or unset (204)."""
-    if value is None:
+# Response headers the real host's server (Kestrel) knows, by their lower-case names: it
+# writes these in their usual spelling whatever the worker sent (the worker library sends
+# the Content-Type it adds as "content-type"); any other name goes out as the function set it.
+_KNOWN_HEADERS = {
+    name.lower(): name
+    for name in (
+        "Cache-Control",
+        "Content-Disposition",
+        "Content-Encoding",
+        "Content-Language",
+        "Content-Length",
+        "Content-Location",
+        "Content-Type",
+        "ETag",
+        "Expires",
+        "Last-Modified",
+        "Location",
+        "Retry-After",
+        "Set-Cookie",
+        "Vary",
+        "WWW-Authenticate",
+    )
+}
+
+
+def to_reply(answer: HttpAnswer | None) -> HttpReply:
+    """The reply for a function's http output; unset, 204.
+
+    The worker library already added the Content-Type a ``func.HttpResponse`` defaults to.
+    """
+    if answer is None:
         return HttpReply(HTTPStatus.NO_CONTENT)
-    if isinstance(value, str):
-        return HttpReply(
-            HTTPStatus.OK, [("Content-Type", "text/plain; charset=utf-8")], value.encode("utf-8")
-        )
-    if not isinstance(value, func.HttpResponse):
-        raise TypeError(f"not an http output: {type(value).__name__}")
-    headers = list(value.headers.items())
-    if not any(name.lower() == "content-type" for name, _ in headers):
-        # The same default as the worker's HttpResponse converter.
-        content_type = value.mimetype
-        if content_type.startswith("text/"):
-            content_type = f"{content_type}; charset={value.charset}"
-        headers.append(("Content-Type", content_type))
-    return HttpReply(int(value.status_code), headers, value.get_body() or b"")
-
-
-def _joined(pairs: list[tuple[str, str]], *, fold_case: bool = False) -> dict[str, str]:
-    joined: dict[str, str] = {}
-    for name, value in pairs:
-        key = name.lower() if fold_case else name
-        joined[key] = f"{joined[key]},{value}" if key in joined else value
-    return joined
+    headers = [(_KNOWN_HEADERS.get(name.lower(), name), value) for name, value in answer.headers]
+    return HttpReply(answer.status, headers, answer.body)

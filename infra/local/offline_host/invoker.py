@@ -1,15 +1,15 @@
-"""Run one invocation of a function: arguments in, outputs out, one log line each way.
+"""Run one invocation of a function in a worker process: request out, outcome back, one log
+line each way.
 
-Sync functions run on a thread pool sized like the worker's (``PYTHON_THREADPOOL_THREAD_COUNT``,
-default ``min(32, cpu + 4)``); async ones on a single event loop. Queue outputs are sent
-only when the function succeeded, before the invocation counts as done.
+The invoker builds the InvocationRequest from what the trigger has (an HTTP call, a queue
+delivery, a timer firing) and hands it to the worker pool. The answer is read on the
+invoker's own threads, never on the worker connection's reader thread: queue outputs are
+sent from there, only when the function succeeded, before the invocation counts as done.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
 import threading
 import time
 import uuid
@@ -17,56 +17,61 @@ from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Protocol
 
-import azure.functions as func
-
-from .async_loop import AsyncLoopThread
-from .errors import FunctionTimeoutError, HostConfigError
-from .function_config import RETURN_BINDING
-from .function_loader import LoadedFunction
+from .function_config import FunctionConfig, HttpTrigger, QueueTrigger, TimerTrigger
 from .function_timeout import TimeoutWatchdog
-from .invocation_context import InvocationContext
-from .out_binding import OutValue
+from .queue_delivery import QueueDelivery
 from .queue_output import QueueOutputSender
+from .worker.invocation_outcomes import InvocationOutcome, read_outcome
+from .worker.invocation_requests import http_invocation, queue_invocation, timer_invocation
+from .worker.metadata import function_id
+from .worker.protocol import pb
+
+__all__ = ["HttpCall", "InvocationOutcome", "Invoker", "TimerFiring", "TriggerInput"]
 
 logger = logging.getLogger(__name__)
 
-THREAD_COUNT_SETTING = "PYTHON_THREADPOOL_THREAD_COUNT"
+
+@dataclass(frozen=True)
+class HttpCall:
+    """An HTTP request as the host received it: full URL, headers as sent, raw body."""
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    route_params: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
-class InvocationOutcome:
-    """How an invocation ended and, when it succeeded, the value of each output binding."""
+class TimerFiring:
+    """One occurrence of a timer (or a run asked for through the admin API)."""
 
-    invocation_id: str
-    succeeded: bool
-    outputs: Mapping[str, Any] = field(default_factory=dict)
-    error: BaseException | None = None
+    past_due: bool = False
 
 
-def thread_count(environ: Mapping[str, str]) -> int:
-    """The sync thread pool size; raises HostConfigError for a value outside 1..32."""
-    value = environ.get(THREAD_COUNT_SETTING, "").strip()
-    if not value:
-        return min(32, (os.cpu_count() or 1) + 4)
-    if not value.isdigit() or not 1 <= int(value) <= 32:
-        raise HostConfigError(f"{THREAD_COUNT_SETTING} must be an integer from 1 to 32")
-    return int(value)
+TriggerInput = HttpCall | QueueDelivery | TimerFiring
+
+
+class InvocationTarget(Protocol):
+    """What runs the requests: the worker pool."""
+
+    def invoke(self, request: pb.InvocationRequest) -> Future[pb.InvocationResponse]: ...
 
 
 class Invoker:
-    """Runs invocations and counts those in flight, so shutdown can wait for them."""
+    """Sends invocations to the workers and counts those in flight, so shutdown can wait."""
 
     def __init__(
         self,
         *,
-        threads: int,
+        target: InvocationTarget,
         output_sender: QueueOutputSender,
         function_timeout: timedelta | None,
     ) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="function")
-        self._loop = AsyncLoopThread()
+        self._target = target
+        self._threads = ThreadPoolExecutor(thread_name_prefix="invocation-end")
         self._sender = output_sender
         self._watchdog = TimeoutWatchdog(function_timeout)
         self._in_flight = 0
@@ -78,31 +83,34 @@ class Invoker:
         return self._watchdog.timeout
 
     def submit(
-        self, function: LoadedFunction, trigger_input: object, reason: str
+        self, function: FunctionConfig, trigger_input: TriggerInput, reason: str
     ) -> Future[InvocationOutcome]:
         """Start an invocation; the future never raises, it holds the outcome.
 
         Raises RuntimeError once the invoker is closing.
         """
-        invocation_id = str(uuid.uuid4())
         with self._idle:
             if self._closed:
                 raise RuntimeError("the host is stopping")
             self._in_flight += 1
+        outcome: Future[InvocationOutcome] = Future()
+        outcome.add_done_callback(self._finished)
+        invocation_id = str(uuid.uuid4())
+        logger.info(
+            "Executing 'Functions.%s' (Reason='%s', Id=%s)", function.name, reason, invocation_id
+        )
+        started = time.monotonic()
+        self._watchdog.watch(invocation_id, function.name)
         try:
-            if function.is_async:
-                future = self._loop.submit(
-                    self._run_async(function, trigger_input, reason, invocation_id)
-                )
-            else:
-                future = self._pool.submit(
-                    self._run_sync, function, trigger_input, reason, invocation_id
-                )
-        except BaseException:
-            self._finished(None)
-            raise
-        future.add_done_callback(self._finished)
-        return future
+            answer = self._target.invoke(_request(function, trigger_input, invocation_id))
+        except Exception as error:  # no worker left, or the pool is closed
+            self._watchdog.release(invocation_id)
+            self._end(function, started, outcome, _failure(invocation_id, str(error)))
+            return outcome
+        answer.add_done_callback(
+            lambda done: self._hand_over(function, started, outcome, invocation_id, done)
+        )
+        return outcome
 
     def stop_accepting(self) -> None:
         with self._idle:
@@ -120,10 +128,10 @@ class Invoker:
         return True
 
     def close(self) -> None:
-        """Cancel invocations still waiting for a thread and stop the loop; do not wait."""
+        """Stop accepting; answers already in are still read, later ones cancel their
+        invocation's future. Does not wait."""
         self.stop_accepting()
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        self._loop.close()
+        self._threads.shutdown(wait=False)
         self._watchdog.close()
 
     def _finished(self, _: object) -> None:
@@ -132,108 +140,102 @@ class Invoker:
             if not self._in_flight:
                 self._idle.notify_all()
 
-    def _run_sync(
-        self, function: LoadedFunction, trigger_input: object, reason: str, invocation_id: str
-    ) -> InvocationOutcome:
-        started = self._begin(function, reason, invocation_id)
-        try:
-            arguments, outs = function.plan.arguments(
-                trigger_input, _context(function, invocation_id)
-            )
-            result = function.entry(**arguments)
-            outputs = self._collect(function, invocation_id, result, outs)
-            self._send_queue_outputs(function, outputs)
-        except BaseException as error:  # whatever user code raises fails the invocation
-            return self._failed(function, invocation_id, started, error)
-        return self._succeeded(function, invocation_id, started, outputs)
-
-    async def _run_async(
-        self, function: LoadedFunction, trigger_input: object, reason: str, invocation_id: str
-    ) -> InvocationOutcome:
-        started = self._begin(function, reason, invocation_id)
-        try:
-            arguments, outs = function.plan.arguments(
-                trigger_input, _context(function, invocation_id)
-            )
-            result = await function.entry(**arguments)
-            outputs = self._collect(function, invocation_id, result, outs)
-            await asyncio.to_thread(self._send_queue_outputs, function, outputs)
-        except BaseException as error:  # whatever user code raises fails the invocation
-            return self._failed(function, invocation_id, started, error)
-        return self._succeeded(function, invocation_id, started, outputs)
-
-    def _begin(self, function: LoadedFunction, reason: str, invocation_id: str) -> float:
-        logger.info(
-            "Executing 'Functions.%s' (Reason='%s', Id=%s)", function.name, reason, invocation_id
-        )
-        self._watchdog.watch(invocation_id, function.name)
-        return time.monotonic()
-
-    def _collect(
+    def _hand_over(
         self,
-        function: LoadedFunction,
-        invocation_id: str,
-        result: object,
-        outs: Mapping[str, OutValue[Any]],
-    ) -> dict[str, Any]:
-        if self._watchdog.release(invocation_id):
-            raise FunctionTimeoutError(f"the invocation ran longer than {self.function_timeout}")
-        config = function.config
-        outputs = {name: out.get() for name, out in outs.items() if out.is_set}
-        if RETURN_BINDING in config.output_names:
-            if result is not None:
-                outputs[RETURN_BINDING] = result
-            elif config.http_output == RETURN_BINDING:
-                raise TypeError("the function returned None but its $return is an http output")
-        elif result is not None:
-            raise TypeError("the function returned a value but function.json has no $return")
-        http_value = outputs.get(config.http_output or "")
-        if http_value is not None and not isinstance(http_value, func.HttpResponse | str):
-            kind = type(http_value).__name__
-            raise TypeError(f"an http output must be a func.HttpResponse or str, not {kind}")
-        return outputs
-
-    def _send_queue_outputs(self, function: LoadedFunction, outputs: Mapping[str, Any]) -> None:
-        for output in function.config.queue_outputs:
-            if output.binding_name in outputs:
-                self._sender.send(output, outputs[output.binding_name])
-
-    def _succeeded(
-        self,
-        function: LoadedFunction,
-        invocation_id: str,
+        function: FunctionConfig,
         started: float,
-        outputs: Mapping[str, Any],
-    ) -> InvocationOutcome:
-        logger.info(
-            "Executed 'Functions.%s' (Succeeded, Id=%s, Duration=%dms)",
+        outcome: Future[InvocationOutcome],
+        invocation_id: str,
+        answer: Future[pb.InvocationResponse],
+    ) -> None:
+        # Runs on the worker connection's reader thread: only hand the answer on.
+        try:
+            self._threads.submit(self._complete, function, started, outcome, invocation_id, answer)
+        except RuntimeError:
+            outcome.cancel()  # the invoker is closed: the host has stopped waiting
+
+    def _complete(
+        self,
+        function: FunctionConfig,
+        started: float,
+        outcome: Future[InvocationOutcome],
+        invocation_id: str,
+        answer: Future[pb.InvocationResponse],
+    ) -> None:
+        try:
+            ended = read_outcome(answer.result(), http_output=function.http_output)
+            if self._watchdog.release(invocation_id):
+                ended = _failure(
+                    invocation_id, f"FunctionTimeoutError: ran longer than {self.function_timeout}"
+                )
+            elif ended.succeeded:
+                for output in function.queue_outputs:
+                    if output.binding_name in ended.outputs:
+                        self._sender.send(output, ended.outputs[output.binding_name])
+        except Exception as error:  # a dead worker, an output that cannot be sent
+            self._watchdog.release(invocation_id)
+            ended = _failure(invocation_id, f"{type(error).__name__}: {error}")
+        self._end(function, started, outcome, ended)
+
+    def _end(
+        self,
+        function: FunctionConfig,
+        started: float,
+        outcome: Future[InvocationOutcome],
+        ended: InvocationOutcome,
+    ) -> None:
+        elapsed = round((time.monotonic() - started) * 1000)
+        state = "Succeeded" if ended.succeeded else "Failed"
+        logger.log(
+            logging.INFO if ended.succeeded else logging.ERROR,
+            "Executed 'Functions.%s' (%s, Id=%s, Duration=%dms)",
             function.name,
-            invocation_id,
-            _elapsed_ms(started),
+            state,
+            ended.invocation_id,
+            elapsed,
         )
-        return InvocationOutcome(invocation_id, True, outputs)
+        if not ended.succeeded:
+            trace = f"\n{ended.stack_trace.rstrip()}" if ended.stack_trace else ""
+            logger.error(
+                "Exception while executing function: Functions.%s: %s%s",
+                function.name,
+                ended.error_message,
+                trace,
+            )
+        outcome.set_result(ended)
 
-    def _failed(
-        self, function: LoadedFunction, invocation_id: str, started: float, error: BaseException
-    ) -> InvocationOutcome:
-        self._watchdog.release(invocation_id)
-        logger.error(
-            "Executed 'Functions.%s' (Failed, Id=%s, Duration=%dms)",
-            function.name,
-            invocation_id,
-            _elapsed_ms(started),
+
+def _request(
+    function: FunctionConfig, trigger_input: TriggerInput, invocation_id: str
+) -> pb.InvocationRequest:
+    trigger = function.trigger
+    names = {
+        "function_id": function_id(function),
+        "function_name": function.name,
+        "binding_name": trigger.binding_name,
+        "invocation_id": invocation_id,
+    }
+    if isinstance(trigger_input, HttpCall) and isinstance(trigger, HttpTrigger):
+        return http_invocation(
+            **names,
+            method=trigger_input.method,
+            url=trigger_input.url,
+            headers=trigger_input.headers,
+            body=trigger_input.body,
+            route_params=trigger_input.route_params,
         )
-        logger.error(
-            "Exception while executing function: Functions.%s",
-            function.name,
-            exc_info=(type(error), error, error.__traceback__),
+    if isinstance(trigger_input, QueueDelivery) and isinstance(trigger, QueueTrigger):
+        return queue_invocation(**names, delivery=trigger_input, binary=trigger.binary)
+    if isinstance(trigger_input, TimerFiring) and isinstance(trigger, TimerTrigger):
+        return timer_invocation(
+            function_id=names["function_id"],
+            function_name=function.name,
+            binding_name=trigger.binding_name,
+            past_due=trigger_input.past_due,
+            invocation_id=invocation_id,
         )
-        return InvocationOutcome(invocation_id, False, error=error)
+    raise TypeError(f"{function.name} is not triggered by a {type(trigger_input).__name__}")
 
 
-def _context(function: LoadedFunction, invocation_id: str) -> InvocationContext:
-    return InvocationContext(invocation_id, function.name, str(function.config.directory))
-
-
-def _elapsed_ms(started: float) -> int:
-    return round((time.monotonic() - started) * 1000)
+def _failure(invocation_id: str, message: str) -> InvocationOutcome:
+    return InvocationOutcome(invocation_id, succeeded=False, error_message=message)

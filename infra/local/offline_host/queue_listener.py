@@ -19,8 +19,7 @@ from azure.core.exceptions import AzureError, ResourceNotFoundError
 from azure.storage.queue import QueueMessage
 
 from .errors import MessageEncodingError
-from .function_config import QueueTrigger
-from .function_loader import LoadedFunction
+from .function_config import FunctionConfig, QueueTrigger
 from .host_config import QueueOptions
 from .invoker import InvocationOutcome, Invoker
 from .message_encoding import decode_message
@@ -40,13 +39,13 @@ class QueueListener:
 
     def __init__(
         self,
-        function: LoadedFunction,
+        function: FunctionConfig,
         options: QueueOptions,
         clients: QueueClients,
         invoker: Invoker,
         settler: ThreadPoolExecutor,
     ) -> None:
-        trigger = function.config.trigger
+        trigger = function.trigger
         if not isinstance(trigger, QueueTrigger):
             raise TypeError(f"{function.name} is not queue-triggered")
         self._function = function

@@ -10,6 +10,7 @@ from .function_config import QueueOutput
 from .host_config import MessageEncoding
 from .message_encoding import encode_message
 from .queue_clients import QueueClients
+from .worker.invocation_outcomes import OutputValue
 
 
 class QueueOutputSender:
@@ -25,11 +26,11 @@ class QueueOutputSender:
         self._encoding = encoding
         self._on_sent = on_sent
 
-    def send(self, output: QueueOutput, value: object) -> None:
-        """Send ``value`` (str, bytes, or a list of str) to the binding's queue.
+    def send(self, output: QueueOutput, value: OutputValue) -> None:
+        """Send ``value`` (text, bytes, or several of them: one message each) to the binding's
+        queue, as the worker's outcome gives it (JSON is text).
 
-        Raises TypeError for any other value, and the SDK's errors when a send fails;
-        either fails the invocation.
+        Raises the SDK's errors when a send fails, which fails the invocation.
         """
         texts = [encode_message(payload, self._encoding) for payload in queue_payloads(value)]
         if not texts:
@@ -47,17 +48,7 @@ class QueueOutputSender:
             self._on_sent(output.connection_string, output.queue_name)
 
 
-def queue_payloads(value: object) -> list[bytes]:
-    """The message bodies an output value stands for.
-
-    Raises TypeError for a value that is not str, bytes or a list/tuple of str.
-    """
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value.encode("utf-8")]
-    if isinstance(value, bytes | bytearray):
-        return [bytes(value)]
-    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
-        return [item.encode("utf-8") for item in value]
-    raise TypeError(f"a queue output takes str, bytes or a list of str, not {type(value).__name__}")
+def queue_payloads(value: OutputValue) -> list[bytes]:
+    """The message bodies an output value stands for: one, or one per item of a collection."""
+    items = value if isinstance(value, tuple | list) else (value,)
+    return [item.encode("utf-8") if isinstance(item, str) else bytes(item) for item in items]

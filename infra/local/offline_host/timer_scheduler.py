@@ -14,12 +14,9 @@ from concurrent.futures import CancelledError
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from azure.functions.timer import TimerRequest
-
 from .errors import HostConfigError
-from .function_config import TimerTrigger
-from .function_loader import LoadedFunction
-from .invoker import Invoker
+from .function_config import FunctionConfig, TimerTrigger
+from .invoker import Invoker, TimerFiring
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +40,8 @@ def schedule_time_zone(environ: Mapping[str, str]) -> tzinfo:
 class TimerScheduler:
     """Runs one timer-triggered function on its own thread."""
 
-    def __init__(self, function: LoadedFunction, zone: tzinfo, invoker: Invoker) -> None:
-        trigger = function.config.trigger
+    def __init__(self, function: FunctionConfig, zone: tzinfo, invoker: Invoker) -> None:
+        trigger = function.trigger
         if not isinstance(trigger, TimerTrigger):
             raise TypeError(f"{function.name} is not timer-triggered")
         self._function = function
@@ -93,7 +90,7 @@ class TimerScheduler:
 
     def _invoke(self, reason: str) -> None:
         try:
-            future = self._invoker.submit(self._function, TimerRequest(past_due=False), reason)
+            future = self._invoker.submit(self._function, TimerFiring(past_due=False), reason)
         except RuntimeError:
             return  # the host is stopping
         try:

@@ -57,6 +57,10 @@ def test_the_http_answer_comes_from_a_named_output_and_the_others_stay_outputs()
             pb.ParameterBinding(name="outbox", data=pb.TypedData(string="message")),
             pb.ParameterBinding(name="raw", data=pb.TypedData(bytes=b"\x00")),
             pb.ParameterBinding(name="doc", data=pb.TypedData(json='{"a": 1}')),
+            # The library sends a list of str or QueueMessage set on a queue output as JSON.
+            pb.ParameterBinding(
+                name="listed", data=pb.TypedData(json='["one", {"id": "m", "body": "two"}]')
+            ),
             pb.ParameterBinding(
                 name="many",
                 data=pb.TypedData(collection_string=pb.CollectionString(string=["x", "y"])),
@@ -73,6 +77,7 @@ def test_the_http_answer_comes_from_a_named_output_and_the_others_stay_outputs()
         "outbox": "message",
         "raw": b"\x00",
         "doc": '{"a": 1}',
+        "listed": ("one", '{"id": "m", "body": "two"}'),
         "many": ("x", "y"),
     }
 

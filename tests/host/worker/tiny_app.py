@@ -183,12 +183,14 @@ FUNCTIONS: dict[str, tuple[list[dict[str, Any]], str]] = {
 }
 
 
-def write_tiny_app(root: Path) -> Path:
-    """Write the app into ``root`` and return it."""
+def write_tiny_app(
+    root: Path, functions: Mapping[str, tuple[list[dict[str, Any]], str]] = FUNCTIONS
+) -> Path:
+    """Write the app (``functions``, by default all of the above) into ``root``; return it."""
     (root / "host.json").write_text(json.dumps({"version": "2.0"}), encoding="utf-8")
     (root / "tiny_shared").mkdir()
     (root / "tiny_shared" / "__init__.py").write_text(SHARED_MODULE, encoding="utf-8")
-    for name, (bindings, code) in FUNCTIONS.items():
+    for name, (bindings, code) in functions.items():
         folder = root / name
         folder.mkdir()
         (folder / "function.json").write_text(

@@ -7,6 +7,7 @@ bytes of each other output binding (a queue output with a list sends one message
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -92,10 +93,13 @@ def http_answer(data: pb.TypedData) -> HttpAnswer:
 
 
 def output_value(data: pb.TypedData) -> OutputValue:
-    """An output binding's value as the host sends it: JSON stays text, lists stay lists."""
+    """An output binding's value as the host sends it: JSON stays text, lists (a JSON array
+    among them) are one item each."""
     kind = data.WhichOneof("data")
-    if kind in ("string", "json"):
-        return str(getattr(data, kind))
+    if kind == "json":
+        return _json_items(data.json)
+    if kind == "string":
+        return data.string
     if kind in ("bytes", "stream"):
         return bytes(getattr(data, kind))
     if kind in ("int", "double"):
@@ -105,6 +109,18 @@ def output_value(data: pb.TypedData) -> OutputValue:
     if kind == "collection_bytes":
         return tuple(data.collection_bytes.bytes)
     raise ValueError(f"an output binding holds {kind}, which no output binding takes")
+
+
+def _json_items(text: str) -> str | tuple[str, ...]:
+    """A JSON array is one item each (how the library sends a list), as the host's collector
+    adds them: strings as themselves, anything else as its JSON text."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(value, list):
+        return text
+    return tuple(item if isinstance(item, str) else json.dumps(item) for item in value)
 
 
 def _body_bytes(body: pb.TypedData) -> bytes:

@@ -28,8 +28,6 @@ from typing import Any, BinaryIO
 
 import azure_functions_runtime_v1 as library
 
-from infra.local.offline_host.function_loader import put_app_root_first
-
 from .protocol import FRAME_HEADER, encode_frame, pb
 from .rpc_log_handler import RpcLogHandler, current_invocation
 
@@ -60,6 +58,14 @@ class LibraryRequest:
 
     request: pb.StreamingMessage
     properties: dict[str, Any] = field(default_factory=dict)
+
+
+def put_app_root_first(app_root: Path) -> None:
+    """Make the app's top-level packages win over any same-named module elsewhere."""
+    root = str(app_root)
+    if root in sys.path:
+        sys.path.remove(root)
+    sys.path.insert(0, root)
 
 
 def take_stdout() -> BinaryIO:
