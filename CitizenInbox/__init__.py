@@ -2,8 +2,8 @@
 
 import azure.functions as func
 
-from shared.entrypoints.citizen_messages import handle_citizen_inbox
+from shared.entrypoints.citizen_messages import citizen_inbox_entry
 
 
 def main(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
-    return handle_citizen_inbox(req, context)
+    return citizen_inbox_entry(req, context)

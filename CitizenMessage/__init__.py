@@ -2,8 +2,8 @@
 
 import azure.functions as func
 
-from shared.entrypoints.citizen_messages import handle_citizen_message
+from shared.entrypoints.citizen_messages import citizen_message_entry
 
 
 def main(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
-    return handle_citizen_message(req, context)
+    return citizen_message_entry(req, context)

@@ -2,8 +2,8 @@
 
 import azure.functions as func
 
-from shared.entrypoints.citizen_profile import handle_citizen_profile
+from shared.entrypoints.citizen_profile import citizen_profile_entry
 
 
 def main(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
-    return handle_citizen_profile(req, context)
+    return citizen_profile_entry(req, context)

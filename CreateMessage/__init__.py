@@ -2,8 +2,8 @@
 
 import azure.functions as func
 
-from shared.entrypoints.create_message import handle_create_message
+from shared.entrypoints.create_message import create_message_entry
 
 
 def main(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
-    return handle_create_message(req, context)
+    return create_message_entry(req, context)

@@ -2,8 +2,8 @@
 
 import azure.functions as func
 
-from shared.entrypoints.dispatch_event import handle_dispatch_event
+from shared.entrypoints.dispatch_event import dispatch_event_entry
 
 
 def main(msg: func.QueueMessage, context: func.Context) -> None:
-    handle_dispatch_event(msg, context)
+    dispatch_event_entry(msg, context)

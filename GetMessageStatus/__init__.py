@@ -2,8 +2,8 @@
 
 import azure.functions as func
 
-from shared.entrypoints.get_message_status import handle_get_message_status
+from shared.entrypoints.get_message_status import get_message_status_entry
 
 
 def main(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
-    return handle_get_message_status(req, context)
+    return get_message_status_entry(req, context)

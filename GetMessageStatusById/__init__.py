@@ -3,8 +3,8 @@ with no fiscal code in the URL."""
 
 import azure.functions as func
 
-from shared.entrypoints.get_message_status import handle_get_message_status_by_id
+from shared.entrypoints.get_message_status import get_message_status_by_id_entry
 
 
 def main(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
-    return handle_get_message_status_by_id(req, context)
+    return get_message_status_by_id_entry(req, context)

@@ -2,8 +2,8 @@
 
 import azure.functions as func
 
-from shared.entrypoints.get_profile import handle_get_profile_by_post
+from shared.entrypoints.get_profile import get_profile_by_post_entry
 
 
 def main(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
-    return handle_get_profile_by_post(req, context)
+    return get_profile_by_post_entry(req, context)

@@ -2,8 +2,8 @@
 
 import azure.functions as func
 
-from shared.entrypoints.list_messages import handle_list_messages
+from shared.entrypoints.list_messages import list_messages_entry
 
 
 def main(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
-    return handle_list_messages(req, context)
+    return list_messages_entry(req, context)

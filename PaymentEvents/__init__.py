@@ -2,8 +2,8 @@
 
 import azure.functions as func
 
-from shared.entrypoints.payment_events import handle_payment_event
+from shared.entrypoints.payment_events import payment_events_entry
 
 
 def main(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
-    return handle_payment_event(req, context)
+    return payment_events_entry(req, context)

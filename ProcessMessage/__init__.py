@@ -2,8 +2,8 @@
 
 import azure.functions as func
 
-from shared.entrypoints.process_message import handle_process_message
+from shared.entrypoints.process_message import process_message_entry
 
 
 def main(msg: func.QueueMessage, context: func.Context) -> None:
-    handle_process_message(msg, context)
+    process_message_entry(msg, context)

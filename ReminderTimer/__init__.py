@@ -2,8 +2,8 @@
 
 import azure.functions as func
 
-from shared.entrypoints.reminder_timer import handle_reminder_timer
+from shared.entrypoints.reminder_timer import reminder_timer_entry
 
 
 def main(timer: func.TimerRequest, context: func.Context) -> None:
-    handle_reminder_timer(timer, context)
+    reminder_timer_entry(timer, context)

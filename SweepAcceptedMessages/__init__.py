@@ -2,8 +2,8 @@
 
 import azure.functions as func
 
-from shared.entrypoints.sweep_accepted import handle_sweep
+from shared.entrypoints.sweep_accepted import sweep_accepted_messages_entry
 
 
 def main(timer: func.TimerRequest, context: func.Context) -> None:
-    handle_sweep(timer, context)
+    sweep_accepted_messages_entry(timer, context)

@@ -56,7 +56,7 @@ from shared.domain.attachments import (
     PDF_CONTENT_TYPE,
     attachment_blob_name,
 )
-from shared.entrypoints.create_message import handle_create_message
+from shared.entrypoints.create_message import create_message_entry
 from shared.storage_layout import BlobContainerName
 
 DEFAULT_LOG_DIR = PROJECT_ROOT / ".local" / "logs" / "bench-attachment-memory"
@@ -158,9 +158,9 @@ def whole_request_peak(stack: BenchStack, body: bytes) -> int:
         )
 
     statuses: list[int] = []
-    statuses.append(handle_create_message(request()).status_code)  # warm up
+    statuses.append(create_message_entry(request()).status_code)  # warm up
     measured = request()
-    peak = traced_peak(lambda: statuses.append(handle_create_message(measured).status_code))
+    peak = traced_peak(lambda: statuses.append(create_message_entry(measured).status_code))
     if statuses != [201, 201]:
         raise RuntimeError(f"CreateMessage answered {statuses}, not 201")
     return peak

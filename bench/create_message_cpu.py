@@ -50,7 +50,7 @@ from shared.config import Settings, StorageConnectionString
 from shared.domain.api_keys import hash_api_key
 from shared.domain.reminders import ReminderPolicy
 from shared.domain.service import Service, Tier
-from shared.entrypoints.create_message import handle_create_message
+from shared.entrypoints.create_message import create_message_entry
 from shared.services.rate_limiting import RateLimiter
 from shared.services.service_directory import CachedServiceDirectory
 
@@ -145,7 +145,7 @@ def measure(requests: int, *, idempotency: bool) -> list[float]:
     for index in range(requests):
         request = _request(f"row-{index}" if idempotency else None)
         started = time.perf_counter_ns()
-        response = handle_create_message(request)
+        response = create_message_entry(request)
         samples.append((time.perf_counter_ns() - started) / 1000)
         if response.status_code != 201:
             raise SystemExit(f"unexpected {response.status_code}: {response.get_body()!r}")

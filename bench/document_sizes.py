@@ -29,6 +29,8 @@ from shared.bootstrap import App, build_app
 from shared.domain.message import FeatureLevel
 from shared.domain.message_id import new_message_id
 from shared.domain.message_ref import MessageRef
+from shared.domain.message_rules import validate_new_message
+from shared.domain.payment import PaymentEvent
 from shared.domain.reminder_schedule import ClaimState, ScheduleEntry, SlotClaim
 from shared.domain.service import Service, Tier
 from shared.services.create_message import create_message
@@ -91,8 +93,7 @@ def _accept_and_process(
 ) -> dict[str, dict[str, int]]:
     accepted = create_message(
         sender,
-        fiscal_code,
-        body,
+        *validate_new_message(fiscal_code, body),
         messages=app.messages,
         queue=_NoQueue(),
         idempotency=app.idempotency,
@@ -206,13 +207,15 @@ def measure(stack: BenchStack, *, entries: int = 200) -> dict[str, Any]:
     app.claims.settle(claim, ClaimState.SENT)
     result["reminder_claim"] = _size(_raw(app.claims, claim.id, claim.id))
     record_payment(
-        json.dumps(
-            {
-                "payee_fiscal_code": "01234567890",
-                "notice_number": "302000100000019421",
-                "paid_at": app.clock.now().isoformat(),
-            }
-        ).encode(),
+        PaymentEvent.model_validate_json(
+            json.dumps(
+                {
+                    "payee_fiscal_code": "01234567890",
+                    "notice_number": "302000100000019421",
+                    "paid_at": app.clock.now().isoformat(),
+                }
+            ).encode()
+        ),
         payments=app.payments,
         clock=app.clock,
     )

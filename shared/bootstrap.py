@@ -33,10 +33,9 @@ from shared.adapters.queues import (
 )
 from shared.adapters.secret_box import SecretBox
 from shared.adapters.system_clock import SystemClock
-from shared.config import Settings
+from shared.config import Settings, reminder_policy
 from shared.domain.events import EventTiming
 from shared.domain.reminders import ReminderPolicy, new_message_push_not_before
-from shared.reminder_settings import reminder_policy
 from shared.services.dispatch_event import DispatchPorts
 from shared.services.key_usage import KeyUsageRecorder
 from shared.services.message_events import EventOutbox

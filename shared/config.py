@@ -1,15 +1,26 @@
-"""Typed settings, read once from the environment (app settings / local.settings.json)."""
+"""Typed settings, read once from the environment (app settings / local.settings.json):
+the app's Settings, the reminder rules' ReminderPolicy, and what the code must know of
+host.json (max_dequeue_count). Every setting is parsed here, whole numbers by one helper
+(`whole_number`), and every refusal is an InvalidSettingError or MissingSettingError naming
+the setting."""
 
 from __future__ import annotations
 
 import base64
+import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time, timedelta
 from enum import StrEnum
+from functools import cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.domain.consumers import InternalAuthMode, LocalTokens
+from shared.domain.reminders import NewMessageQuietHours, ReminderPolicy
 
 type Network = IPv4Network | IPv6Network
 
@@ -94,6 +105,20 @@ class InvalidSettingError(RuntimeError):
     """A setting has a value the app cannot use; the message names it."""
 
 
+# More digits than any setting needs; int() refuses thousands of them with a ValueError.
+_MAX_DIGITS = 18
+
+
+def whole_number(name: str, raw: str, *, minimum: int = 0) -> int:
+    """The setting `name`'s text `raw` as a whole number (ASCII digits) of at least
+    `minimum`. Raises InvalidSettingError naming the setting, never showing its value."""
+    text = raw.strip()
+    if text.isascii() and text.isdigit() and len(text) <= _MAX_DIGITS and int(text) >= minimum:
+        return int(text)
+    at_least = f", at least {minimum}" if minimum else ""
+    raise InvalidSettingError(f"app setting {name} must be a whole number{at_least}")
+
+
 # What App Service leaves in a setting whose Key Vault reference it could not resolve.
 _KEY_VAULT_REFERENCE = "@Microsoft.KeyVault("
 
@@ -140,13 +165,10 @@ def _seconds(env: Mapping[str, str], name: SettingName, *, default: float) -> fl
     return value
 
 
-def _count(env: Mapping[str, str], name: SettingName, *, default: int) -> int:
+def _count(env: Mapping[str, str], name: SettingName, *, default: int, minimum: int = 0) -> int:
+    """The whole number in setting `name`, `default` when it is absent or empty."""
     raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit():
-        raise InvalidSettingError(f"app setting {name} must be a whole number")
-    return int(raw)
+    return whole_number(name, raw, minimum=minimum) if raw else default
 
 
 DEFAULT_SERVICE_CACHE_TTL_SECONDS = 10.0
@@ -446,3 +468,101 @@ def telemetry_connection_string(env: Mapping[str, str] | None = None) -> str | N
     """
     env = os.environ if env is None else env
     return env.get(SettingName.APPLICATIONINSIGHTS_CONNECTION_STRING, "").strip() or None
+
+
+# --- The reminder rules' numbers; IO's published values by default. With them, whether the
+# quiet hours hold back new-message pushes (default: they do not).
+
+_QUIET_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+DEFAULT_QUIET_HOURS = "21:00-08:00"
+
+
+def _days(env: Mapping[str, str], name: SettingName, default: timedelta) -> timedelta:
+    return timedelta(days=_count(env, name, default=default.days, minimum=1))
+
+
+def _quiet_hours(env: Mapping[str, str]) -> tuple[time, time]:
+    raw = env.get(SettingName.REMINDER_QUIET_HOURS, "").strip() or DEFAULT_QUIET_HOURS
+    match = _QUIET_HOURS.fullmatch(raw)
+    if match is None:
+        raise InvalidSettingError(
+            f"app setting {SettingName.REMINDER_QUIET_HOURS} must look like 21:00-08:00"
+        )
+    start_hour, start_minute, end_hour, end_minute = (int(part) for part in match.groups())
+    return time(start_hour, start_minute), time(end_hour, end_minute)
+
+
+def _time_zone(env: Mapping[str, str], default: ZoneInfo) -> ZoneInfo:
+    raw = env.get(SettingName.REMINDER_TIME_ZONE, "").strip()
+    if not raw:
+        return default
+    try:
+        return ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidSettingError(
+            f"app setting {SettingName.REMINDER_TIME_ZONE} must be an IANA time zone, "
+            "e.g. Europe/Rome"
+        ) from None
+
+
+def _new_message_quiet_hours(
+    env: Mapping[str, str], default: NewMessageQuietHours
+) -> NewMessageQuietHours:
+    name = SettingName.NEW_MESSAGE_PUSH_QUIET_HOURS
+    raw = env.get(name, "").strip().upper()
+    if not raw:
+        return default
+    try:
+        return NewMessageQuietHours(raw)
+    except ValueError:
+        choices = " or ".join(choice.value for choice in NewMessageQuietHours)
+        raise InvalidSettingError(f"app setting {name} must be {choices}") from None
+
+
+def reminder_policy(env: Mapping[str, str]) -> ReminderPolicy:
+    """The policy the settings describe. Raises InvalidSettingError naming the setting."""
+    default = ReminderPolicy()
+    quiet_start, quiet_end = _quiet_hours(env)
+    return ReminderPolicy(
+        unread_after=_days(env, SettingName.REMINDER_UNREAD_AFTER_DAYS, default.unread_after),
+        unread_every=_days(env, SettingName.REMINDER_UNREAD_EVERY_DAYS, default.unread_every),
+        unread_max=_count(env, SettingName.REMINDER_UNREAD_MAX, default=default.unread_max),
+        payment_window=_days(env, SettingName.REMINDER_PAYMENT_WINDOW_DAYS, default.payment_window),
+        payment_every=_days(env, SettingName.REMINDER_PAYMENT_EVERY_DAYS, default.payment_every),
+        payment_max=_count(env, SettingName.REMINDER_PAYMENT_MAX, default=default.payment_max),
+        quiet_start=quiet_start,
+        quiet_end=quiet_end,
+        timezone=_time_zone(env, default.timezone),
+        daily_cap=_count(env, SettingName.REMINDER_DAILY_CAP, default=default.daily_cap, minimum=1),
+        new_message_quiet_hours=_new_message_quiet_hours(env, default.new_message_quiet_hours),
+    )
+
+
+# --- What the code must know of host.json: the queue attempts before the poison queue. As
+# the Functions host does, an app setting named MAX_DEQUEUE_COUNT_OVERRIDE overrides the
+# file (the host reads it, so it is no SettingName: the sample settings do not carry it).
+
+HOST_JSON = Path(__file__).resolve().parents[1] / "host.json"
+# The Functions host's own default when host.json does not say.
+DEFAULT_MAX_DEQUEUE_COUNT = 5
+MAX_DEQUEUE_COUNT_OVERRIDE = "AzureFunctionsJobHost__extensions__queues__maxDequeueCount"
+
+
+def read_max_dequeue_count(host_json: Path, environ: Mapping[str, str]) -> int:
+    """extensions.queues.maxDequeueCount: the attempt after which a message is poisoned.
+
+    Raises InvalidSettingError naming the override, or host.json's field.
+    """
+    for name, value in environ.items():
+        if name.lower() == MAX_DEQUEUE_COUNT_OVERRIDE.lower():
+            return whole_number(name, value, minimum=1)
+    settings = json.loads(host_json.read_text(encoding="utf-8"))
+    queues = settings.get("extensions", {}).get("queues", {})
+    value = queues.get("maxDequeueCount", DEFAULT_MAX_DEQUEUE_COUNT)
+    return whole_number("host.json extensions.queues.maxDequeueCount", str(value), minimum=1)
+
+
+@cache
+def max_dequeue_count() -> int:
+    """The app's maxDequeueCount, read once per process."""
+    return read_max_dequeue_count(HOST_JSON, os.environ)

@@ -1,15 +1,19 @@
-"""The one table from errors to problem+json responses (RFC 9457), and JSON responses."""
+"""The HTTP edge every function shares: reading a request (its JSON body, into a model,
+with the problem+json errors; the caller's address), the one table from errors to
+problem+json responses (RFC 9457), and JSON responses."""
 
 from __future__ import annotations
 
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from ipaddress import ip_address
 from typing import Any
 
 import azure.functions as func
+import pydantic
 
 from shared.deadline import time_budget
 from shared.domain.errors import (
@@ -29,6 +33,7 @@ from shared.domain.errors import (
     UnsupportedMediaTypeError,
     ValidationError,
 )
+from shared.domain.validation import parse_json_model
 from shared.observability.log_context import bind, note_status
 
 logger = logging.getLogger(__name__)
@@ -43,6 +48,72 @@ RETRY_AFTER_SECONDS = 5
 # Every remote call an HTTP request makes fits in this, so that it is answered (201, or a
 # 503 with Retry-After) within 5 s even while a store is down (docs/reliability.md).
 REQUEST_BUDGET_SECONDS = 4.0
+FORWARDED_FOR_HEADER = "X-Forwarded-For"
+# The largest valid message (10 000 characters of Markdown, JSON-escaped) fits well within.
+MAX_BODY_BYTES = 256 * 1024
+
+
+def client_ip(headers: Mapping[str, str]) -> str | None:
+    """The caller's address: the last X-Forwarded-For entry, the one Azure's front end
+    appends (entries before it come from the client and cannot be trusted)."""
+    forwarded = headers.get(FORWARDED_FOR_HEADER, "")
+    entries = [entry.strip() for entry in forwarded.split(",") if entry.strip()]
+    if not entries:
+        return None
+    last = entries[-1]
+    candidates = [last]
+    if last.startswith("["):  # [IPv6]:port
+        candidates.append(last[1:].split("]", 1)[0])
+    elif last.count(":") == 1:  # IPv4:port
+        candidates.append(last.split(":", 1)[0])
+    for candidate in candidates:
+        try:
+            return str(ip_address(candidate))
+        except ValueError:
+            continue
+    return None
+
+
+def _is_json(content_type: str | None) -> bool:
+    if content_type is None:
+        return True  # IO accepts a body without a declared type; it must still be JSON.
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+def json_body(req: func.HttpRequest, max_bytes: int = MAX_BODY_BYTES, why: str = "") -> bytes:
+    """The raw body of a JSON request, at most `max_bytes` long (`why` says why, in the
+    413's detail). The limit is known before the body is looked at: a body declared (or
+    found) too long is refused as it is, never parsed.
+
+    Raises UnsupportedMediaTypeError, PayloadTooLargeError.
+    """
+    if not _is_json(req.headers.get("Content-Type")):
+        raise UnsupportedMediaTypeError("send the body as application/json")
+    too_large = f"the body must be at most {max_bytes} bytes{why}"
+    declared = req.headers.get("Content-Length", "").strip().lstrip("0")
+    # More digits than the limit has is over it (and never reaches int(), which refuses
+    # numbers of thousands of digits).
+    digits = declared.isascii() and declared.isdigit()
+    if digits and (len(declared) > len(str(max_bytes)) or int(declared) > max_bytes):
+        raise PayloadTooLargeError(too_large)
+    body = req.get_body()
+    if len(body) > max_bytes:
+        raise PayloadTooLargeError(too_large)
+    return body
+
+
+def json_model[ModelT: pydantic.BaseModel](
+    req: func.HttpRequest, model: type[ModelT], max_bytes: int = MAX_BODY_BYTES
+) -> ModelT:
+    """The JSON body of `req` (json_body) parsed and validated into `model`.
+
+    Raises UnsupportedMediaTypeError, PayloadTooLargeError, ValidationError (every invalid
+    field, each with a JSON pointer).
+    """
+    return parse_json_model(model, json_body(req, max_bytes))
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ from typing import Any
 
 from shared.domain.fiscal_code import check_character
 from shared.domain.message import FeatureLevel, Message, MessageContent, MessageStatus
+from shared.domain.payment import PaymentEvent
 from shared.domain.service import Service
+from shared.domain.validation import parse_json_model
 
 FISCAL_CODE = "RSSMRA80A01H501U"
 OTHER_FISCAL_CODE = "MRARSS80A01H501T"
@@ -85,3 +87,9 @@ def premium_message_json(*attachments: dict[str, str], **overrides: Any) -> byte
     body = message_body(feature_level_type="ADVANCED", **overrides)
     body["content"]["attachments"] = list(attachments)
     return json.dumps(body).encode()
+
+
+def payment_event(body: bytes) -> PaymentEvent:
+    """A payment event's body parsed as PaymentEvents' entry point parses it (the model;
+    the rules that need the time of receipt are record_payment's)."""
+    return parse_json_model(PaymentEvent, body)

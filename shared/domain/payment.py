@@ -24,7 +24,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.domain.compat import StrEnum
 from shared.domain.errors import AlreadyExistsError, FieldError, ValidationError
 from shared.domain.message import NOTICE_NUMBER_PATTERN, ORGANIZATION_FISCAL_CODE_PATTERN, Timestamp
-from shared.domain.validation import parse_json_model
 
 # How far ahead of our clock a payment time may be: the platform's clock may run a little fast.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -155,7 +154,7 @@ def _with_payment(event: PaymentEvent, stored: Payment | None, now: datetime) ->
 
 def _with_reversal(event: PaymentEvent, stored: Payment | None, now: datetime) -> Payment | None:
     reversed_at = event.reversed_at
-    if reversed_at is None:  # validate_payment_event requires it of a reversal
+    if reversed_at is None:  # check_payment_event requires it of a reversal
         raise ValueError("a reversal event without reversed_at")
     if stored is None:
         # The reversal came first (its payment's report may still be on its way, or never
@@ -197,15 +196,15 @@ def _in_the_future(pointer: str, field: str, minutes: int, what: str) -> FieldEr
     )
 
 
-def validate_payment_event(body: bytes, *, now: datetime) -> PaymentEvent:
-    """The payment event of a request body received at `now`.
+def check_payment_event(event: PaymentEvent, *, now: datetime) -> PaymentEvent:
+    """`event` (a request body parsed into the model) received at `now`, checked against
+    the rules its fields alone cannot tell.
 
     Raises ValidationError listing every invalid field: a `paid_at` or `reversed_at` more
     than MAX_CLOCK_SKEW after `now` (an event cannot be reported before it happens); a
     reversal without `reversed_at`, or with one before `paid_at`; a payment with one (it
     would be recorded as paid: the sender most likely meant a reversal).
     """
-    event = parse_json_model(PaymentEvent, body)
     minutes = int(MAX_CLOCK_SKEW.total_seconds() // 60)
     errors = []
     if event.paid_at > now + MAX_CLOCK_SKEW:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from shared.domain.errors import FieldError, ValidationError
-from shared.domain.validation import parse_json_model
 
 
 class MessageChange(BaseModel):
@@ -16,13 +15,12 @@ class MessageChange(BaseModel):
     is_read: bool
 
 
-def parse_read_mark(raw: bytes) -> None:
-    """Check that the body marks the message read: `{"is_read": true}`.
+def check_read_mark(change: MessageChange) -> None:
+    """Check that the change marks the message read: `{"is_read": true}` (the model itself
+    refuses a body where it is missing or not a boolean, pointing at /is_read).
 
-    Raises ValidationError pointing at /is_read when it is missing, not a boolean, or
-    false (reading cannot be undone).
+    Raises ValidationError pointing at /is_read when it is false (reading cannot be undone).
     """
-    change = parse_json_model(MessageChange, raw)
     if not change.is_read:
         raise ValidationError(
             [

@@ -13,13 +13,12 @@ import azure.functions as func
 from shared import bootstrap
 from shared.domain.inbox_paging import page_request
 from shared.domain.message_id import require_valid_message_id
-from shared.domain.read_mark import parse_read_mark
+from shared.domain.read_mark import MessageChange, check_read_mark
 from shared.domain.service import Service
 from shared.domain.timestamps import rfc3339
 from shared.entrypoints.citizen_api import open_citizen_call
-from shared.entrypoints.institution_api import json_body
-from shared.entrypoints.invocations import invoked
-from shared.http import handle, json_response
+from shared.entrypoints.entry_point import entry_point
+from shared.http import json_model, json_response
 from shared.observability.log_context import bind
 from shared.services.citizen_inbox import InboxItem, citizen_inbox
 from shared.services.citizen_message import OpenedMessage, open_message
@@ -82,7 +81,8 @@ def opened_message_body(opened: OpenedMessage) -> dict[str, Any]:
     }
 
 
-def _inbox(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
+@entry_point("CitizenInbox")
+def citizen_inbox_entry(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     app = bootstrap.app()
     fiscal_code = open_citizen_call(req, app)
     page = page_request(req.params.get("page_size"), req.params.get("continuation_token"))
@@ -102,14 +102,15 @@ def _inbox(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     return json_response(body, request_id=request_id)
 
 
-def _message(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
+@entry_point("CitizenMessage")
+def citizen_message_entry(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     app = bootstrap.app()
     fiscal_code = open_citizen_call(req, app)
     message_id = req.route_params["id"]
     require_valid_message_id(message_id)
     read = req.method.upper() == "PATCH"
     if read:
-        parse_read_mark(json_body(req))
+        check_read_mark(json_model(req, MessageChange))
     opened = open_message(
         fiscal_code,
         message_id,
@@ -125,17 +126,3 @@ def _message(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     )
     bind(message_id=opened.message.id)  # the stored id, never what the caller typed
     return json_response(opened_message_body(opened), request_id=request_id)
-
-
-def handle_citizen_inbox(
-    req: func.HttpRequest, context: func.Context | None = None
-) -> func.HttpResponse:
-    with invoked("CitizenInbox", context):
-        return handle(req, _inbox)
-
-
-def handle_citizen_message(
-    req: func.HttpRequest, context: func.Context | None = None
-) -> func.HttpResponse:
-    with invoked("CitizenMessage", context):
-        return handle(req, _message)

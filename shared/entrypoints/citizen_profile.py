@@ -8,11 +8,9 @@ import azure.functions as func
 
 from shared import bootstrap
 from shared.domain.profile_update import ProfileUpdate, profile_document
-from shared.domain.validation import parse_json_model
 from shared.entrypoints.citizen_api import open_citizen_call
-from shared.entrypoints.institution_api import json_body
-from shared.entrypoints.invocations import invoked
-from shared.http import handle, json_response
+from shared.entrypoints.entry_point import entry_point
+from shared.http import json_model, json_response
 from shared.services.citizen_profile import get_citizen_profile, put_citizen_profile
 
 # A profile is a few kilobytes; the bound is the institution API's, generous for hundreds
@@ -30,14 +28,12 @@ def _get(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
 def _put(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     app = bootstrap.app()
     fiscal_code = open_citizen_call(req, app)
-    update = parse_json_model(ProfileUpdate, json_body(req, MAX_PROFILE_BODY_BYTES))
+    update = json_model(req, ProfileUpdate, MAX_PROFILE_BODY_BYTES)
     saved = put_citizen_profile(fiscal_code, update, profiles=app.profiles)
     status = 201 if saved.created else 200
     return json_response(profile_document(saved.profile), request_id=request_id, status=status)
 
 
-def handle_citizen_profile(
-    req: func.HttpRequest, context: func.Context | None = None
-) -> func.HttpResponse:
-    with invoked("CitizenProfile", context):
-        return handle(req, _put if req.method.upper() == "PUT" else _get)
+@entry_point("CitizenProfile")
+def citizen_profile_entry(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
+    return (_put if req.method.upper() == "PUT" else _get)(req, request_id)

@@ -7,13 +7,15 @@ import time
 import azure.functions as func
 
 from shared import bootstrap
+from shared.domain.idempotency import check_idempotency_key
 from shared.domain.message import Message
-from shared.domain.message_rules import MAX_MESSAGE_BODY_BYTES, max_message_body_bytes
+from shared.domain.message_rules import validate_new_message
 from shared.domain.service import Service
-from shared.entrypoints.institution_api import json_body, open_call
-from shared.entrypoints.invocations import invoked
-from shared.http import handle, json_response
+from shared.entrypoints.entry_point import entry_point
+from shared.entrypoints.institution_api import open_call
+from shared.http import json_body, json_response
 from shared.observability.metrics import app_metrics
+from shared.services.admission import message_body_limit
 from shared.services.create_message import create_message
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
@@ -31,22 +33,31 @@ def _location(message: Message, *, path_fiscal_code: str | None) -> str:
 
 
 def _message_body(req: func.HttpRequest, service: Service) -> bytes:
-    # The sender is known before the body is read: only a Premium service's body may be
-    # big enough to carry attachments.
-    limit = max_message_body_bytes(service.tier)
-    why = "" if limit == MAX_MESSAGE_BODY_BYTES else " (attachments need a Premium contract)"
-    return json_body(req, limit, why)
+    limit = message_body_limit(service)  # admission's step 5, before the body is read
+    return json_body(req, limit.max_bytes, limit.why)
 
 
-def _create(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
+def _idempotency_key(req: func.HttpRequest) -> str | None:
+    key: str | None = req.headers.get(IDEMPOTENCY_KEY_HEADER)
+    if key is not None:
+        check_idempotency_key(key)
+    return key
+
+
+@entry_point("CreateMessage")
+def create_message_entry(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     started = time.perf_counter()
     app = bootstrap.app()
     call = open_call(req, app)
+    body = _message_body(req, call.service)
+    idempotency_key = _idempotency_key(req)
+    # The attachments' texts stay in `body`, which `new` keeps until they are stored.
+    fiscal_code, new = validate_new_message(req.route_params.get("fiscal_code"), body)
     accepted = create_message(
         call.service,
-        req.route_params.get("fiscal_code"),
-        _message_body(req, call.service),
-        idempotency_key=req.headers.get(IDEMPOTENCY_KEY_HEADER),
+        fiscal_code,
+        new,
+        idempotency_key=idempotency_key,
         messages=app.messages,
         queue=app.queue,
         idempotency=app.idempotency,
@@ -67,14 +78,7 @@ def _create(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     elif not message.test:  # test messages count nowhere
         latency_ms = (time.perf_counter() - started) * 1000
         app_metrics().accepted(call.service.id, latency_ms)
-    body: dict[str, object] = {"id": message.id}
+    answer: dict[str, object] = {"id": message.id}
     if message.test:
-        body["test"] = True
-    return json_response(body, status=201, request_id=request_id, headers=headers)
-
-
-def handle_create_message(
-    req: func.HttpRequest, context: func.Context | None = None
-) -> func.HttpResponse:
-    with invoked("CreateMessage", context):
-        return handle(req, _create)
+        answer["test"] = True
+    return json_response(answer, status=201, request_id=request_id, headers=headers)

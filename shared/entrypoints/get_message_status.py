@@ -13,9 +13,9 @@ from shared.domain.message import Message
 from shared.domain.message_id import require_valid_message_id
 from shared.domain.message_tracking import Tracking
 from shared.domain.timestamps import rfc3339
+from shared.entrypoints.entry_point import entry_point
 from shared.entrypoints.institution_api import open_call
-from shared.entrypoints.invocations import invoked
-from shared.http import handle, json_response
+from shared.http import json_response
 from shared.observability.log_context import bind
 from shared.services.get_message_status import MessageStatusReport, get_message_status
 from shared.services.message_status_by_id import get_message_status_by_id
@@ -74,7 +74,8 @@ def message_status_body(message: Message) -> dict[str, Any]:
     return body
 
 
-def _get(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
+@entry_point("GetMessageStatus")
+def get_message_status_entry(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     app = bootstrap.app()
     call = open_call(req, app)
     message_id = req.route_params["id"]
@@ -92,7 +93,8 @@ def _get(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     return json_response(status_report_body(report), request_id=request_id, headers=call.headers())
 
 
-def _get_by_id(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
+@entry_point("GetMessageStatusById")
+def get_message_status_by_id_entry(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     app = bootstrap.app()
     call = open_call(req, app)
     message_id = req.route_params["id"]
@@ -107,17 +109,3 @@ def _get_by_id(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     )
     bind(message_id=report.message.id)
     return json_response(status_report_body(report), request_id=request_id, headers=call.headers())
-
-
-def handle_get_message_status(
-    req: func.HttpRequest, context: func.Context | None = None
-) -> func.HttpResponse:
-    with invoked("GetMessageStatus", context):
-        return handle(req, _get)
-
-
-def handle_get_message_status_by_id(
-    req: func.HttpRequest, context: func.Context | None = None
-) -> func.HttpResponse:
-    with invoked("GetMessageStatusById", context):
-        return handle(req, _get_by_id)

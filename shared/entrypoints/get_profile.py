@@ -6,13 +6,14 @@ from __future__ import annotations
 import azure.functions as func
 
 from shared import bootstrap
-from shared.entrypoints.institution_api import InstitutionCall, json_body, open_call
-from shared.entrypoints.invocations import invoked
-from shared.http import handle, json_response
-from shared.services.check_recipient import check_recipient, fiscal_code_from_body
+from shared.entrypoints.entry_point import entry_point
+from shared.entrypoints.institution_api import open_call
+from shared.http import json_model, json_response
+from shared.services.admission import Admission
+from shared.services.check_recipient import ProfileQuery, check_recipient
 
 
-def _answer(call: InstitutionCall, fiscal_code: str, request_id: str) -> func.HttpResponse:
+def _answer(call: Admission, fiscal_code: str, request_id: str) -> func.HttpResponse:
     check = check_recipient(
         call.service, fiscal_code, profiles=bootstrap.app().profiles, test=call.is_test
     )
@@ -23,25 +24,13 @@ def _answer(call: InstitutionCall, fiscal_code: str, request_id: str) -> func.Ht
     return json_response(body, request_id=request_id, headers=call.headers())
 
 
-def _by_path(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
+@entry_point("GetProfile")
+def get_profile_entry(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     call = open_call(req, bootstrap.app())
     return _answer(call, req.route_params["fiscal_code"], request_id)
 
 
-def _by_body(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
+@entry_point("GetProfileByPost")
+def get_profile_by_post_entry(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     call = open_call(req, bootstrap.app())
-    return _answer(call, fiscal_code_from_body(json_body(req)), request_id)
-
-
-def handle_get_profile(
-    req: func.HttpRequest, context: func.Context | None = None
-) -> func.HttpResponse:
-    with invoked("GetProfile", context):
-        return handle(req, _by_path)
-
-
-def handle_get_profile_by_post(
-    req: func.HttpRequest, context: func.Context | None = None
-) -> func.HttpResponse:
-    with invoked("GetProfileByPost", context):
-        return handle(req, _by_body)
+    return _answer(call, json_model(req, ProfileQuery).fiscal_code, request_id)

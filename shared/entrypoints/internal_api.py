@@ -22,7 +22,7 @@ from shared.domain.consumers import (
     roles_of_principal,
 )
 from shared.domain.errors import AuthenticationError, ForbiddenError
-from shared.entrypoints.institution_api import client_ip
+from shared.http import client_ip
 
 logger = logging.getLogger(__name__)
 

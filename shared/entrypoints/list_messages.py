@@ -13,9 +13,9 @@ from shared.domain.errors import StorageUnavailableError
 from shared.domain.message_list_query import message_list_request
 from shared.domain.service_messages import ServiceMessageEntry
 from shared.domain.timestamps import rfc3339
+from shared.entrypoints.entry_point import entry_point
 from shared.entrypoints.institution_api import open_call
-from shared.entrypoints.invocations import invoked
-from shared.http import handle, json_response
+from shared.http import json_response
 from shared.services.list_messages import list_messages
 
 
@@ -32,7 +32,8 @@ def list_item_body(entry: ServiceMessageEntry) -> dict[str, Any]:
     return body
 
 
-def _list(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
+@entry_point("ListMessages")
+def list_messages_entry(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
     app = bootstrap.app()
     call = open_call(req, app)
     request = message_list_request(call.service.id, req.params)
@@ -48,10 +49,3 @@ def _list(req: func.HttpRequest, request_id: str) -> func.HttpResponse:
         "continuation_token": page.next_token,
     }
     return json_response(body, request_id=request_id, headers=call.headers())
-
-
-def handle_list_messages(
-    req: func.HttpRequest, context: func.Context | None = None
-) -> func.HttpResponse:
-    with invoked("ListMessages", context):
-        return handle(req, _list)

@@ -7,28 +7,24 @@ import logging
 import azure.functions as func
 
 from shared import bootstrap
+from shared.config import max_dequeue_count
 from shared.domain.errors import PostinoError
 from shared.domain.message import FailureReason
 from shared.domain.message_ref import MalformedQueueMessageError, MessageRef
-from shared.entrypoints.invocations import invoked
-from shared.host_settings import max_dequeue_count
+from shared.entrypoints.entry_point import entry_point
 from shared.observability.log_context import bind, note_status
 from shared.services.process_message import fail_message, process_message
 
 logger = logging.getLogger(__name__)
 
 
-def handle_process_message(msg: func.QueueMessage, context: func.Context | None = None) -> None:
+@entry_point("ProcessMessage")
+def process_message_entry(msg: func.QueueMessage) -> None:
     """Process the referenced message; raise so the host retries, then poisons it.
 
     On the last attempt the host allows (host.json maxDequeueCount), a message that still
     cannot be processed is marked FAILED before the reference goes to the poison queue.
     """
-    with invoked("ProcessMessage", context):
-        _process(msg)
-
-
-def _process(msg: func.QueueMessage) -> None:
     try:
         ref = MessageRef.from_json(msg.get_body())
     except MalformedQueueMessageError:

@@ -1,5 +1,10 @@
 """What every entry point wraps one invocation in: the log context, a span, and one
-"finished" line with outcome, status and duration."""
+"finished" line with outcome, status and duration.
+
+Entry points run in it through shared/entrypoints/entry_point.py, which adds the HTTP
+error mapping; `invoked` takes the host's context as the Functions library gives it, typed
+structurally so that nothing here imports that library.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ import logging
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from typing import Protocol
 
 from opentelemetry import trace
 
@@ -19,6 +25,14 @@ _tracer = trace.get_tracer("postino")
 
 SUCCEEDED = "succeeded"
 FAILED = "failed"
+
+
+class HostContext(Protocol):
+    """What is read of the `context` the Functions host passes a function
+    (azure.functions.Context)."""
+
+    @property
+    def invocation_id(self) -> str: ...
 
 
 def _outcome(state: InvocationState, raised: bool) -> str:
@@ -65,3 +79,9 @@ def invocation(function: str, invocation_id: str | None = None) -> Iterator[Invo
                 )
                 if outcome == FAILED:
                     span.set_status(trace.StatusCode.ERROR)
+
+
+def invoked(function: str, context: HostContext | None) -> AbstractContextManager[InvocationState]:
+    """One invocation of `function`, under the host's invocation id when there is a
+    context (callers without one, such as benchmarks, get a new id)."""
+    return invocation(function, None if context is None else context.invocation_id)

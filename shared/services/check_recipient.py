@@ -12,7 +12,6 @@ from shared.domain.message import RejectionReason
 from shared.domain.profile import DEFAULT_LANGUAGES
 from shared.domain.sandbox import check_test_recipient, sandbox_rejection
 from shared.domain.service import Service
-from shared.domain.validation import parse_json_model
 from shared.services.ports import ProfileRepository
 
 
@@ -28,11 +27,6 @@ class ProfileQuery(BaseModel):
 class RecipientCheck:
     sender_allowed: bool
     preferred_languages: tuple[str, ...]
-
-
-def fiscal_code_from_body(body: bytes) -> str:
-    """The fiscal code of a profile query body. Raises ValidationError."""
-    return parse_json_model(ProfileQuery, body).fiscal_code
 
 
 def check_recipient(

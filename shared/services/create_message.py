@@ -1,5 +1,6 @@
-"""Accept a message from a service: validate, check entitlements, honour the
-Idempotency-Key, record it ACCEPTED, enqueue its reference.
+"""Accept a message from a service: check entitlements, honour the Idempotency-Key,
+record it ACCEPTED, enqueue its reference. The entry point has parsed and validated the
+request (shared.domain.message_rules.validate_new_message, check_idempotency_key).
 
 Acceptance is an outbox. The stored message document is the commitment: once it may have
 been written it is never deleted. Sending its reference to the queue is the fast path; the
@@ -30,14 +31,12 @@ from shared.domain.errors import (
 )
 from shared.domain.idempotency import (
     IdempotencyRecord,
-    check_idempotency_key,
     idempotency_record_id,
     request_fingerprint,
 )
 from shared.domain.message import Message, NewMessage, Payee
 from shared.domain.message_id import new_message_id
 from shared.domain.message_ref import MessageRef
-from shared.domain.message_rules import validate_new_message
 from shared.domain.sandbox import TEST_MESSAGE_RETENTION_SECONDS
 from shared.domain.service import Service
 from shared.observability.log_context import bind
@@ -142,8 +141,8 @@ def _enqueue(message: Message, queue: MessageQueue) -> bool:
 
 def create_message(
     sender: Service,
-    path_fiscal_code: str | None,
-    body: bytes,
+    fiscal_code: str,
+    new: NewMessage,
     *,
     idempotency_key: str | None = None,
     messages: MessageRepository,
@@ -154,19 +153,16 @@ def create_message(
     test: bool = False,
     index: ServiceMessageIndex | None = None,
 ) -> Accepted:
-    """Record a new message as ACCEPTED and enqueue it for processing; store its
-    attachments (Premium) in Blob storage first.
+    """Record `new`, a validated message to `fiscal_code`, as ACCEPTED and enqueue it for
+    processing; store its attachments (Premium) in Blob storage first. `idempotency_key`
+    is a checked key (shared.domain.idempotency.check_idempotency_key) or None.
 
     With an Idempotency-Key, the same request again returns the first message (replayed).
     With `test` (a TEST key), the message must name a sandbox fiscal code, and is stored
     marked test (it never reaches a citizen; see shared.domain.sandbox).
-    Raises ValidationError (every invalid field at once), ForbiddenError,
-    IdempotencyMismatchError, StorageUnavailableError (nothing stored) and
-    MessageMaybeStoredError (a write's answer was lost).
+    Raises ForbiddenError, IdempotencyMismatchError, StorageUnavailableError (nothing
+    stored) and MessageMaybeStoredError (a write's answer was lost).
     """
-    if idempotency_key is not None:
-        check_idempotency_key(idempotency_key)
-    fiscal_code, new = validate_new_message(path_fiscal_code, body)
     check_message_entitlements(sender, fiscal_code, new, test=test)
     new = _with_default_payee(new, sender)
     now = clock.now()

@@ -6,7 +6,13 @@ import logging
 from dataclasses import dataclass
 
 from shared.domain.errors import AlreadyExistsError, ConcurrentUpdateError
-from shared.domain.payment import Payment, PaymentEventType, applied, validate_payment_event
+from shared.domain.payment import (
+    Payment,
+    PaymentEvent,
+    PaymentEventType,
+    applied,
+    check_payment_event,
+)
 from shared.services.ports import Clock, PaymentRepository
 
 logger = logging.getLogger(__name__)
@@ -25,9 +31,11 @@ class RecordedPayment:
     created: bool
 
 
-def record_payment(body: bytes, *, payments: PaymentRepository, clock: Clock) -> RecordedPayment:
-    """Apply the payment event in `body` to its notice's record; a repeated event changes
-    nothing.
+def record_payment(
+    event: PaymentEvent, *, payments: PaymentRepository, clock: Clock
+) -> RecordedPayment:
+    """Apply `event` (the request's body, parsed) to its notice's record; a repeated event
+    changes nothing.
 
     A payment is recorded unless one is in force (the first report wins) or it was
     reversed; a reversal marks the payment it names reversed (docs/reliability.md, section
@@ -40,7 +48,7 @@ def record_payment(body: bytes, *, payments: PaymentRepository, clock: Clock) ->
     may have landed, and a retry finds it).
     """
     now = clock.now()
-    event = validate_payment_event(body, now=now)
+    event = check_payment_event(event, now=now)
     # A payment is most often the notice's first event: try creating its record before
     # reading anything, as a payment always did.
     stored = (

@@ -12,6 +12,7 @@ import requests
 from shared.adapters.queues import poison_queue_name, queue_client
 from shared.bootstrap import build_app
 from shared.domain.message_ref import MessageRef
+from shared.domain.message_rules import validate_new_message
 from shared.services.authenticate import authenticate
 from shared.services.create_message import create_message
 from shared.services.onboarding import register_citizen
@@ -118,8 +119,7 @@ def test_a_message_whose_enqueue_was_lost_is_sent_again_by_the_sweeper(offline_h
     service = authenticate(key, directory=app.directory)
     accepted = create_message(
         service,
-        fiscal_code,
-        message_json(),
+        *validate_new_message(fiscal_code, message_json()),
         messages=app.messages,
         queue=_LostQueue(),
         idempotency=app.idempotency,

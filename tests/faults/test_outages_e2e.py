@@ -37,6 +37,7 @@ from shared.adapters.queues import queue_client
 from shared.bootstrap import build_app
 from shared.domain.message import Message, MessageStatus
 from shared.domain.message_ref import MessageRef
+from shared.domain.message_rules import validate_new_message
 from shared.domain.push import ReminderKind
 from shared.services.create_message import create_message
 
@@ -369,8 +370,7 @@ def test_d_a_message_whose_processing_died_with_the_host_is_delivered_within_the
     assert sender is not None
     accepted = create_message(
         sender,
-        stack.citizens[0],
-        json.dumps(message_body(new_marker())).encode(),
+        *validate_new_message(stack.citizens[0], json.dumps(message_body(new_marker())).encode()),
         messages=app.messages,
         queue=app.queue,
         idempotency=app.idempotency,

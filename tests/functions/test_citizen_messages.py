@@ -20,7 +20,7 @@ from shared.bootstrap import build_app
 from shared.domain.attachments import StoredAttachment, attachment_blob_name
 from shared.domain.message import MessageStatus, Payee, PaymentData
 from shared.domain.message_id import new_message_id
-from shared.entrypoints.institution_api import MAX_BODY_BYTES
+from shared.http import MAX_BODY_BYTES
 from tests.builders import FISCAL_CODE, a_message, a_service, random_fiscal_code
 from tests.events import function_context, http_request
 from tests.meta.test_internal_openapi_document import DOCUMENT

@@ -12,7 +12,7 @@ import pytest
 import PaymentEvents
 from shared import bootstrap
 from shared.domain.message import MessageContent, Payee, PaymentData
-from shared.entrypoints.institution_api import MAX_BODY_BYTES
+from shared.http import MAX_BODY_BYTES
 from shared.services.payment_status import notice_status_of
 from tests.builders import MARKDOWN, SUBJECT, a_message, a_service
 from tests.events import function_context, http_request, load_event

@@ -18,6 +18,7 @@ from shared.bootstrap import build_app
 from shared.domain.errors import MessageMaybeStoredError, StorageUnavailableError
 from shared.domain.message import MessageStatus
 from shared.domain.message_ref import MessageRef
+from shared.domain.message_rules import validate_new_message
 from shared.services.create_message import Accepted, create_message
 from shared.storage_layout import ContainerName
 from tests.builders import a_service, message_json, random_fiscal_code
@@ -52,7 +53,10 @@ def ports(local_stack, faults) -> dict[str, Any]:
 
 def _send(ports: dict[str, Any], fiscal_code: str, *, key: str | None, service_id: str) -> Accepted:
     return create_message(
-        a_service(service_id), fiscal_code, message_json(), idempotency_key=key, **ports
+        a_service(service_id),
+        *validate_new_message(fiscal_code, message_json()),
+        idempotency_key=key,
+        **ports,
     )
 
 

@@ -18,7 +18,7 @@ from shared import bootstrap
 from shared.domain import message_body, message_rules
 from shared.domain.message_body import MAX_ENVELOPE_BYTES
 from shared.domain.service import RateLimit, Tier
-from shared.entrypoints.create_message import handle_create_message
+from shared.entrypoints.create_message import create_message_entry
 from shared.services.onboarding import create_service, register_citizen
 from tests.builders import random_fiscal_code
 
@@ -82,10 +82,10 @@ def test_a_basic_services_1_mb_body_is_413_without_being_parsed(app, monkeypatch
 
     monkeypatch.setattr(message_rules, "parse_new_message", parse)
     monkeypatch.setattr(message_body, "parse_json_model", parse)
-    handle_create_message(_request(key, random_fiscal_code(), b"{}", declared=True))  # warm
+    create_message_entry(_request(key, random_fiscal_code(), b"{}", declared=True))  # warm
     request = _request(key, random_fiscal_code(), JUNK_1_MB, declared=declared)
     # WHEN it sends a 1 MB junk array
-    response, peak = _peak(lambda: handle_create_message(request))
+    response, peak = _peak(lambda: create_message_entry(request))
     # THEN it is refused as too large, naming its limit, for almost no memory
     assert response.status_code == 413
     problem = json.loads(response.get_body())
@@ -100,10 +100,10 @@ def test_a_premium_services_biggest_message_is_read_without_a_second_copy(app):
     fiscal_code = random_fiscal_code()
     register_citizen(fiscal_code, profiles=app.profiles)
     body = request_body()  # two 10 MiB PDFs: about 27 MiB of JSON
-    handle_create_message(_request(key, fiscal_code, b"{}", declared=True))  # warm
+    create_message_entry(_request(key, fiscal_code, b"{}", declared=True))  # warm
     request = _request(key, fiscal_code, body, declared=True)
     # WHEN it sends it
-    response, peak = _peak(lambda: handle_create_message(request))
+    response, peak = _peak(lambda: create_message_entry(request))
     # THEN it is accepted, never holding more than a few slices besides the body
     assert response.status_code == 201, response.get_body()
     assert peak < 8 * MIB < len(body) // 3

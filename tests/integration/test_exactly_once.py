@@ -21,11 +21,12 @@ import CreateMessage
 import ProcessMessage
 from shared import bootstrap
 from shared.bootstrap import App, build_app
+from shared.config import max_dequeue_count
 from shared.domain.errors import StorageUnavailableError
 from shared.domain.message import MessageStatus
 from shared.domain.message_ref import MessageRef
+from shared.domain.message_rules import validate_new_message
 from shared.domain.service import RateLimit
-from shared.host_settings import max_dequeue_count
 from shared.services.create_message import create_message
 from shared.services.onboarding import create_service, register_citizen
 from shared.services.process_message import process_message
@@ -68,8 +69,7 @@ def app(local_stack) -> App:
 def _accepted(app: App, fiscal_code: str) -> MessageRef:
     accepted = create_message(
         a_service(),
-        fiscal_code,
-        message_json(),
+        *validate_new_message(fiscal_code, message_json()),
         messages=app.messages,
         queue=_NoQueue(),
         idempotency=app.idempotency,
@@ -304,8 +304,7 @@ def test_accept_and_process_cost_4_writes_2_reads_2_sends_with_warm_caches(
 def test_idempotency_records_carry_the_rejected_retention_as_their_ttl(local_stack, app):
     create_message(
         a_service(),
-        random_fiscal_code(),
-        message_json(),
+        *validate_new_message(random_fiscal_code(), message_json()),
         idempotency_key=uuid.uuid4().hex,
         messages=app.messages,
         queue=_NoQueue(),

@@ -15,6 +15,7 @@ from shared.domain.errors import StorageUnavailableError
 from shared.domain.payment import NoticeStatus
 from shared.services.record_payment import record_payment
 from shared.storage_layout import ContainerName
+from tests.builders import payment_event
 from tests.fakes import FakeClock
 from tests.faultinjection import FaultyTransport, cosmos_container, cosmos_write
 
@@ -37,14 +38,20 @@ def test_a_reversal_whose_reply_was_lost_is_recorded_once_and_stays(local_stack)
     }
     reversal = {**payment, "type": "REVERSAL", "reversed_at": "2026-11-22T11:00:00Z"}
     clock = FakeClock(NOW)
-    assert record_payment(json.dumps(payment).encode(), payments=payments, clock=clock).created
+    assert record_payment(
+        payment_event(json.dumps(payment).encode()), payments=payments, clock=clock
+    ).created
     faults.lose_reply(cosmos_write(ContainerName.PAYMENTS, "PUT"))
     with pytest.raises(StorageUnavailableError):
-        record_payment(json.dumps(reversal).encode(), payments=payments, clock=clock)
+        record_payment(payment_event(json.dumps(reversal).encode()), payments=payments, clock=clock)
     assert len(faults.faulted) == 1
     # WHEN the platform retries the reversal, and its first report of the payment comes late
-    retried = record_payment(json.dumps(reversal).encode(), payments=payments, clock=clock)
-    late = record_payment(json.dumps(payment).encode(), payments=payments, clock=clock)
+    retried = record_payment(
+        payment_event(json.dumps(reversal).encode()), payments=payments, clock=clock
+    )
+    late = record_payment(
+        payment_event(json.dumps(payment).encode()), payments=payments, clock=clock
+    )
     # THEN both are repeats: the payment is reversed once, and the notice is not paid
     assert (retried.created, late.created) == (False, False)
     stored = payments.get(PAYEE, notice)

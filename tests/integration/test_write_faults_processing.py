@@ -15,12 +15,12 @@ import ProcessMessage
 from shared import bootstrap
 from shared.adapters.cosmos_messages import CosmosMessageRepository
 from shared.bootstrap import build_app
+from shared.config import max_dequeue_count
 from shared.domain.errors import StorageUnavailableError
 from shared.domain.message import FeatureLevel, MessageStatus
 from shared.domain.message_id import new_message_id
 from shared.domain.message_ref import MessageRef
 from shared.domain.profile import Profile
-from shared.host_settings import max_dequeue_count
 from shared.storage_layout import ContainerName
 from tests.builders import a_message, random_fiscal_code
 from tests.events import function_context

@@ -24,7 +24,7 @@ from shared.services.citizen_message import OpenedMessage, open_message
 from shared.services.citizen_profile import put_citizen_profile
 from shared.services.record_payment import record_payment
 from shared.storage_layout import ContainerName
-from tests.builders import a_message, random_fiscal_code
+from tests.builders import a_message, payment_event, random_fiscal_code
 from tests.fakes import FakeClock
 from tests.faultinjection import FaultyTransport, cosmos_container, cosmos_write
 
@@ -45,11 +45,11 @@ def test_a_payment_whose_reply_was_lost_is_recorded_once_and_the_retry_gets_it_b
     first = json.dumps({**event, "paid_at": "2026-11-22T10:00:00Z"}).encode()
     faults.lose_reply(cosmos_write(ContainerName.PAYMENTS, "POST"))
     with pytest.raises(StorageUnavailableError):
-        record_payment(first, payments=payments, clock=FakeClock(NOW))
+        record_payment(payment_event(first), payments=payments, clock=FakeClock(NOW))
     # WHEN the platform retries, and later reports the notice again with another time
-    retried = record_payment(first, payments=payments, clock=FakeClock(NOW))
+    retried = record_payment(payment_event(first), payments=payments, clock=FakeClock(NOW))
     other = json.dumps({**event, "paid_at": "2026-11-22T11:00:00Z"}).encode()
-    repeated = record_payment(other, payments=payments, clock=FakeClock(NOW))
+    repeated = record_payment(payment_event(other), payments=payments, clock=FakeClock(NOW))
     # THEN the retry is answered as a repeat (200) with its own payment, recorded once
     assert not retried.created
     assert retried.payment.paid_at == datetime(2026, 11, 22, 10, 0, tzinfo=UTC)

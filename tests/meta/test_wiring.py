@@ -3,6 +3,8 @@ layout name the same settings, queues and containers."""
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
 import re
 from pathlib import Path
@@ -156,6 +158,15 @@ def test_function_folders_stay_thin(folder):
     assert len(source.splitlines()) <= 20
     assert "def main(" in source
     assert "from shared." in source
+
+
+@pytest.mark.parametrize("folder", _function_dirs(), ids=lambda path: path.name)
+def test_main_takes_the_bindings_by_their_names_and_the_context(folder):
+    # The worker refuses a function whose parameters are not named as its bindings.
+    bindings = json.loads((folder / "function.json").read_text())["bindings"]
+    inputs = [binding["name"] for binding in bindings if binding["direction"] == "in"]
+    main = importlib.import_module(folder.name).main
+    assert list(inspect.signature(main).parameters) == [*inputs, "context"]
 
 
 def test_dispatchevent_listens_on_the_events_queue_the_code_sends_to():

@@ -28,7 +28,8 @@ from shared.domain.inbox_paging import (
 )
 from shared.domain.message import Message, MessageStatus
 from shared.domain.message_id import new_message_id
-from shared.domain.read_mark import parse_read_mark
+from shared.domain.read_mark import MessageChange, check_read_mark
+from shared.domain.validation import parse_json_model
 from shared.services import citizen_marks
 from shared.services.citizen_inbox import citizen_inbox
 from shared.services.citizen_message import open_message
@@ -423,6 +424,11 @@ def test_marking_read_survives_another_writer(directory, attachments, clock):
     read = _read(message.id, messages, directory, attachments, clock)
     assert read.message.read_at == clock.now()
     assert _stored(messages, message.id).read_at == clock.now()
+
+
+def parse_read_mark(body: bytes) -> None:
+    """The body as the PATCH reads it: the model, then the rule."""
+    check_read_mark(parse_json_model(MessageChange, body))
 
 
 def test_the_read_mark_must_be_true():

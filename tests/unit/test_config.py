@@ -5,11 +5,14 @@ import pytest
 from shared.config import (
     AZURE_ONLY_SETTINGS,
     LOCAL_ONLY_SETTINGS,
+    MAX_DEQUEUE_COUNT_OVERRIDE,
     InvalidSettingError,
     MissingSettingError,
     Settings,
     StorageConnectionString,
     StorageIdentity,
+    read_max_dequeue_count,
+    reminder_policy,
 )
 
 ACCOUNT_KEY = "c2VjcmV0LWFjY291bnQta2V5"
@@ -173,3 +176,29 @@ def test_loopback_callbacks_are_refused_in_azure():
     with pytest.raises(InvalidSettingError, match="CALLBACK_ALLOW_LOOPBACK_HTTP"):
         Settings.from_env(env)
     assert Settings.from_env(IN_AZURE).callback_allow_loopback_http is False
+
+
+@pytest.mark.parametrize(
+    ("read", "name", "value"),
+    [
+        (Settings.from_env, "MAX_REDELIVERIES", "five"),
+        (Settings.from_env, "ACCEPTED_GRACE_SECONDS", "-1"),
+        (Settings.from_env, "EVENT_FIRST_RETRY_SECONDS", "9" * 5000),  # too long for int()
+        (reminder_policy, "REMINDER_DAILY_CAP", "0"),
+        (reminder_policy, "REMINDER_UNREAD_AFTER_DAYS", "\u0663"),  # a digit, but not ASCII
+    ],
+)
+def test_every_whole_number_setting_is_refused_alike_naming_it_not_showing_it(read, name, value):
+    # GIVEN a whole-number setting of Settings or of the reminder rules that is not one
+    env = {**COMPLETE, name: value}
+    # WHEN the settings are read, THEN one error names the setting, not its value
+    with pytest.raises(InvalidSettingError, match=f"app setting {name} must be a whole number"):
+        read(env)
+
+
+def test_the_host_json_override_is_a_whole_number_setting_too(tmp_path):
+    host_json = tmp_path / "host.json"
+    host_json.write_text('{"extensions": {"queues": {"maxDequeueCount": 3}}}')
+    assert read_max_dequeue_count(host_json, {}) == 3
+    with pytest.raises(InvalidSettingError, match=MAX_DEQUEUE_COUNT_OVERRIDE):
+        read_max_dequeue_count(host_json, {MAX_DEQUEUE_COUNT_OVERRIDE: "many"})

@@ -1,4 +1,5 @@
-"""create_message over the fakes: acceptance, entitlements, Idempotency-Key."""
+"""create_message over the fakes: acceptance, entitlements, Idempotency-Key. Each request
+is parsed as the entry point does (validate_new_message) before the use case sees it."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from shared.domain.errors import (
     StorageUnavailableError,
     ValidationError,
 )
+from shared.domain.idempotency import check_idempotency_key
 from shared.domain.message import MessageStatus
 from shared.domain.message_ref import MessageRef
+from shared.domain.message_rules import validate_new_message
 from shared.domain.service import Service, Tier
 from shared.services.create_message import Accepted, create_message
 from tests.builders import FISCAL_CODE, OTHER_FISCAL_CODE, a_service, message_body, message_json
@@ -54,8 +57,7 @@ class Ports:
     ) -> Accepted:
         return create_message(
             service or a_service(),
-            fiscal_code,
-            message_json() if body is None else body,
+            *validate_new_message(fiscal_code, message_json() if body is None else body),
             idempotency_key=key,
             messages=self.messages,
             queue=self.queue,
@@ -179,9 +181,10 @@ def test_keys_are_scoped_per_service(ports):
 
 
 @pytest.mark.parametrize("key", ["", "x" * 256, "line\nbreak", "é"])
-def test_malformed_keys_are_a_validation_error(ports, key):
+def test_malformed_keys_are_a_validation_error(key):
+    # The entry point checks the header before create_message is called.
     with pytest.raises(ValidationError) as caught:
-        ports.create(key=key)
+        check_idempotency_key(key)
     assert caught.value.errors[0].pointer == "/headers/Idempotency-Key"
 
 

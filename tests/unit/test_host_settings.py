@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from shared.host_settings import HOST_JSON, read_max_dequeue_count
+from shared.config import HOST_JSON, read_max_dequeue_count
 
 
 def test_max_dequeue_count_comes_from_host_json():

@@ -17,7 +17,7 @@ from shared.domain.errors import (
 )
 from shared.domain.profile import Profile
 from shared.domain.service import RateLimit
-from shared.entrypoints.institution_api import client_ip
+from shared.http import client_ip
 from shared.services.check_recipient import check_recipient
 from shared.services.rate_limiting import RateLimiter, block_size
 from shared.services.service_directory import CachedServiceDirectory

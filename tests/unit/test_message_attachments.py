@@ -20,6 +20,7 @@ from shared.domain.errors import (
 )
 from shared.domain.message import FailureReason, MessageStatus
 from shared.domain.message_ref import MessageRef
+from shared.domain.message_rules import validate_new_message
 from shared.domain.profile import Profile
 from shared.domain.service import Tier
 from shared.services.create_message import create_message
@@ -61,8 +62,7 @@ class Ports:
     def create(self, body: bytes, *, service=PREMIUM, key: str | None = None):
         return create_message(
             service,
-            FISCAL_CODE,
-            body,
+            *validate_new_message(FISCAL_CODE, body),
             idempotency_key=key,
             messages=self.messages,
             queue=self.queue,

@@ -98,11 +98,16 @@ def test_a_refused_pdf_is_never_stored_and_a_markup_name_is_stored_clean():
     body["content"]["attachments"] = [_attachment(a_pdf()), _attachment(with_javascript_on_open())]
     with pytest.raises(ValidationError):
         create_message(
-            premium, FISCAL_CODE, json.dumps(body).encode(), idempotency_key="k1", **ports
+            premium,
+            *validate_new_message(FISCAL_CODE, json.dumps(body).encode()),
+            idempotency_key="k1",
+            **ports,
         )
     # THEN nothing was stored, not even its clean attachment
     assert store.blobs == {}
     # AND a clean PDF under a name with markup is stored under the name without it
     body["content"]["attachments"] = [_attachment(a_pdf(), name="<b>Avviso</b> TARI.pdf")]
-    accepted = create_message(premium, FISCAL_CODE, json.dumps(body).encode(), **ports)
+    accepted = create_message(
+        premium, *validate_new_message(FISCAL_CODE, json.dumps(body).encode()), **ports
+    )
     assert [a.name for a in accepted.message.attachments] == ["Avviso TARI.pdf"]

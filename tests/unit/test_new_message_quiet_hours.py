@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from shared.config import InvalidSettingError
+from shared.config import InvalidSettingError, reminder_policy
 from shared.domain.reminders import (
     NewMessageQuietHours,
     ReminderPolicy,
     new_message_push_not_before,
 )
-from shared.reminder_settings import reminder_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 SEND = ReminderPolicy()

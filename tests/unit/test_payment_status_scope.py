@@ -25,7 +25,7 @@ from shared.domain.service_change import ServiceChange
 from shared.services.get_message_status import get_message_status
 from shared.services.payment_status import notice_status_of
 from shared.services.record_payment import record_payment
-from tests.builders import FISCAL_CODE, MARKDOWN, SUBJECT, a_service
+from tests.builders import FISCAL_CODE, MARKDOWN, SUBJECT, a_service, payment_event
 from tests.fakes import (
     FakeClock,
     FakeMessageRepository,
@@ -45,7 +45,9 @@ SENDER = a_service("svc-b", tier=Tier.PREMIUM, organization_fiscal_code=OWN_ORGA
 
 def _pay(payments: FakePaymentRepository, payee: str, paid_at: datetime = PAID_AT) -> None:
     event = {"payee_fiscal_code": payee, "notice_number": NOTICE, "paid_at": paid_at.isoformat()}
-    record_payment(json.dumps(event).encode(), payments=payments, clock=FakeClock(paid_at))
+    record_payment(
+        payment_event(json.dumps(event).encode()), payments=payments, clock=FakeClock(paid_at)
+    )
 
 
 def _notice_message(payee: str, *, processed: bool = True) -> Message:

@@ -17,12 +17,12 @@ from shared.domain.payment import (
     NoticeStatus,
     PaymentEvent,
     applied,
+    check_payment_event,
     payment_id,
-    validate_payment_event,
 )
 from shared.services.payment_status import notice_status_of
 from shared.services.record_payment import record_payment
-from tests.builders import FISCAL_CODE, MARKDOWN, SUBJECT, a_message, a_service
+from tests.builders import FISCAL_CODE, MARKDOWN, SUBJECT, a_message, a_service, payment_event
 from tests.fakes import FakeClock, FakePaymentRepository
 
 PAYEE = "01234567890"
@@ -47,7 +47,7 @@ def _json(event: dict[str, Any]) -> bytes:
 
 def _errors(raw: bytes, now: datetime = NOW) -> list[tuple[str, str]]:
     with pytest.raises(ValidationError) as caught:
-        validate_payment_event(raw, now=now)
+        check_payment_event(payment_event(raw), now=now)
     return [(error.pointer, error.code) for error in caught.value.errors]
 
 
@@ -65,7 +65,9 @@ def clock():
 
 
 def test_a_valid_event_is_read_with_paid_at_in_utc():
-    event = validate_payment_event(_json(_event(paid_at="2026-11-22T11:00:00+01:00")), now=NOW)
+    event = check_payment_event(
+        payment_event(_json(_event(paid_at="2026-11-22T11:00:00+01:00"))), now=NOW
+    )
     assert event == PaymentEvent(
         payee_fiscal_code=PAYEE,
         notice_number=NOTICE,
@@ -74,7 +76,9 @@ def test_a_valid_event_is_read_with_paid_at_in_utc():
 
 
 def test_paid_at_without_offset_is_read_as_utc():
-    event = validate_payment_event(_json(_event(paid_at="2026-11-22T10:00:00")), now=NOW)
+    event = check_payment_event(
+        payment_event(_json(_event(paid_at="2026-11-22T10:00:00"))), now=NOW
+    )
     assert event.paid_at.isoformat() == "2026-11-22T10:00:00+00:00"
 
 
@@ -116,20 +120,20 @@ def test_a_body_that_is_not_a_json_object_points_at_the_document(raw):
 
 
 def test_unknown_fields_are_ignored():
-    event = validate_payment_event(_json(_event(amount=100)), now=NOW)
+    event = check_payment_event(payment_event(_json(_event(amount=100))), now=NOW)
     assert event.notice_number == NOTICE
 
 
 def test_paid_at_a_little_ahead_of_our_clock_is_accepted():
     paid_at = NOW + MAX_CLOCK_SKEW
-    event = validate_payment_event(_json(_event(paid_at=paid_at.isoformat())), now=NOW)
+    event = check_payment_event(payment_event(_json(_event(paid_at=paid_at.isoformat()))), now=NOW)
     assert event.paid_at == paid_at
 
 
 def test_paid_at_in_the_future_is_refused_and_the_detail_says_so():
     paid_at = NOW + MAX_CLOCK_SKEW + timedelta(seconds=1)
     with pytest.raises(ValidationError) as caught:
-        validate_payment_event(_json(_event(paid_at=paid_at.isoformat())), now=NOW)
+        check_payment_event(payment_event(_json(_event(paid_at=paid_at.isoformat()))), now=NOW)
     [error] = caught.value.errors
     assert (error.pointer, error.code) == ("/paid_at", "in_the_future")
     assert "in the future" in error.detail
@@ -140,7 +144,7 @@ def test_the_payment_id_is_the_payee_and_the_notice():
 
 
 def test_a_reported_payment_is_keyed_by_its_notice_and_stamped_with_now():
-    event = validate_payment_event(_json(_event()), now=NOW)
+    event = check_payment_event(payment_event(_json(_event())), now=NOW)
     payment = applied(event, None, NOW)
     assert payment is not None
     assert payment.id == payment_id(PAYEE, NOTICE)
@@ -151,7 +155,7 @@ def test_a_reported_payment_is_keyed_by_its_notice_and_stamped_with_now():
 
 
 def test_the_first_event_records_the_payment(payments, clock):
-    recorded = record_payment(_json(_event()), payments=payments, clock=clock)
+    recorded = record_payment(payment_event(_json(_event())), payments=payments, clock=clock)
     assert recorded.created
     assert recorded.payment == payments.get(PAYEE, NOTICE)
     assert recorded.payment.paid_at == datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -159,18 +163,18 @@ def test_the_first_event_records_the_payment(payments, clock):
 
 
 def test_a_repeated_event_changes_nothing_and_answers_the_first(payments, clock):
-    first = record_payment(_json(_event()), payments=payments, clock=clock)
+    first = record_payment(payment_event(_json(_event())), payments=payments, clock=clock)
     clock.advance(hours=1)
-    repeat = record_payment(_json(_event()), payments=payments, clock=clock)
+    repeat = record_payment(payment_event(_json(_event())), payments=payments, clock=clock)
     assert not repeat.created
     assert repeat.payment == first.payment
     assert payments.get(PAYEE, NOTICE) == first.payment
 
 
 def test_a_repeat_with_another_paid_at_keeps_the_first(payments, clock):
-    first = record_payment(_json(_event()), payments=payments, clock=clock)
+    first = record_payment(payment_event(_json(_event())), payments=payments, clock=clock)
     repeat = record_payment(
-        _json(_event(paid_at="2026-11-22T11:30:00Z")), payments=payments, clock=clock
+        payment_event(_json(_event(paid_at="2026-11-22T11:30:00Z"))), payments=payments, clock=clock
     )
     assert not repeat.created
     assert repeat.payment.paid_at == first.payment.paid_at
@@ -178,12 +182,14 @@ def test_a_repeat_with_another_paid_at_keeps_the_first(payments, clock):
 
 
 def test_payments_of_different_notices_are_recorded_apart(payments, clock):
-    record_payment(_json(_event()), payments=payments, clock=clock)
+    record_payment(payment_event(_json(_event())), payments=payments, clock=clock)
     other = record_payment(
-        _json(_event(notice_number="302000000000000001")), payments=payments, clock=clock
+        payment_event(_json(_event(notice_number="302000000000000001"))),
+        payments=payments,
+        clock=clock,
     )
     same_notice_other_payee = record_payment(
-        _json(_event(payee_fiscal_code=OTHER_PAYEE)), payments=payments, clock=clock
+        payment_event(_json(_event(payee_fiscal_code=OTHER_PAYEE))), payments=payments, clock=clock
     )
     assert other.created
     assert same_notice_other_payee.created
@@ -193,26 +199,14 @@ def test_payments_of_different_notices_are_recorded_apart(payments, clock):
 def test_a_payment_in_the_future_is_refused_and_not_recorded(payments, clock):
     future = (NOW + timedelta(hours=1)).isoformat()
     with pytest.raises(ValidationError) as caught:
-        record_payment(_json(_event(paid_at=future)), payments=payments, clock=clock)
+        record_payment(payment_event(_json(_event(paid_at=future))), payments=payments, clock=clock)
     assert [error.pointer for error in caught.value.errors] == ["/paid_at"]
-    assert payments.stored == {}
-
-
-def test_bad_fields_are_refused_each_by_pointer_and_nothing_is_recorded(payments, clock):
-    body = _json(_event(payee_fiscal_code="ABC", notice_number="9", paid_at="soon"))
-    with pytest.raises(ValidationError) as caught:
-        record_payment(body, payments=payments, clock=clock)
-    assert sorted(error.pointer for error in caught.value.errors) == [
-        "/notice_number",
-        "/paid_at",
-        "/payee_fiscal_code",
-    ]
     assert payments.stored == {}
 
 
 def test_recording_logs_one_line_naming_the_notice(payments, clock, caplog):
     with caplog.at_level(logging.INFO, logger="shared.services.record_payment"):
-        record_payment(_json(_event()), payments=payments, clock=clock)
+        record_payment(payment_event(_json(_event())), payments=payments, clock=clock)
     [line] = caplog.messages
     assert NOTICE in line
     assert "recorded" in line
@@ -241,7 +235,7 @@ SENDER = a_service()
 
 
 def test_a_message_without_a_notice_has_no_notice_status(payments, clock):
-    record_payment(_json(_event()), payments=payments, clock=clock)
+    record_payment(payment_event(_json(_event())), payments=payments, clock=clock)
     assert notice_status_of(a_message(), sender=SENDER, payments=payments) is None
 
 
@@ -251,18 +245,20 @@ def test_a_message_whose_notice_is_unpaid_is_not_paid(payments):
 
 
 def test_a_message_whose_notice_was_paid_reads_as_paid(payments, clock):
-    record_payment(_json(_event()), payments=payments, clock=clock)
+    record_payment(payment_event(_json(_event())), payments=payments, clock=clock)
     status = notice_status_of(_message_with_notice(), sender=SENDER, payments=payments)
     assert status == NoticeStatus(paid_at=datetime(2026, 11, 22, 10, 0, tzinfo=UTC))
 
 
 def test_a_payment_of_the_same_notice_number_to_another_payee_does_not_count(payments, clock):
-    record_payment(_json(_event(payee_fiscal_code=OTHER_PAYEE)), payments=payments, clock=clock)
+    record_payment(
+        payment_event(_json(_event(payee_fiscal_code=OTHER_PAYEE))), payments=payments, clock=clock
+    )
     status = notice_status_of(_message_with_notice(), sender=SENDER, payments=payments)
     assert status == NoticeStatus(paid_at=None)
 
 
 def test_a_message_with_a_notice_but_no_payee_has_no_notice_status(payments, clock):
-    record_payment(_json(_event()), payments=payments, clock=clock)
+    record_payment(payment_event(_json(_event())), payments=payments, clock=clock)
     message = _message_with_notice(payee=None)
     assert notice_status_of(message, sender=SENDER, payments=payments) is None

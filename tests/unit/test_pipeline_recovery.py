@@ -7,6 +7,7 @@ import pytest
 from shared.domain.errors import StorageUnavailableError
 from shared.domain.message import FailureReason, MessageStatus, RejectionReason
 from shared.domain.message_ref import MessageRef
+from shared.domain.message_rules import validate_new_message
 from shared.domain.profile import Profile
 from shared.services.create_message import create_message
 from shared.services.process_message import fail_message, process_message
@@ -68,8 +69,7 @@ def test_a_message_whose_enqueue_failed_is_accepted_and_sent_by_the_sweeper(mess
     # GIVEN a message accepted while the queue was down
     accepted = create_message(
         a_service(),
-        FISCAL_CODE,
-        message_json(),
+        *validate_new_message(FISCAL_CODE, message_json()),
         idempotency_key="k-1",
         messages=messages,
         queue=BrokenQueue(),

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from shared.domain.push import ReminderKind
 from shared.services.record_payment import record_payment
+from tests.builders import payment_event
 from tests.unit.test_send_reminders import DAY, NOTICE, PAYEE, PROCESSED, World
 
 DUE = PROCESSED + 30 * DAY
@@ -20,7 +21,7 @@ def _event(**fields: str) -> bytes:
 
 
 def _report(world: World, body: bytes) -> None:
-    record_payment(body, payments=world.payments, clock=world.clock)
+    record_payment(payment_event(body), payments=world.payments, clock=world.clock)
 
 
 def _run_until(world: World, until: datetime) -> None:

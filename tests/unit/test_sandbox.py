@@ -10,6 +10,7 @@ from shared.domain.events import EventType
 from shared.domain.fiscal_code import is_valid_fiscal_code
 from shared.domain.message import MessageStatus, RejectionReason
 from shared.domain.message_ref import MessageRef
+from shared.domain.message_rules import validate_new_message
 from shared.domain.profile import Profile
 from shared.domain.sandbox import (
     SANDBOX_OUTCOMES,
@@ -45,8 +46,7 @@ class Sandbox(World):
     def send(self, fiscal_code: str, *, test: bool = True, key: str | None = None) -> Accepted:
         return create_message(
             a_service(),
-            fiscal_code,
-            message_json(),
+            *validate_new_message(fiscal_code, message_json()),
             idempotency_key=key,
             messages=self.messages,
             queue=self.sent,
@@ -155,8 +155,7 @@ def test_a_limited_service_may_send_to_the_sandbox_with_its_test_key():
     world = Sandbox()
     accepted = create_message(
         a_service(is_limited=True),
-        SANDBOX_PROCESSED,
-        message_json(),
+        *validate_new_message(SANDBOX_PROCESSED, message_json()),
         messages=world.messages,
         queue=world.sent,
         idempotency=world.idempotency,

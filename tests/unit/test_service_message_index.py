@@ -13,6 +13,7 @@ from shared.domain.errors import StorageUnavailableError
 from shared.domain.events import EventType, new_event
 from shared.domain.message import FailureReason, MessageStatus
 from shared.domain.message_ref import MessageRef
+from shared.domain.message_rules import validate_new_message
 from shared.domain.profile import Profile
 from shared.entrypoints.get_message_status import message_status_body
 from shared.services.citizen_message import open_message
@@ -47,8 +48,7 @@ class World:
     def accept(self, index=None, **body) -> str:
         accepted = create_message(
             a_service(),
-            FISCAL_CODE,
-            message_json(**body),
+            *validate_new_message(FISCAL_CODE, message_json(**body)),
             messages=self.messages,
             queue=self.queue,
             idempotency=FakeIdempotencyStore(),

@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import pytest
 
+from shared.config import HOST_JSON
 from shared.domain.errors import StorageUnavailableError
 from shared.domain.push import ReminderKind
 from shared.domain.reminder_schedule import CLAIM_LEASE, ClaimState, SlotClaim, claim_id
-from shared.host_settings import HOST_JSON
 from tests.port_faults import REFUSED, FaultyPort
 from tests.unit.test_send_reminders import DAY, PROCESSED, World
 
