@@ -7,7 +7,7 @@ PYTHON ?= $(shell bash scripts/find-python.sh 3.13 2>/dev/null)
 NEED_PYTHON = @test -n "$(PYTHON)" || bash scripts/find-python.sh 3.13 >/dev/null
 VENV := .venv
 PY := $(VENV)/bin/python
-CODE := shared infra tests bench clients/postino-send CitizenInbox CitizenMessage CitizenProfile CreateMessage GetMessageStatus GetMessageStatusById GetProfile GetProfileByPost ListMessages DispatchEvent PaymentEvents ProcessMessage ReminderTimer SweepAcceptedMessages
+CODE := shared infra tests bench clients/postino-send tools/offline-host CitizenInbox CitizenMessage CitizenProfile CreateMessage GetMessageStatus GetMessageStatusById GetProfile GetProfileByPost ListMessages DispatchEvent PaymentEvents ProcessMessage ReminderTimer SweepAcceptedMessages
 
 .PHONY: install run test lint typecheck pytest checkov bench chaos clean
 
@@ -27,17 +27,23 @@ $(VENV)/.postino-send-installed: $(VENV)/.installed $(POSTINO_SEND)/pyproject.to
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e $(POSTINO_SEND)
 	@touch $@
 
+# The offline Functions host (tools/offline-host), its own package, installed the same way.
+OFFLINE_HOST := tools/offline-host
+$(VENV)/.offline-host-installed: $(VENV)/.installed $(OFFLINE_HOST)/pyproject.toml
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e $(OFFLINE_HOST)
+	@touch $@
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# The worker protocol's Python classes (infra/local/offline_host/worker), generated, not committed;
-# again after a reinstall too, as they are tied to the protobuf runtime installed.
-WORKER_PROTOCOL := infra/local/offline_host/worker/_generated/function_rpc_pb2.py
-$(WORKER_PROTOCOL): infra/local/offline_host/worker/function_rpc.proto $(VENV)/.installed
-	$(PY) -m infra.local.offline_host.worker.generate --force
+# The worker protocol's Python classes (the offline host's worker/_generated), generated, not
+# committed; again after a reinstall too, as they are tied to the protobuf runtime installed.
+WORKER_PROTOCOL := tools/offline-host/src/offline_host/worker/_generated/function_rpc_pb2.py
+$(WORKER_PROTOCOL): $(OFFLINE_HOST)/src/offline_host/worker/function_rpc.proto $(VENV)/.offline-host-installed
+	$(PY) -m offline_host.worker.generate --force
 
-install: $(VENV)/.installed $(VENV)/.postino-send-installed node_modules/.installed $(WORKER_PROTOCOL)
+install: $(VENV)/.installed $(VENV)/.postino-send-installed $(VENV)/.offline-host-installed node_modules/.installed $(WORKER_PROTOCOL)
 
 # checkov has its own virtualenv: its many dependencies never meet the app's pinned ones.
 CHECKOV_VENV := .venv-checkov
@@ -75,6 +81,7 @@ typecheck: install
 pytest: install $(OPENAPI_CLIENT_VENV)/.installed
 	POSTINO_OPENAPI_GENERATOR=$(OPENAPI_GENERATOR) $(PY) -m pytest
 	$(PY) -m pytest $(POSTINO_SEND)/tests
+	$(PY) -m pytest $(OFFLINE_HOST)/offline_host_tests
 	bash $(POSTINO_SEND)/scripts/test-pythons.sh
 
 # The bulk sender's unit tests on each Python 3.10-3.13 present (pyenv, else python3.X), each

@@ -32,7 +32,7 @@ from shared.services.onboarding import create_service, register_citizen
 
 # A limit no benchmark reaches: the counter is still written on every call, as in production.
 UNLIMITED = RateLimit(requests=10**9, window_seconds=60)
-OFFLINE_HOST_MODULE = "infra.local.offline_host"
+OFFLINE_HOST_MODULE = "offline_host"
 PROFILED_HOST_MODULE = "bench.profiled_host"
 PROFILE_OUT_VARIABLE = "BENCH_HOST_PROFILE_OUT"
 PROCESS_FUNCTION = "ProcessMessage"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from bench.pipeline_stack import PROFILE_OUT_VARIABLE
-from infra.local.offline_host.__main__ import main as host_main
+from offline_host.__main__ import main as host_main
 
 _profiles: list[cProfile.Profile] = []
 _registry = threading.Lock()

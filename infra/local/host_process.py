@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from infra.local.emulators import PROJECT_ROOT
-from infra.local.offline_host.http_keys import KEY_HEADER, HostKeys
+from offline_host.http_keys import KEY_HEADER, HostKeys
 
 HOST_READY_TIMEOUT_SECONDS = 60.0
 
@@ -33,7 +33,7 @@ def host_command(port: int, *, use_func: bool, strict: bool = False) -> list[str
     return [
         sys.executable,
         "-m",
-        "infra.local.offline_host",
+        "offline_host",
         "--app-root",
         str(PROJECT_ROOT),
         "--port",
