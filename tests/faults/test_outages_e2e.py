@@ -231,7 +231,7 @@ def test_a_queue_outage_still_accepts_every_message_and_delivers_it_afterwards(
     queue.set_fault(Fault.PASS)
 
     # THEN the queue was out both ways (refused, and then black-holed)
-    assert queue.stats[Fault.REFUSE] - counted[Fault.REFUSE] == 1
+    assert queue.stats[Fault.REFUSE] > counted[Fault.REFUSE]
     assert queue.stats[Fault.STALL] > counted[Fault.STALL]
     # AND every POST was accepted within 5 s, every status read answered within 1 s
     assert len(sent) > 20
