@@ -6,7 +6,8 @@ Starts the emulators on free ports and the offline Functions host, registers a s
 - pipeline: POSTs N messages to /api/v1/messages/{fiscal_code} from `--concurrency`
   threads with keep-alive connections; accepted/s = N / wall time of the POSTs; then waits
   until every message is PROCESSED; processed/s = N / (first POST to last PROCESSED).
-  ProcessMessage runs while the POSTs do, in the same host process, as it would in Azure;
+  ProcessMessage runs while the POSTs do, in the host's worker processes
+  (FUNCTIONS_WORKER_PROCESS_COUNT, 1 by default), as it would in Azure;
 - floor: the same storage operations made directly with the SDKs on the same emulators
   (bench.storage_floor): accepted/s floor = Cosmos create + queue send per message;
   processed/s floor = batched queue receive, then Cosmos replace + queue delete per message;
@@ -20,10 +21,12 @@ Starts the emulators on free ports and the offline Functions host, registers a s
 
 `--accept-only` disables ProcessMessage, to measure acceptance alone: messages accepted
 first, then processed, as the issue describes it; without it ProcessMessage competes with
-CreateMessage for the same 2 cores and the same GIL during the POSTs (on Azure they would
-scale out separately). The load generator defaults to http.client, the lighter of the two
-(about 0.4 ms of CPU a request against 1.3 ms for requests, on the host's cores). `--host-profile`
-runs the host under bench.profiled_host (cProfile on every thread). Each timed phase
+CreateMessage for the same 2 cores, and with one worker process for the same GIL, during the
+POSTs (on Azure they would scale out separately). The load generator defaults to
+http.client, the lighter of the two (about 0.4 ms of CPU a request against 1.3 ms for
+requests, on the host's cores). `--host-profile` runs the host under bench.profiled_host
+(cProfile on every thread of the host process; the functions now run in its worker
+processes, which it does not profile). Each timed phase
 starts right after Azurite's once-a-minute storage sweep (bench.azurite_sweeps), which
 costs up to a minute of waiting per phase; `--no-sweep-sync` starts at once, and then a
 phase a sweep lands in shows a high Azurite CPU per message. The machine is noisy: use
