@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from shared.adapters.queues import poison_queue_name, queue_client
-from shared.admin.cli import main
 from shared.bootstrap import build_app
 from shared.domain.api_keys import hash_api_key
 from shared.domain.errors import AuthenticationError
@@ -21,19 +20,9 @@ from shared.domain.message_ref import MessageRef
 from shared.domain.profile import PreferenceMode, PushContent
 from shared.services.authenticate import authenticate
 from tests.builders import MARKDOWN, SUBJECT, a_message, random_fiscal_code
+from tests.integration.admin_cli import run_cli, run_cli_json
 
 OTHER_RECIPIENT = "MRARSS80A01H501T"
-
-
-def _run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def _json(capsys, *args: str) -> tuple[int, Any]:
-    code, out, _ = _run(capsys, "--json", *args)
-    return code, json.loads(out)
 
 
 def _new_id() -> str:
@@ -59,7 +48,7 @@ def _create_args(service_id: str, *extra: str, org_code: str = "01234567890") ->
 @pytest.fixture
 def created(local_stack, capsys) -> dict[str, Any]:
     """A new service, as `service create --json` printed it."""
-    code, output = _json(capsys, *_create_args(_new_id()))
+    code, output = run_cli_json(capsys, *_create_args(_new_id()))
     assert code == 0
     return dict(output)
 
@@ -69,7 +58,7 @@ def created(local_stack, capsys) -> dict[str, Any]:
 
 def test_create_prints_keys_once_that_authenticate_and_are_stored_hashed(local_stack, capsys):
     service_id = _new_id()
-    code, output = _json(capsys, *_create_args(service_id, "--tier", "PREMIUM"))
+    code, output = run_cli_json(capsys, *_create_args(service_id, "--tier", "PREMIUM"))
     assert code == 0
     app = build_app(local_stack.settings)
     for key in (output["primary_key"], output["secondary_key"]):
@@ -79,7 +68,7 @@ def test_create_prints_keys_once_that_authenticate_and_are_stored_hashed(local_s
 
 
 def test_create_human_output_shows_the_keys_and_warns_they_are_shown_once(local_stack, capsys):
-    code, out, _ = _run(capsys, *_create_args(_new_id()))
+    code, out, _ = run_cli(capsys, *_create_args(_new_id()))
     assert code == 0
     assert "primary key:" in out
     assert "secondary key:" in out
@@ -96,7 +85,7 @@ def test_create_stores_every_setting_given(local_stack, capsys):
         "--max-payment-amount=150000",
         "--rate-limit=10/60",
     ]
-    assert _json(capsys, *_create_args(service_id, *settings))[0] == 0
+    assert run_cli_json(capsys, *_create_args(service_id, *settings))[0] == 0
     stored = build_app(local_stack.settings).services.get(service_id)
     assert stored is not None
     assert stored.tier == "PREMIUM"
@@ -108,14 +97,14 @@ def test_create_stores_every_setting_given(local_stack, capsys):
 
 
 def test_reusing_a_service_id_fails_with_exit_1_and_a_clear_error(created, capsys):
-    code, output = _json(capsys, *_create_args(created["service"]["id"]))
+    code, output = run_cli_json(capsys, *_create_args(created["service"]["id"]))
     assert code == 1
     assert "already exists" in output["error"]
 
 
 def test_bad_create_flags_exit_2_naming_each_flag_and_store_nothing(local_stack, capsys):
     service_id = _new_id()
-    code, _, err = _run(
+    code, _, err = run_cli(
         capsys, *_create_args(service_id, "--rate-limit", "abc", "--tier", "GOLD", org_code="123")
     )
     assert code == 2
@@ -125,20 +114,20 @@ def test_bad_create_flags_exit_2_naming_each_flag_and_store_nothing(local_stack,
 
 
 def test_list_includes_new_services(created, capsys):
-    code, output = _json(capsys, "service", "list")
+    code, output = run_cli_json(capsys, "service", "list")
     assert code == 0
     assert created["service"]["id"] in [service["id"] for service in output["services"]]
-    code, out, _ = _run(capsys, "service", "list")
+    code, out, _ = run_cli(capsys, "service", "list")
     assert code == 0
     assert created["service"]["id"] in out
 
 
 def test_show_tells_which_slots_hold_a_key_and_never_prints_a_key_or_hash(created, capsys):
     service_id = created["service"]["id"]
-    code, out, _ = _run(capsys, "service", "show", service_id)
+    code, out, _ = run_cli(capsys, "service", "show", service_id)
     assert code == 0
     assert "PRIMARY set, SECONDARY set" in out
-    code, output = _json(capsys, "service", "show", service_id)
+    code, output = run_cli_json(capsys, "service", "show", service_id)
     assert output["service"]["keys"] == {"PRIMARY": 1, "SECONDARY": 1}
     for key in (created["primary_key"], created["secondary_key"]):
         assert key not in out
@@ -147,7 +136,7 @@ def test_show_tells_which_slots_hold_a_key_and_never_prints_a_key_or_hash(create
 
 
 def test_show_of_an_unknown_service_exits_1(local_stack, capsys):
-    code, output = _json(capsys, "service", "show", _new_id())
+    code, output = run_cli_json(capsys, "service", "show", _new_id())
     assert code == 1
     assert "no service" in output["error"]
 
@@ -155,8 +144,8 @@ def test_show_of_an_unknown_service_exits_1(local_stack, capsys):
 def test_update_changes_only_the_settings_given(created, local_stack, capsys):
     service_id = created["service"]["id"]
     first = ["--limited", "--add-recipient", OTHER_RECIPIENT, "--cidr", "10.0.0.0/8"]
-    assert _json(capsys, "service", "update", service_id, *first)[0] == 0
-    code, output = _json(
+    assert run_cli_json(capsys, "service", "update", service_id, *first)[0] == 0
+    code, output = run_cli_json(
         capsys, "service", "update", service_id, "--no-cidrs", "--rate-limit", "300/10"
     )
     assert code == 0
@@ -173,7 +162,7 @@ def test_update_changes_only_the_settings_given(created, local_stack, capsys):
 def test_update_reports_every_bad_flag_at_once_and_changes_nothing(created, local_stack, capsys):
     service_id = created["service"]["id"]
     before = build_app(local_stack.settings).services.get(service_id)
-    code, output = _json(
+    code, output = run_cli_json(
         capsys,
         "service",
         "update",
@@ -198,17 +187,17 @@ def test_update_reports_every_bad_flag_at_once_and_changes_nothing(created, loca
 
 
 def test_update_of_an_unknown_service_exits_1(local_stack, capsys):
-    assert _json(capsys, "service", "update", _new_id(), "--limited")[0] == 1
+    assert run_cli_json(capsys, "service", "update", _new_id(), "--limited")[0] == 1
 
 
 def test_update_with_nothing_to_change_exits_2(created, capsys):
-    code, _, err = _run(capsys, "service", "update", created["service"]["id"])
+    code, _, err = run_cli(capsys, "service", "update", created["service"]["id"])
     assert code == 2
     assert "at least one setting" in err
 
 
 def test_limited_and_not_limited_together_are_a_usage_error(created, capsys):
-    code, output = _json(
+    code, output = run_cli_json(
         capsys, "service", "update", created["service"]["id"], "--limited", "--not-limited"
     )
     assert code == 2
@@ -219,14 +208,14 @@ def test_limited_and_not_limited_together_are_a_usage_error(created, capsys):
 
 
 def test_issuing_into_a_slot_that_has_a_key_exits_1_and_says_to_rotate(created, capsys):
-    code, _, err = _run(capsys, "key", "issue", created["service"]["id"], "--slot", "PRIMARY")
+    code, _, err = run_cli(capsys, "key", "issue", created["service"]["id"], "--slot", "PRIMARY")
     assert code == 1
     assert "rotate" in err
 
 
 def test_rotation_replaces_one_slots_key_and_keeps_the_other(created, local_stack, capsys):
     service_id = created["service"]["id"]
-    code, output = _json(capsys, "key", "rotate", service_id, "--slot", "primary")
+    code, output = run_cli_json(capsys, "key", "rotate", service_id, "--slot", "primary")
     assert code == 0
     assert output["old_key_stops_working_within_seconds"] == (
         local_stack.settings.service_cache_ttl_seconds
@@ -239,7 +228,7 @@ def test_rotation_replaces_one_slots_key_and_keeps_the_other(created, local_stac
 
 
 def test_rotation_output_says_when_the_old_key_stops_working(created, capsys):
-    code, out, _ = _run(capsys, "key", "rotate", created["service"]["id"], "--slot", "SECONDARY")
+    code, out, _ = run_cli(capsys, "key", "rotate", created["service"]["id"], "--slot", "SECONDARY")
     assert code == 0
     assert "SERVICE_CACHE_TTL_SECONDS" in out
     assert "PRIMARY key is unchanged" in out
@@ -247,26 +236,28 @@ def test_rotation_output_says_when_the_old_key_stops_working(created, capsys):
 
 def test_revoking_both_keys_warns_the_service_has_none_left(created, local_stack, capsys):
     service_id = created["service"]["id"]
-    code, out, _ = _run(capsys, "key", "revoke", service_id, "--slot", "PRIMARY")
+    code, out, _ = run_cli(capsys, "key", "revoke", service_id, "--slot", "PRIMARY")
     assert (code, "no key left" in out) == (0, False)
-    code, out, _ = _run(capsys, "key", "revoke", service_id, "--slot", "SECONDARY")
+    code, out, _ = run_cli(capsys, "key", "revoke", service_id, "--slot", "SECONDARY")
     assert (code, "no key left" in out) == (0, True)
     api_keys = build_app(local_stack.settings).api_keys
     assert api_keys.for_service(service_id) == []
-    code, output = _json(capsys, "key", "revoke", service_id, "--slot", "PRIMARY")
+    code, output = run_cli_json(capsys, "key", "revoke", service_id, "--slot", "PRIMARY")
     assert code == 1
     assert "no PRIMARY key" in output["error"]
-    assert _json(capsys, "key", "issue", service_id, "--slot", "PRIMARY")[0] == 0
+    assert run_cli_json(capsys, "key", "issue", service_id, "--slot", "PRIMARY")[0] == 0
 
 
 def test_an_unknown_slot_exits_2_naming_the_flag(created, capsys):
-    code, output = _json(capsys, "key", "issue", created["service"]["id"], "--slot", "TERTIARY")
+    code, output = run_cli_json(
+        capsys, "key", "issue", created["service"]["id"], "--slot", "TERTIARY"
+    )
     assert code == 2
     assert output["errors"][0]["flag"] == "--slot"
 
 
 def test_keys_of_an_unknown_service_exit_1(local_stack, capsys):
-    assert _json(capsys, "key", "rotate", _new_id(), "--slot", "PRIMARY")[0] == 1
+    assert run_cli_json(capsys, "key", "rotate", _new_id(), "--slot", "PRIMARY")[0] == 1
 
 
 # citizen
@@ -275,7 +266,7 @@ def test_keys_of_an_unknown_service_exit_1(local_stack, capsys):
 def test_register_stores_the_profile_with_its_preferences(created, local_stack, capsys):
     fiscal_code = random_fiscal_code()
     service_id = created["service"]["id"]
-    code, output = _json(
+    code, output = run_cli_json(
         capsys,
         "citizen",
         "register",
@@ -297,7 +288,7 @@ def test_register_stores_the_profile_with_its_preferences(created, local_stack, 
 def test_register_names_a_bad_fiscal_code_unknown_service_and_bad_language_at_once(
     local_stack, capsys
 ):
-    code, output = _json(
+    code, output = run_cli_json(
         capsys,
         "citizen",
         "register",
@@ -319,8 +310,8 @@ def test_register_names_a_bad_fiscal_code_unknown_service_and_bad_language_at_on
 def test_update_changes_only_what_is_given(created, local_stack, capsys):
     fiscal_code = random_fiscal_code()
     service_id = created["service"]["id"]
-    assert _json(capsys, "citizen", "register", fiscal_code, "--language", "de_DE")[0] == 0
-    code, output = _json(
+    assert run_cli_json(capsys, "citizen", "register", fiscal_code, "--language", "de_DE")[0] == 0
+    code, output = run_cli_json(
         capsys, "citizen", "update", fiscal_code, "--inbox-disabled", "--block", service_id
     )
     assert code == 0
@@ -343,18 +334,18 @@ def test_update_changes_only_what_is_given(created, local_stack, capsys):
 
 def test_update_of_an_unregistered_citizen_exits_1(local_stack, capsys):
     fiscal_code = random_fiscal_code()
-    assert _json(capsys, "citizen", "update", fiscal_code, "--inbox-disabled")[0] == 1
+    assert run_cli_json(capsys, "citizen", "update", fiscal_code, "--inbox-disabled")[0] == 1
     assert build_app(local_stack.settings).profiles.get(fiscal_code) is None
 
 
 def test_show_never_prints_the_fiscal_code(local_stack, capsys):
     fiscal_code = random_fiscal_code()
-    assert _run(capsys, "citizen", "register", fiscal_code, "--mode", "MANUAL")[0] == 0
-    code, out, _ = _run(capsys, "citizen", "show", fiscal_code)
+    assert run_cli(capsys, "citizen", "register", fiscal_code, "--mode", "MANUAL")[0] == 0
+    code, out, _ = run_cli(capsys, "citizen", "show", fiscal_code)
     assert code == 0
     assert "MANUAL" in out
     assert fiscal_code not in out
-    code, output = _json(capsys, "citizen", "show", fiscal_code)
+    code, output = run_cli_json(capsys, "citizen", "show", fiscal_code)
     assert output["preference_mode"] == "MANUAL"
     assert fiscal_code not in json.dumps(output)
 
@@ -362,7 +353,7 @@ def test_show_never_prints_the_fiscal_code(local_stack, capsys):
 def test_register_sets_the_new_message_push_choices(local_stack, capsys):
     # GIVEN a citizen registered with pushes off and full content
     fiscal_code = random_fiscal_code()
-    code, output = _json(
+    code, output = run_cli_json(
         capsys,
         "citizen",
         "register",
@@ -385,7 +376,7 @@ def test_register_sets_the_new_message_push_choices(local_stack, capsys):
 
 def test_register_without_push_flags_gives_anonymous_pushes(local_stack, capsys):
     fiscal_code = random_fiscal_code()
-    code, output = _json(capsys, "citizen", "register", fiscal_code)
+    code, output = run_cli_json(capsys, "citizen", "register", fiscal_code)
     assert code == 0
     assert (output["is_new_message_push_enabled"], output["push_notifications_content_type"]) == (
         True,
@@ -396,9 +387,11 @@ def test_register_without_push_flags_gives_anonymous_pushes(local_stack, capsys)
 def test_update_changes_one_push_choice_and_keeps_the_other(local_stack, capsys):
     # GIVEN a citizen with full pushes
     fiscal_code = random_fiscal_code()
-    assert _json(capsys, "citizen", "register", fiscal_code, "--push-content=FULL")[0] == 0
+    assert run_cli_json(capsys, "citizen", "register", fiscal_code, "--push-content=FULL")[0] == 0
     # WHEN an operator turns the pushes off
-    code, output = _json(capsys, "citizen", "update", fiscal_code, "--new-message-pushes=OFF")
+    code, output = run_cli_json(
+        capsys, "citizen", "update", fiscal_code, "--new-message-pushes=OFF"
+    )
     # THEN they are off and still full
     assert code == 0
     assert (output["is_new_message_push_enabled"], output["push_notifications_content_type"]) == (
@@ -406,7 +399,7 @@ def test_update_changes_one_push_choice_and_keeps_the_other(local_stack, capsys)
         "FULL",
     )
     # AND turning them on again changes nothing else
-    code, output = _json(capsys, "citizen", "update", fiscal_code, "--new-message-pushes=on")
+    code, output = run_cli_json(capsys, "citizen", "update", fiscal_code, "--new-message-pushes=on")
     assert (output["is_new_message_push_enabled"], output["push_notifications_content_type"]) == (
         True,
         "FULL",
@@ -419,12 +412,12 @@ def test_update_changes_one_push_choice_and_keeps_the_other(local_stack, capsys)
 def test_show_prints_both_push_choices(local_stack, capsys):
     fiscal_code = random_fiscal_code()
     args = ("--new-message-pushes", "off", "--push-content", "full")
-    assert _run(capsys, "citizen", "register", fiscal_code, *args)[0] == 0
-    code, out, _ = _run(capsys, "citizen", "show", fiscal_code)
+    assert run_cli(capsys, "citizen", "register", fiscal_code, *args)[0] == 0
+    code, out, _ = run_cli(capsys, "citizen", "show", fiscal_code)
     assert code == 0
     assert "pushes:      off for new messages" in out
     assert "push text:   FULL (the service's name and the subject)" in out
-    code, output = _json(capsys, "citizen", "show", fiscal_code)
+    code, output = run_cli_json(capsys, "citizen", "show", fiscal_code)
     assert (output["is_new_message_push_enabled"], output["push_notifications_content_type"]) == (
         False,
         "FULL",
@@ -433,7 +426,7 @@ def test_show_prints_both_push_choices(local_stack, capsys):
 
 def test_bad_push_choices_exit_2_naming_each_flag_and_store_nothing(local_stack, capsys):
     fiscal_code = random_fiscal_code()
-    code, output = _json(
+    code, output = run_cli_json(
         capsys,
         "citizen",
         "register",
@@ -465,14 +458,14 @@ def failed_message(local_stack):
 
 def test_message_show_prints_its_history_without_content_or_fiscal_code(failed_message, capsys):
     for extra in ([], ["--fiscal-code", failed_message.fiscal_code]):
-        code, output = _json(capsys, "message", "show", failed_message.id, *extra)
+        code, output = run_cli_json(capsys, "message", "show", failed_message.id, *extra)
         assert code == 0
         assert [(step["status"], step["reason"]) for step in output["history"]] == [
             ("ACCEPTED", None),
             ("FAILED", "RETRIES_EXHAUSTED"),
         ]
         assert (output["status"], output["failure_reason"]) == ("FAILED", "RETRIES_EXHAUSTED")
-    code, out, _ = _run(capsys, "message", "show", failed_message.id)
+    code, out, _ = run_cli(capsys, "message", "show", failed_message.id)
     assert code == 0
     assert "FAILED (RETRIES_EXHAUSTED)" in out
     for secret in (failed_message.fiscal_code, SUBJECT, MARKDOWN[:30]):
@@ -480,8 +473,8 @@ def test_message_show_prints_its_history_without_content_or_fiscal_code(failed_m
 
 
 def test_message_show_of_an_unknown_or_malformed_id_fails(local_stack, capsys):
-    assert _json(capsys, "message", "show", new_message_id(datetime.now(UTC)))[0] == 1
-    code, output = _json(capsys, "message", "show", "nope", "--fiscal-code", "NOTACODE")
+    assert run_cli_json(capsys, "message", "show", new_message_id(datetime.now(UTC)))[0] == 1
+    code, output = run_cli_json(capsys, "message", "show", "nope", "--fiscal-code", "NOTACODE")
     assert code == 2
     assert [error["flag"] for error in output["errors"]] == ["MESSAGE_ID", "--fiscal-code"]
 
@@ -510,12 +503,12 @@ def test_poison_list_shows_message_ids_and_malformed_entries(queues, failed_mess
         MessageRef(message_id=failed_message.id, fiscal_code=failed_message.fiscal_code).to_json()
     )
     poison.send_message("not a reference")
-    code, output = _json(capsys, "poison", "list")
+    code, output = run_cli_json(capsys, "poison", "list")
     assert code == 0
     assert sorted(str(item["message_id"]) for item in output["poisoned"]) == sorted(
         [failed_message.id, "None"]
     )
-    code, out, _ = _run(capsys, "poison", "list")
+    code, out, _ = run_cli(capsys, "poison", "list")
     assert failed_message.id in out
     assert "(malformed)" in out
     assert failed_message.fiscal_code not in out
@@ -529,7 +522,7 @@ def test_poison_redrive_puts_a_failed_message_back_on_the_queue(
     ref = MessageRef(message_id=failed_message.id, fiscal_code=failed_message.fiscal_code)
     poison.send_message(ref.to_json())
     # WHEN an operator redrives it
-    code, output = _json(capsys, "poison", "redrive", "--message-id", failed_message.id)
+    code, output = run_cli_json(capsys, "poison", "redrive", "--message-id", failed_message.id)
     # THEN it is ACCEPTED again, its reference is on the queue, and the poison queue is empty
     assert code == 0
     assert [result["outcome"] for result in output["results"]] == ["REDRIVEN"]
@@ -542,19 +535,21 @@ def test_poison_redrive_puts_a_failed_message_back_on_the_queue(
 
 
 def test_poison_redrive_of_a_message_not_there_exits_1(queues, capsys):
-    code, output = _json(capsys, "poison", "redrive", "--message-id", "01JCZ0000000000000000000ZZ")
+    code, output = run_cli_json(
+        capsys, "poison", "redrive", "--message-id", "01JCZ0000000000000000000ZZ"
+    )
     assert code == 1
     assert "not among" in output["error"]
 
 
 def test_an_empty_poison_queue_is_said_so(queues, capsys):
-    code, out, _ = _run(capsys, "poison", "redrive")
+    code, out, _ = run_cli(capsys, "poison", "redrive")
     assert (code, out.strip()) == (0, "the poison queue is empty")
 
 
 @pytest.mark.parametrize("limit", ["0", "33", "many"])
 def test_a_limit_outside_1_to_32_exits_2(queues, capsys, limit):
-    code, output = _json(capsys, "poison", "list", "--limit", limit)
+    code, output = run_cli_json(capsys, "poison", "list", "--limit", limit)
     assert code == 2
     assert output["errors"][0]["flag"] == "--limit"
 
@@ -563,18 +558,18 @@ def test_a_limit_outside_1_to_32_exits_2(queues, capsys, limit):
 
 
 def test_a_missing_command_is_a_usage_error(local_stack, capsys):
-    code, _, err = _run(capsys)
+    code, _, err = run_cli(capsys)
     assert code == 2
     assert "required" in err
 
 
 def test_json_may_come_after_the_command(created, capsys):
-    code, out, _ = _run(capsys, "service", "show", created["service"]["id"], "--json")
+    code, out, _ = run_cli(capsys, "service", "show", created["service"]["id"], "--json")
     assert code == 0
     assert json.loads(out)["service"]["id"] == created["service"]["id"]
 
 
 def test_a_settings_file_that_cannot_be_read_exits_2(local_stack, capsys, tmp_path):
-    code, _, err = _run(capsys, "--settings", str(tmp_path / "missing.json"), "service", "list")
+    code, _, err = run_cli(capsys, "--settings", str(tmp_path / "missing.json"), "service", "list")
     assert code == 2
     assert "missing.json" in err

@@ -14,19 +14,15 @@ from shared.adapters.secret_box import SecretBox
 from shared.admin.cli import main
 from shared.bootstrap import build_app
 from shared.config import SettingName
+from tests.integration.admin_cli import run_cli_json
 
 URL = "https://callbacks.comune.example.it/postino"
-
-
-def _json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any]:
-    code = main(["--json", *args])
-    return code, json.loads(capsys.readouterr().out)
 
 
 @pytest.fixture
 def service_id(local_stack: Any, capsys: pytest.CaptureFixture[str]) -> str:
     new_id = f"cli-cb-{uuid.uuid4().hex[:8]}"
-    code, _ = _json(
+    code, _ = run_cli_json(
         capsys,
         "service",
         "create",
@@ -56,7 +52,7 @@ def test_set_prints_the_secret_once_and_stores_it_only_sealed(
     local_stack: Any, service_id: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # WHEN the operator sets the callback
-    code, output = _json(capsys, "service", "callback", "set", service_id, "--url", URL)
+    code, output = run_cli_json(capsys, "service", "callback", "set", service_id, "--url", URL)
     # THEN the secret is printed, and what is stored opens to it and nothing shows it again
     assert code == 0
     secret = output["secret"]["secret"]
@@ -66,7 +62,7 @@ def test_set_prints_the_secret_once_and_stores_it_only_sealed(
     stored = build_app(local_stack.settings).services.get(service_id)
     assert stored is not None
     assert secret not in stored.model_dump_json()
-    code, shown = _json(capsys, "service", "show", service_id)
+    code, shown = run_cli_json(capsys, "service", "show", service_id)
     assert code == 0
     assert shown["service"]["callback"]["url"] == URL
     assert "sealed" not in json.dumps(shown)
@@ -91,25 +87,25 @@ def test_the_text_output_says_the_secret_is_shown_once_and_show_names_it_by_id(
 def test_rotate_then_retire_keeps_an_overlap_and_ends_on_the_new_secret(
     local_stack: Any, service_id: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _, first = _json(capsys, "service", "callback", "set", service_id, "--url", URL)
-    code, rotated = _json(capsys, "service", "callback", "rotate", service_id)
+    _, first = run_cli_json(capsys, "service", "callback", "set", service_id, "--url", URL)
+    code, rotated = run_cli_json(capsys, "service", "callback", "rotate", service_id)
     assert code == 0
     new = rotated["secret"]["secret"]
     assert _opened(local_stack, service_id) == [first["secret"]["secret"].encode(), new.encode()]
     # a third secret waits for the retirement of the old one
-    code, refused = _json(capsys, "service", "callback", "rotate", service_id)
+    code, refused = run_cli_json(capsys, "service", "callback", "rotate", service_id)
     assert code == 1
     assert "retire" in refused["error"]
-    code, retired = _json(capsys, "service", "callback", "retire", service_id)
+    code, retired = run_cli_json(capsys, "service", "callback", "retire", service_id)
     assert (code, retired["retired"]) == (0, 1)
     assert _opened(local_stack, service_id) == [new.encode()]
 
 
 def test_remove_stops_the_callbacks(service_id: str, capsys: pytest.CaptureFixture[str]) -> None:
-    _json(capsys, "service", "callback", "set", service_id, "--url", URL)
-    code, removed = _json(capsys, "service", "callback", "remove", service_id)
+    run_cli_json(capsys, "service", "callback", "set", service_id, "--url", URL)
+    code, removed = run_cli_json(capsys, "service", "callback", "remove", service_id)
     assert (code, removed["callback"]) == (0, None)
-    code, again = _json(capsys, "service", "callback", "remove", service_id)
+    code, again = run_cli_json(capsys, "service", "callback", "remove", service_id)
     assert code == 1
     assert "no callback" in again["error"]
 
@@ -133,10 +129,10 @@ def test_production_settings_refuse_http_loopback_and_private_urls_naming_the_fl
     # GIVEN settings without the local allowance for loopback callbacks
     monkeypatch.setenv(SettingName.CALLBACK_ALLOW_LOOPBACK_HTTP, "false")
     # WHEN a callback URL that may not be called is set THEN it is bad input on --url
-    code, output = _json(capsys, "service", "callback", "set", service_id, "--url", url)
+    code, output = run_cli_json(capsys, "service", "callback", "set", service_id, "--url", url)
     assert code == 2
     assert {error["flag"] for error in output["errors"]} == {"--url"}
-    _, shown = _json(capsys, "service", "show", service_id)
+    _, shown = run_cli_json(capsys, "service", "show", service_id)
     assert shown["service"]["callback"] is None
 
 
@@ -145,7 +141,7 @@ def test_a_local_run_may_call_back_to_loopback_over_http(
 ) -> None:
     # The emulators' settings allow it (CALLBACK_ALLOW_LOOPBACK_HTTP in the sample).
     url = "http://127.0.0.1:7072/callbacks"
-    code, output = _json(capsys, "service", "callback", "set", service_id, "--url", url)
+    code, output = run_cli_json(capsys, "service", "callback", "set", service_id, "--url", url)
     assert code == 0
     assert output["callback"]["url"] == url
 
@@ -153,22 +149,24 @@ def test_a_local_run_may_call_back_to_loopback_over_http(
 def test_only_the_sealing_commands_need_the_callback_key(
     service_id: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _json(capsys, "service", "callback", "set", service_id, "--url", URL)
+    run_cli_json(capsys, "service", "callback", "set", service_id, "--url", URL)
     # GIVEN an operator without the callback secrets' key
     monkeypatch.delenv(SettingName.CALLBACK_SECRETS_KEY)
     # WHEN they rotate THEN they are told the command needs it
-    code, output = _json(capsys, "service", "callback", "rotate", service_id)
+    code, output = run_cli_json(capsys, "service", "callback", "rotate", service_id)
     assert code == 2
     assert output["error"].startswith(
         "`service callback rotate` needs app setting CALLBACK_SECRETS_KEY"
     )
     # AND retire, show and remove work without it
-    assert _json(capsys, "service", "callback", "retire", service_id)[0] == 0
-    assert _json(capsys, "service", "show", service_id)[0] == 0
-    assert _json(capsys, "service", "callback", "remove", service_id)[0] == 0
+    assert run_cli_json(capsys, "service", "callback", "retire", service_id)[0] == 0
+    assert run_cli_json(capsys, "service", "show", service_id)[0] == 0
+    assert run_cli_json(capsys, "service", "callback", "remove", service_id)[0] == 0
 
 
 def test_an_unknown_service_fails(local_stack: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    code, output = _json(capsys, "service", "callback", "set", "no-such-service", "--url", URL)
+    code, output = run_cli_json(
+        capsys, "service", "callback", "set", "no-such-service", "--url", URL
+    )
     assert code == 1
     assert "no service" in output["error"]

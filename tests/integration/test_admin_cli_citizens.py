@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
-from shared.admin.cli import main
 from shared.bootstrap import App, build_app
 from shared.domain.attachments import StoredAttachment
 from shared.domain.errors import StorageUnavailableError
@@ -23,21 +21,11 @@ from shared.domain.reminder_schedule import ScheduleEntry
 from shared.domain.service_messages import entry_of
 from shared.services.citizen_erasure import ErasurePorts, erase_citizen, possible_slot_keys
 from tests.builders import MARKDOWN, SUBJECT, a_message, random_fiscal_code
+from tests.integration.admin_cli import run_cli, run_cli_json
 from tests.port_faults import REFUSED, FaultyPort
 
 PAYEE = "01234567890"
 PDF_BASE64 = "JVBERi0xLjQKJSVFT0YK"
-
-
-def _run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def _json(capsys, *args: str) -> tuple[int, Any]:
-    code, out, _ = _run(capsys, "--json", *args)
-    return code, json.loads(out)
 
 
 # register, update, show
@@ -45,8 +33,8 @@ def _json(capsys, *args: str) -> tuple[int, Any]:
 
 def test_registering_a_registered_citizen_fails_and_keeps_the_preferences(local_stack, capsys):
     fiscal_code = random_fiscal_code()
-    assert _json(capsys, "citizen", "register", fiscal_code, "--mode", "MANUAL")[0] == 0
-    code, output = _json(capsys, "citizen", "register", fiscal_code)
+    assert run_cli_json(capsys, "citizen", "register", fiscal_code, "--mode", "MANUAL")[0] == 0
+    code, output = run_cli_json(capsys, "citizen", "register", fiscal_code)
     assert code == 1
     assert "--replace" in output["error"]
     assert fiscal_code not in json.dumps(output)
@@ -57,8 +45,8 @@ def test_registering_a_registered_citizen_fails_and_keeps_the_preferences(local_
 
 def test_register_with_replace_starts_over_from_the_defaults(local_stack, capsys):
     fiscal_code = random_fiscal_code()
-    assert _json(capsys, "citizen", "register", fiscal_code, "--mode", "MANUAL")[0] == 0
-    code, out, _ = _run(capsys, "citizen", "register", fiscal_code, "--replace")
+    assert run_cli_json(capsys, "citizen", "register", fiscal_code, "--mode", "MANUAL")[0] == 0
+    code, out, _ = run_cli(capsys, "citizen", "register", fiscal_code, "--replace")
     assert code == 0
     assert out.startswith("citizen profile replaced")
     profile = build_app(local_stack.settings).profiles.get(fiscal_code)
@@ -68,7 +56,7 @@ def test_register_with_replace_starts_over_from_the_defaults(local_stack, capsys
 
 def test_reminders_and_read_status_are_set_shown_and_changed(local_stack, capsys):
     fiscal_code = random_fiscal_code()
-    code, output = _json(
+    code, output = run_cli_json(
         capsys,
         "citizen",
         "register",
@@ -80,12 +68,12 @@ def test_reminders_and_read_status_are_set_shown_and_changed(local_stack, capsys
     )
     assert code == 0
     assert (output["reminders"], output["share_read_status"]) == ("ENABLED", False)
-    code, out, _ = _run(capsys, "citizen", "show", fiscal_code)
+    code, out, _ = run_cli(capsys, "citizen", "show", fiscal_code)
     assert code == 0
     assert out.startswith("citizen profile\n")
     assert "reminders:   enabled" in out
     assert "read status: not shared" in out
-    code, output = _json(capsys, "citizen", "update", fiscal_code, "--reminders=DISABLED")
+    code, output = run_cli_json(capsys, "citizen", "update", fiscal_code, "--reminders=DISABLED")
     assert (output["reminders"], output["share_read_status"]) == ("DISABLED", False)
     profile = build_app(local_stack.settings).profiles.get(fiscal_code)
     assert profile is not None
@@ -94,7 +82,7 @@ def test_reminders_and_read_status_are_set_shown_and_changed(local_stack, capsys
 
 def test_bad_reminder_and_read_status_values_exit_2_naming_each_flag(local_stack, capsys):
     fiscal_code = random_fiscal_code()
-    code, output = _json(
+    code, output = run_cli_json(
         capsys, "citizen", "register", fiscal_code, "--reminders", "yes", "--share-read-status", "2"
     )
     assert code == 2
@@ -191,7 +179,7 @@ def test_erase_deletes_the_citizens_data_keeps_payments_and_audits_without_the_c
     fiscal_code = random_fiscal_code()
     ids = _a_citizen_with_everything(app, fiscal_code)
     # WHEN the operator erases them
-    code, out, _ = _run(
+    code, out, _ = run_cli(
         capsys, "citizen", "erase", "--fiscal-code", fiscal_code, "--ticket", "GDPR-42", "--yes"
     )
     # THEN everything is gone, the payments stay, and nothing printed names the citizen
@@ -202,7 +190,7 @@ def test_erase_deletes_the_citizens_data_keeps_payments_and_audits_without_the_c
     message = a_message(ids[0], fiscal_code, status=MessageStatus.PROCESSED)
     assert app.claims.forget(ids[0], possible_slot_keys(message, app.reminder_policy)) == 0
     # AND the audit record holds counts, the ticket and a hash, no fiscal code
-    code, output = _json(
+    code, output = run_cli_json(
         capsys, "citizen", "erase", "--fiscal-code", fiscal_code, "--ticket", "GDPR-42", "--yes"
     )
     assert code == 0
@@ -249,7 +237,7 @@ def test_an_erasure_interrupted_midway_is_finished_by_the_cli(local_stack, capsy
     assert len(app.messages.of_citizen(fiscal_code)) == 2
     assert app.profiles.get(fiscal_code) is not None
     # WHEN the operator runs the erasure again
-    code, output = _json(
+    code, output = run_cli_json(
         capsys, "citizen", "erase", "--fiscal-code", fiscal_code, "--ticket", "T-9", "--yes"
     )
     # THEN it finishes the work
@@ -270,7 +258,7 @@ def test_an_erasure_interrupted_midway_is_finished_by_the_cli(local_stack, capsy
 def test_erase_with_bad_input_exits_2_naming_the_flag_and_never_the_code(
     local_stack, capsys, args, flags
 ):
-    code, output = _json(capsys, "citizen", "erase", *args)
+    code, output = run_cli_json(capsys, "citizen", "erase", *args)
     assert code == 2
     assert [error["flag"] for error in output["errors"]] == flags
     assert "RSSMRA80A01H501" not in json.dumps(output)

@@ -18,14 +18,10 @@ from shared.domain.message_id import new_message_id
 from shared.domain.payment import Payment, payment_id
 from shared.domain.service_messages import ServiceMessageEntry
 from tests.builders import FISCAL_CODE, a_service
+from tests.integration.admin_cli import run_cli_json
 
 DAY = datetime(2026, 11, 2, tzinfo=UTC)
 PAYEE = "01234567890"
-
-
-def _json(capsys, *args: str) -> tuple[int, Any]:
-    code = main(["--json", *args])
-    return code, json.loads(capsys.readouterr().out)
 
 
 @pytest.fixture
@@ -80,7 +76,7 @@ def indexed(local_stack) -> dict[str, Any]:
 
 
 def test_list_shows_the_services_messages_newest_first(indexed, capsys):
-    code, body = _json(capsys, "message", "list", indexed["service_id"])
+    code, body = run_cli_json(capsys, "message", "list", indexed["service_id"])
     assert code == 0
     assert [item["message_id"] for item in body["messages"]] == list(reversed(indexed["ids"]))
     assert FISCAL_CODE not in json.dumps(body)
@@ -88,13 +84,13 @@ def test_list_shows_the_services_messages_newest_first(indexed, capsys):
 
 def test_list_filters_by_status_and_date_and_stops_at_the_limit(indexed, capsys):
     service_id, ids = indexed["service_id"], indexed["ids"]
-    _, processed_on_day = _json(
+    _, processed_on_day = run_cli_json(
         capsys,
         "message", "list", service_id,
         "--status", "PROCESSED", "--from", "2026-11-02", "--to", "2026-11-03",
     )  # fmt: skip
     assert [item["message_id"] for item in processed_on_day["messages"]] == [ids[1], ids[0]]
-    _, limited = _json(capsys, "message", "list", service_id, "--limit", "2")
+    _, limited = run_cli_json(capsys, "message", "list", service_id, "--limit", "2")
     assert [item["message_id"] for item in limited["messages"]] == [ids[3], ids[2]]
 
 
@@ -107,7 +103,7 @@ def test_list_prints_a_table_for_people(indexed, capsys):
 
 
 def test_stats_counts_per_status_and_read_in_the_period(indexed, capsys):
-    code, body = _json(
+    code, body = run_cli_json(
         capsys, "message", "stats", indexed["service_id"], "--from", "2026-11-02",
         "--to", "2026-11-03",
     )  # fmt: skip
@@ -123,13 +119,13 @@ def test_stats_counts_per_status_and_read_in_the_period(indexed, capsys):
 
 
 def test_bad_flags_exit_2_naming_each(indexed, capsys):
-    code, body = _json(
+    code, body = run_cli_json(
         capsys, "message", "list", indexed["service_id"], "--from", "02/11/2026",
         "--to", "2026-11-32", "--limit", "0",
     )  # fmt: skip
     assert code == 2
     assert {detail["flag"] for detail in body["errors"]} == {"--from", "--to", "--limit"}
-    code, body = _json(
+    code, body = run_cli_json(
         capsys, "message", "stats", indexed["service_id"], "--from", "02/11/2026",
         "--to", "2026-11-32",
     )  # fmt: skip
@@ -138,6 +134,6 @@ def test_bad_flags_exit_2_naming_each(indexed, capsys):
 
 
 def test_an_unknown_service_exits_1(local_stack, capsys):
-    code, body = _json(capsys, "message", "stats", f"svc-{uuid.uuid4().hex}")
+    code, body = run_cli_json(capsys, "message", "stats", f"svc-{uuid.uuid4().hex}")
     assert code == 1
     assert "no service" in body["error"]

@@ -3,21 +3,14 @@ left alone stays visible (it used to be hidden for a minute, then come back)."""
 
 from __future__ import annotations
 
-import json
 import uuid
-from typing import Any
 
 import pytest
 
 from shared.adapters.queues import poison_queue_name, queue_client
-from shared.admin.cli import main
 from shared.domain.message_ref import MessageRef
 from tests.builders import random_fiscal_code
-
-
-def _json(capsys, *args: str) -> tuple[int, Any]:
-    code = main(["--json", *args])
-    return code, json.loads(capsys.readouterr().out)
+from tests.integration.admin_cli import run_cli_json
 
 
 @pytest.fixture
@@ -46,26 +39,28 @@ def test_redriving_one_message_leaves_the_others_listed(poison, capsys):
     poison.send_message("not a reference")
     poison.send_message(_ref("01JCZ0000000000000000000ZZ"))
     # WHEN an operator redrives another message id
-    code, _ = _json(capsys, "poison", "redrive", "--message-id", "01JCZ0000000000000000000AA")
+    code, _ = run_cli_json(
+        capsys, "poison", "redrive", "--message-id", "01JCZ0000000000000000000AA"
+    )
     # THEN it is not found, and both entries are still listed, at once
     assert code == 1
     assert len(_visible(poison)) == 2
-    code, output = _json(capsys, "poison", "list")
+    code, output = run_cli_json(capsys, "poison", "list")
     assert len(output["poisoned"]) == 2
 
 
 def test_poison_delete_drops_one_reference_and_leaves_the_others(poison, capsys):
     poison.send_message(_ref("01JCZ0000000000000000000AA"))
     poison.send_message("not a reference")
-    code, output = _json(
+    code, output = run_cli_json(
         capsys, "poison", "delete", "--message-id", "01JCZ0000000000000000000AA", "--yes"
     )
     assert code == 0
     assert [item["message_id"] for item in output["deleted"]] == ["01JCZ0000000000000000000AA"]
     assert _visible(poison) == ["not a reference"]
     # AND a malformed entry is deleted by its queue message id, as `poison list` shows it
-    (listed,) = _json(capsys, "poison", "list")[1]["poisoned"]
-    code, output = _json(
+    (listed,) = run_cli_json(capsys, "poison", "list")[1]["poisoned"]
+    code, output = run_cli_json(
         capsys, "poison", "delete", "--queue-message-id", listed["queue_message_id"], "--yes"
     )
     assert code == 0
@@ -75,7 +70,7 @@ def test_poison_delete_drops_one_reference_and_leaves_the_others(poison, capsys)
 def test_poison_delete_all_empties_the_queue(poison, capsys):
     for index in range(3):
         poison.send_message(_ref(f"01JCZ00000000000000000000{index}"))
-    code, output = _json(capsys, "poison", "delete", "--all", "--yes")
+    code, output = run_cli_json(capsys, "poison", "delete", "--all", "--yes")
     assert code == 0
     assert len(output["deleted"]) == 3
     assert _visible(poison) == []
@@ -93,7 +88,7 @@ def test_poison_delete_without_one_choice_and_yes_exits_2_deleting_nothing(
     poison, capsys, args, flags
 ):
     poison.send_message(_ref("01JCZ0000000000000000000AA"))
-    code, output = _json(capsys, "poison", "delete", *args)
+    code, output = run_cli_json(capsys, "poison", "delete", *args)
     assert code == 2
     assert [error["flag"] for error in output["errors"]] == flags
     assert len(_visible(poison)) == 1

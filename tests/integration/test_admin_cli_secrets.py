@@ -4,7 +4,6 @@ citizen hash key for the service commands, the hash key for one citizen's pushes
 from __future__ import annotations
 
 import dataclasses
-import json
 import uuid
 from typing import Any
 
@@ -16,14 +15,10 @@ from shared.bootstrap import build_app
 from shared.config import SettingName
 from shared.domain.citizen_hash import push_tag
 from shared.domain.push import ReminderKind, reminder_push
+from tests.integration.admin_cli import run_cli_json
 
 FISCAL_CODE = "RSSMRA80A01H501U"
 OTHER_CITIZEN = "MRARSS80A01H501T"
-
-
-def _json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any]:
-    code = main(["--json", *args])
-    return code, json.loads(capsys.readouterr().out)
 
 
 @pytest.fixture
@@ -42,7 +37,7 @@ def test_service_list_works_without_the_citizen_hash_key(
     # GIVEN an operator without the citizen hash key
     monkeypatch.delenv(SettingName.CITIZEN_HASH_KEY)
     # WHEN they list the services
-    code, output = _json(capsys, "service", "list")
+    code, output = run_cli_json(capsys, "service", "list")
     # THEN the services are listed
     assert code == 0
     assert isinstance(output["services"], list)
@@ -54,7 +49,7 @@ def test_one_citizens_pushes_need_the_hash_key_and_say_so(
     # GIVEN an operator without the citizen hash key
     monkeypatch.delenv(SettingName.CITIZEN_HASH_KEY)
     # WHEN they ask for one citizen's pushes
-    code, output = _json(capsys, "push", "list", "--fiscal-code", FISCAL_CODE)
+    code, output = run_cli_json(capsys, "push", "list", "--fiscal-code", FISCAL_CODE)
     # THEN it is bad input that names the setting and what it is for, not the fiscal code
     assert code == 2
     assert output["error"].startswith("`push list` needs app setting CITIZEN_HASH_KEY")
@@ -78,7 +73,7 @@ def test_one_citizens_pushes_are_found_by_their_tag(
             )
         )
     # WHEN the operator, who has the app's hash key, asks for the first citizen's pushes
-    code, output = _json(capsys, "push", "list", "--fiscal-code", FISCAL_CODE)
+    code, output = run_cli_json(capsys, "push", "list", "--fiscal-code", FISCAL_CODE)
     # THEN only theirs are shown, by tag, and the fiscal code is printed nowhere
     assert code == 0
     tag = push_tag(FISCAL_CODE, settings.citizen_hash_key)
@@ -96,6 +91,6 @@ def test_one_citizens_pushes_are_found_by_their_tag(
 def test_a_bad_fiscal_code_is_named_by_its_flag(
     push_queue: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, output = _json(capsys, "push", "list", "--fiscal-code", "RSSMRA80A01H501X")
+    code, output = run_cli_json(capsys, "push", "list", "--fiscal-code", "RSSMRA80A01H501X")
     assert code == 2
     assert [error["flag"] for error in output["errors"]] == ["--fiscal-code"]

@@ -18,21 +18,11 @@ from shared.services.authenticate import authenticate
 from shared.services.key_usage import KeyUsageRecorder, run_now
 from shared.services.service_directory import CachedServiceDirectory
 from tests.builders import random_fiscal_code
-
-
-def _run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def _json(capsys, *args: str) -> tuple[int, Any]:
-    code, out, _ = _run(capsys, "--json", *args)
-    return code, json.loads(out)
+from tests.integration.admin_cli import run_cli, run_cli_json
 
 
 def _create(capsys, service_id: str, *extra: str) -> dict[str, Any]:
-    code, output = _json(
+    code, output = run_cli_json(
         capsys,
         "service",
         "create",
@@ -76,7 +66,7 @@ def created(local_stack, capsys) -> dict[str, Any]:
 
 def test_update_renames_and_sets_the_metadata_and_show_prints_them(created, local_stack, capsys):
     service_id = created["service"]["id"]
-    code, output = _json(
+    code, output = run_cli_json(
         capsys,
         "service",
         "update",
@@ -101,7 +91,7 @@ def test_update_renames_and_sets_the_metadata_and_show_prints_them(created, loca
         "tributi@comune.example.it",
         "Tasse",
     )
-    code, out, _ = _run(capsys, "service", "show", service_id)
+    code, out, _ = run_cli(capsys, "service", "show", service_id)
     assert code == 0
     assert "Tributi e canoni" in out
     assert "https://www.comune.example.it/privacy" in out
@@ -118,7 +108,7 @@ def test_bad_metadata_flags_exit_2_naming_each_flag_and_change_nothing(
 ):
     service_id = created["service"]["id"]
     before = build_app(local_stack.settings).services.get(service_id)
-    code, output = _json(
+    code, output = run_cli_json(
         capsys,
         "service",
         "update",
@@ -149,23 +139,23 @@ def test_disable_refuses_the_keys_with_service_disabled_and_enable_lets_them_in(
     created, local_stack, capsys
 ):
     service_id = created["service"]["id"]
-    code, output = _json(capsys, "service", "disable", service_id)
+    code, output = run_cli_json(capsys, "service", "disable", service_id)
     assert code == 0
     assert output["disabled_at"] is not None
     assert output["takes_effect_within_seconds"] == local_stack.settings.service_cache_ttl_seconds
     with pytest.raises(ServiceDisabledError):
         _call(created["primary_key"], local_stack)
-    code, out, _ = _run(capsys, "service", "list")
+    code, out, _ = run_cli(capsys, "service", "list")
     assert any(line.split()[:1] == [service_id] and "disabled" in line for line in out.splitlines())
-    code, out, _ = _run(capsys, "service", "show", service_id)
+    code, out, _ = run_cli(capsys, "service", "show", service_id)
     assert "DISABLED since" in out
     assert "PRIMARY set, SECONDARY set" in out  # nothing deleted
-    assert _json(capsys, "service", "enable", service_id)[0] == 0
+    assert run_cli_json(capsys, "service", "enable", service_id)[0] == 0
     assert _call(created["primary_key"], local_stack) == service_id
 
 
 def test_disable_of_an_unknown_service_exits_1(local_stack, capsys):
-    code, output = _json(capsys, "service", "disable", f"cli-{uuid.uuid4().hex[:8]}")
+    code, output = run_cli_json(capsys, "service", "disable", f"cli-{uuid.uuid4().hex[:8]}")
     assert code == 1
     assert "no service" in output["error"]
 
@@ -174,7 +164,7 @@ def test_delete_without_yes_exits_2_naming_the_flag_and_deletes_nothing(
     created, local_stack, capsys
 ):
     service_id = created["service"]["id"]
-    code, output = _json(capsys, "service", "delete", service_id)
+    code, output = run_cli_json(capsys, "service", "delete", service_id)
     assert code == 2
     assert [error["flag"] for error in output["errors"]] == ["--yes"]
     assert _call(created["primary_key"], local_stack) == service_id
@@ -184,7 +174,7 @@ def test_delete_removes_the_service_and_its_keys_which_then_answer_as_unknown(
     created, local_stack, capsys
 ):
     service_id = created["service"]["id"]
-    code, out, _ = _run(capsys, "service", "delete", service_id, "--yes")
+    code, out, _ = run_cli(capsys, "service", "delete", service_id, "--yes")
     assert code == 0
     assert "with 2 key(s)" in out
     assert "stay in the citizens' inboxes" in out
@@ -194,9 +184,9 @@ def test_delete_removes_the_service_and_its_keys_which_then_answer_as_unknown(
     for key in (created["primary_key"], created["secondary_key"]):
         with pytest.raises(AuthenticationError):
             _call(key, local_stack)
-    assert _json(capsys, "service", "show", service_id)[0] == 1
+    assert run_cli_json(capsys, "service", "show", service_id)[0] == 1
     # AND its id is never given to a new service
-    code, output = _json(
+    code, output = run_cli_json(
         capsys,
         "service",
         "create",
@@ -215,7 +205,7 @@ def test_delete_removes_the_service_and_its_keys_which_then_answer_as_unknown(
 
 def test_a_taken_id_is_named_in_the_error(created, capsys):
     service_id = created["service"]["id"]
-    code, _, err = _run(
+    code, _, err = run_cli(
         capsys,
         "service",
         "create",
@@ -238,12 +228,12 @@ def test_show_and_list_print_how_many_recipients_never_their_fiscal_codes(local_
     service_id = _create(capsys, f"cli-{uuid.uuid4().hex[:8]}", "--limited", *recipients)[
         "service"
     ]["id"]
-    code, out, _ = _run(capsys, "service", "show", service_id)
+    code, out, _ = run_cli(capsys, "service", "show", service_id)
     assert code == 0
     assert "recipients:       2" in out
-    code, shown = _json(capsys, "service", "show", service_id)
+    code, shown = run_cli_json(capsys, "service", "show", service_id)
     assert shown["service"]["authorized_recipients_count"] == 2
-    _, listed = _json(capsys, "service", "list")
+    _, listed = run_cli_json(capsys, "service", "list")
     for fiscal_code in fiscal_codes:
         assert fiscal_code not in out
         assert fiscal_code not in json.dumps(shown)
@@ -255,7 +245,7 @@ def test_show_tells_when_each_key_was_issued_and_last_used_never_its_hash(
 ):
     service_id = created["service"]["id"]
     _call(created["primary_key"], local_stack)
-    code, output = _json(capsys, "service", "show", service_id)
+    code, output = run_cli_json(capsys, "service", "show", service_id)
     assert code == 0
     dates = {entry["slot"]: entry for entry in output["service"]["key_dates"]}
     assert set(dates) == {"PRIMARY", "SECONDARY"}
@@ -263,7 +253,7 @@ def test_show_tells_when_each_key_was_issued_and_last_used_never_its_hash(
     assert dates["PRIMARY"]["last_used_at"] is not None
     assert dates["SECONDARY"]["last_used_at"] is None
     assert "id" not in dates["PRIMARY"]
-    code, out, _ = _run(capsys, "service", "show", service_id)
+    code, out, _ = run_cli(capsys, "service", "show", service_id)
     assert "PRIMARY key issued 20" in out
     assert "SECONDARY key issued 20" in out
     assert "SECONDARY key issued 20" in out
@@ -272,9 +262,9 @@ def test_show_tells_when_each_key_was_issued_and_last_used_never_its_hash(
 
 def test_the_payment_cap_flag_is_named_and_ios_name_works_too(created, local_stack, capsys):
     service_id = created["service"]["id"]
-    code, out, _ = _run(capsys, "service", "show", service_id)
+    code, out, _ = run_cli(capsys, "service", "show", service_id)
     assert "not allowed (--max-payment-amount)" in out
-    code, output = _json(
+    code, output = run_cli_json(
         capsys, "service", "update", service_id, "--max-allowed-payment-amount", "5000"
     )
     assert code == 0

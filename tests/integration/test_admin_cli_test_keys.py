@@ -3,34 +3,22 @@ slots of their own, stored hashed and authenticating as TEST."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
 import pytest
 
-from shared.admin.cli import main
 from shared.bootstrap import build_app
 from shared.domain.api_keys import KeyKind, hash_api_key
 from shared.domain.errors import AuthenticationError
 from shared.services.authenticate import authenticate_caller
-
-
-def _run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def _json(capsys, *args: str) -> tuple[int, Any]:
-    code, out, _ = _run(capsys, "--json", *args)
-    return code, json.loads(out)
+from tests.integration.admin_cli import run_cli, run_cli_json
 
 
 @pytest.fixture
 def created(local_stack, capsys) -> dict[str, Any]:
     service_id = f"cli-{uuid.uuid4().hex[:8]}"
-    code, output = _json(
+    code, output = run_cli_json(
         capsys,
         "service",
         "create",
@@ -52,7 +40,7 @@ def test_issuing_a_test_key_stores_it_hashed_as_test_beside_the_live_keys(
 ):
     service_id = created["service"]["id"]
 
-    code, output = _json(capsys, "key", "issue", service_id, "--slot", "PRIMARY", "--test")
+    code, output = run_cli_json(capsys, "key", "issue", service_id, "--slot", "PRIMARY", "--test")
 
     assert code == 0
     assert (output["slot"], output["kind"]) == ("PRIMARY", "TEST")
@@ -69,7 +57,7 @@ def test_issuing_a_test_key_stores_it_hashed_as_test_beside_the_live_keys(
 def test_the_human_output_names_the_test_slot_and_the_sandbox(created, capsys):
     service_id = created["service"]["id"]
 
-    code, out, _ = _run(capsys, "key", "issue", service_id, "--slot", "SECONDARY", "--test")
+    code, out, _ = run_cli(capsys, "key", "issue", service_id, "--slot", "SECONDARY", "--test")
 
     assert code == 0
     assert f"new TEST SECONDARY key for service {service_id}" in out
@@ -80,9 +68,9 @@ def test_rotating_a_test_key_replaces_it_and_leaves_the_live_key_working(
     created, local_stack, capsys
 ):
     service_id = created["service"]["id"]
-    _, issued = _json(capsys, "key", "issue", service_id, "--slot", "PRIMARY", "--test")
+    _, issued = run_cli_json(capsys, "key", "issue", service_id, "--slot", "PRIMARY", "--test")
 
-    code, rotated = _json(capsys, "key", "rotate", service_id, "--slot", "PRIMARY", "--test")
+    code, rotated = run_cli_json(capsys, "key", "rotate", service_id, "--slot", "PRIMARY", "--test")
 
     assert code == 0
     directory = build_app(local_stack.settings).directory  # a worker with nothing cached
@@ -96,12 +84,12 @@ def test_revoking_an_empty_test_slot_exits_1_and_revoking_one_warns_of_nothing_l
     created, capsys
 ):
     service_id = created["service"]["id"]
-    code, _, err = _run(capsys, "key", "revoke", service_id, "--slot", "PRIMARY", "--test")
+    code, _, err = run_cli(capsys, "key", "revoke", service_id, "--slot", "PRIMARY", "--test")
     assert code == 1
     assert "TEST PRIMARY" in err
 
-    _run(capsys, "key", "issue", service_id, "--slot", "PRIMARY", "--test")
-    code, out, _ = _run(capsys, "key", "revoke", service_id, "--slot", "PRIMARY", "--test")
+    run_cli(capsys, "key", "issue", service_id, "--slot", "PRIMARY", "--test")
+    code, out, _ = run_cli(capsys, "key", "revoke", service_id, "--slot", "PRIMARY", "--test")
 
     assert code == 0
     assert "TEST PRIMARY key" in out

@@ -4,7 +4,6 @@ with their kind, language, message, tag and expiry, and never a fiscal code."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -12,25 +11,14 @@ from typing import Any
 import pytest
 
 from shared.adapters.queues import queue_client
-from shared.admin.cli import main
 from shared.bootstrap import build_app
 from shared.config import Settings
 from shared.domain.citizen_hash import push_tag
 from shared.domain.profile import PushContent
 from shared.domain.push import ReminderKind, new_message_push, reminder_push
+from tests.integration.admin_cli import run_cli, run_cli_json
 
 FISCAL_CODE = "RSSMRA80A01H501U"
-
-
-def _run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def _json(capsys, *args: str) -> tuple[int, Any]:
-    code, out, _ = _run(capsys, "--json", *args)
-    return code, json.loads(out)
 
 
 @pytest.fixture
@@ -74,7 +62,7 @@ def test_push_list_shows_what_the_app_sent_without_the_fiscal_code(local_stack, 
     # GIVEN two pushes sent by the app without a notification hub
     payment, unread = _send_two(local_stack, push_queue)
     # WHEN an operator lists the push queue, for scripts
-    code, output = _json(capsys, "push", "list")
+    code, output = run_cli_json(capsys, "push", "list")
     # THEN both are there, in order, with every field and no fiscal code
     assert code == 0
     assert output["pushes"] == [
@@ -100,7 +88,7 @@ def test_push_list_shows_what_the_app_sent_without_the_fiscal_code(local_stack, 
         },
     ]
     # AND for people: one row each, the text included; listing took nothing off the queue
-    code, out, _ = _run(capsys, "push", "list")
+    code, out, _ = run_cli(capsys, "push", "list")
     assert code == 0
     assert "KIND" in out
     assert "TAG" in out
@@ -108,25 +96,25 @@ def test_push_list_shows_what_the_app_sent_without_the_fiscal_code(local_stack, 
     assert payment.tag in out
     assert "2 shown" in out
     assert FISCAL_CODE not in out
-    assert len(_json(capsys, "push", "list")[1]["pushes"]) == 2
+    assert len(run_cli_json(capsys, "push", "list")[1]["pushes"]) == 2
 
 
 def test_push_list_honours_its_limit(local_stack, push_queue, capsys):
     payment, _ = _send_two(local_stack, push_queue)
-    code, output = _json(capsys, "push", "list", "--limit", "1")
+    code, output = run_cli_json(capsys, "push", "list", "--limit", "1")
     assert code == 0
     assert [item["message_id"] for item in output["pushes"]] == [payment.message_id]
 
 
 def test_an_empty_push_queue_is_said_so(push_queue, capsys):
-    code, out, _ = _run(capsys, "push", "list")
+    code, out, _ = run_cli(capsys, "push", "list")
     assert (code, out.strip()) == (0, f"the push queue ({push_queue}) is empty")
 
 
 def test_entries_that_are_not_pushes_are_left_out(local_stack, push_queue, capsys):
     queue_client(local_stack.storage, push_queue).send_message("not a push")
     _send_two(local_stack, push_queue)
-    code, output = _json(capsys, "push", "list")
+    code, output = run_cli_json(capsys, "push", "list")
     assert code == 0
     assert [item["kind"] for item in output["pushes"]] == ["PAYMENT", "UNREAD"]
 
@@ -146,7 +134,7 @@ def test_push_list_shows_a_new_message_push_with_the_text_the_citizen_chose(
     )
     build_app(settings).push.send(push)
     # WHEN an operator lists the push queue
-    code, output = _json(capsys, "push", "list")
+    code, output = run_cli_json(capsys, "push", "list")
     # THEN it is there, of its own kind, with the service as title and the subject as body
     assert code == 0
     assert output["pushes"] == [
@@ -161,13 +149,13 @@ def test_push_list_shows_a_new_message_push_with_the_text_the_citizen_chose(
             "body": "La tua carta d'identità è pronta",
         }
     ]
-    code, out, _ = _run(capsys, "push", "list")
+    code, out, _ = run_cli(capsys, "push", "list")
     assert "NEW_MESSAGE" in out
     assert "Ufficio Tributi: La tua carta d'identità è pronta" in out
 
 
 @pytest.mark.parametrize("limit", ["0", "33", "many"])
 def test_a_limit_outside_1_to_32_exits_2(push_queue, capsys, limit):
-    code, output = _json(capsys, "push", "list", "--limit", limit)
+    code, output = run_cli_json(capsys, "push", "list", "--limit", limit)
     assert code == 2
     assert output["errors"][0]["flag"] == "--limit"
