@@ -7,7 +7,7 @@ PYTHON ?= $(shell bash scripts/find-python.sh 3.13 2>/dev/null)
 NEED_PYTHON = @test -n "$(PYTHON)" || bash scripts/find-python.sh 3.13 >/dev/null
 VENV := .venv
 PY := $(VENV)/bin/python
-CODE := shared infra tests bench clients/postino-send tools/offline-host CitizenInbox CitizenMessage CitizenProfile CreateMessage GetMessageStatus GetMessageStatusById GetProfile GetProfileByPost ListMessages DispatchEvent PaymentEvents ProcessMessage ReminderTimer SweepAcceptedMessages
+CODE := shared infra tests bench clients/postino-send tools/offline-host CitizenInbox CitizenMessage CitizenProfile CreateMessage GetMessageStatus GetMessageStatusById GetProfile GetProfileByPost ListMessages DispatchEvent PaymentEvents ProcessMessage ReminderPartition ReminderTimer SweepAcceptedMessages
 
 .PHONY: install run test lint typecheck pytest checkov bench chaos clean
 

@@ -41,6 +41,7 @@ from bench.noop_ports import (
     NoopSchedule,
     NoopSecrets,
     NoopWatches,
+    NoopWork,
     OneKey,
     OneService,
 )
@@ -112,6 +113,7 @@ def _app() -> bootstrap.App:
         attachments=NoopAttachments(),
         push=NoopPush(),
         schedule=NoopSchedule(),
+        reminder_work=NoopWork(),
         claims=NoopClaims(),
         reminder_policy=ReminderPolicy(),
         events=NoopEvents(),

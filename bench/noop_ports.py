@@ -18,7 +18,13 @@ from shared.domain.payment import Payment
 from shared.domain.poison import PoisonedMessage
 from shared.domain.profile import Profile
 from shared.domain.push import Push
-from shared.domain.reminder_schedule import ClaimState, ScheduleEntry, SlotClaim
+from shared.domain.reminder_schedule import (
+    ClaimState,
+    OpenBucket,
+    ReminderPartition,
+    ScheduleEntry,
+    SlotClaim,
+)
 from shared.domain.service import Service
 
 
@@ -192,17 +198,25 @@ class NoopSchedule:
     def move(self, old: ScheduleEntry, new: ScheduleEntry | None) -> None:
         return None
 
-    def entries(self, hour: datetime) -> list[ScheduleEntry]:
+    def open_buckets(self, up_to: datetime) -> list[OpenBucket]:
         return []
 
-    def cursor(self) -> datetime | None:
+    def mark_queued(self, bucket: str, until: datetime) -> None:
         return None
 
-    def set_cursor(self, hour: datetime) -> None:
+    def bucket_entries(self, bucket: str) -> list[ScheduleEntry]:
+        return []
+
+    def finish(self, bucket: str, *, hour_over: bool) -> None:
         return None
 
     def forget(self, message_ids: Collection[str]) -> int:
         return 0
+
+
+class NoopWork:
+    def send(self, partition: ReminderPartition) -> None:
+        return None
 
 
 class NoopClaims:

@@ -19,7 +19,6 @@ from azure.cosmos import exceptions
 
 from bench.pipeline_stack import new_fiscal_code, register_sender
 from bench.reminder_scenario import (
-    DUE_HOUR,
     HASH_KEY,
     POLICY,
     RUN_AT,
@@ -164,8 +163,6 @@ def fill(scenario: Scenario, stored: int, options: Options) -> dict[str, Any]:
     wrong = [mistake for _, mistakes in stored_shares for mistake in mistakes]
     if wrong:
         raise RuntimeError(f"the planner did not schedule as expected: {wrong[:5]}")
-    # Where the last run of a timer running every few minutes left it.
-    scenario.schedule.set_cursor(DUE_HOUR)
     scenario.due = sorted((message for due, _ in stored_shares for message in due), key=_id)
     messages_seconds = messages_done - profiles_done
     return {
@@ -176,7 +173,6 @@ def fill(scenario: Scenario, stored: int, options: Options) -> dict[str, Any]:
         "profiles_seconds": round(profiles_done - started, 1),
         "messages_seconds": round(messages_seconds, 1),
         "messages_per_s": round(stored / messages_seconds, 1),
-        "cursor_set_to": DUE_HOUR.isoformat(),
     }
 
 
@@ -201,4 +197,3 @@ def restore_due(scenario: Scenario, threads: int) -> None:
         scenario.planner.plan(message)
 
     in_parallel(restore, scenario.due, threads)
-    scenario.schedule.set_cursor(DUE_HOUR)

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from bench.reminder_scenario import DUE_HOUR, RUN_AT, Options
+from bench.reminder_scenario import RUN_AT, Options
 
 TARGET_TIME_RATIO = 1.5
 
@@ -28,7 +28,6 @@ def summarize(
         "repeat": options.repeat,
         "per_citizen": options.per_citizen,
         "run_at": RUN_AT.isoformat(),
-        "cursor_before_each_run": DUE_HOUR.isoformat(),
         "scenarios": scenarios,
         "ratios": {
             "sizes": f"{last['stored']}/{first['stored']}",

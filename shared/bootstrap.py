@@ -31,6 +31,7 @@ from shared.adapters.queues import (
     poison_queue_name,
     queue_client,
 )
+from shared.adapters.reminder_work_queue import StorageReminderWork
 from shared.adapters.secret_box import SecretBox
 from shared.adapters.system_clock import SystemClock
 from shared.config import Settings, reminder_policy
@@ -58,6 +59,7 @@ from shared.services.ports import (
     QueueDepth,
     ReminderClaims,
     ReminderSchedule,
+    ReminderWork,
     SecretOpener,
     ServiceMessageIndex,
     ServiceRepository,
@@ -92,6 +94,7 @@ class App:
     attachments: AttachmentStore
     push: PushSender
     schedule: ReminderSchedule
+    reminder_work: ReminderWork
     claims: ReminderClaims
     reminder_policy: ReminderPolicy
     events: EventQueue
@@ -204,7 +207,11 @@ def build_app(settings: Settings, reminder_policy: ReminderPolicy | None = None)
         attachments=attachment_store(settings.storage),
         push=select_push_sender(settings, clock=clock),
         schedule=CosmosReminderSchedule(
-            database.get_container_client(ContainerName.REMINDER_SCHEDULE)
+            database.get_container_client(ContainerName.REMINDER_SCHEDULE),
+            shards=settings.reminder_shards,
+        ),
+        reminder_work=StorageReminderWork(
+            queue_client(settings.storage, QueueName.REMINDER_PARTITIONS)
         ),
         claims=CosmosReminderClaims(database.get_container_client(ContainerName.REMINDER_CLAIMS)),
         reminder_policy=reminder_policy or ReminderPolicy(),

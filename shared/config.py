@@ -58,6 +58,10 @@ class SettingName(StrEnum):
     REMINDER_QUIET_HOURS = "REMINDER_QUIET_HOURS"
     REMINDER_TIME_ZONE = "REMINDER_TIME_ZONE"
     REMINDER_DAILY_CAP = "REMINDER_DAILY_CAP"
+    # Buckets (partitions) each hour of the reminder schedule is spread over.
+    REMINDER_SHARDS = "REMINDER_SHARDS"
+    # Reminders of one partition worked at once (reads and pushes overlapping).
+    REMINDER_PARTITION_CONCURRENCY = "REMINDER_PARTITION_CONCURRENCY"
     # Whether a new-message push waits out the reminders' quiet hours (SEND: no, as IO).
     NEW_MESSAGE_PUSH_QUIET_HOURS = "NEW_MESSAGE_PUSH_QUIET_HOURS"
     # In Azure, storage is reached with the app's managed identity at these service URIs
@@ -183,6 +187,20 @@ DEFAULT_CALLBACK_RETRY_SECONDS = 24 * 3600
 MAX_ATTACHMENT_LINK_SECONDS = 15 * 60
 DEFAULT_ATTACHMENT_LINK_SECONDS = MAX_ATTACHMENT_LINK_SECONDS
 DEFAULT_PUSH_QUEUE = "push-notifications"
+# One hour's reminder entries in 32 buckets: some 300 entries (60 KB) each at 10,000 due an
+# hour. docs/scaling.md says how to size it (each patch is billed on its whole bucket).
+DEFAULT_REMINDER_SHARDS = 32
+MAX_REMINDER_SHARDS = 256
+DEFAULT_REMINDER_PARTITION_CONCURRENCY = 8
+MAX_REMINDER_PARTITION_CONCURRENCY = 64
+
+
+def _bounded(env: Mapping[str, str], name: SettingName, *, default: int, maximum: int) -> int:
+    """A whole number from 1 to `maximum` in setting `name`, `default` when absent."""
+    value = _count(env, name, default=default, minimum=1)
+    if value > maximum:
+        raise InvalidSettingError(f"app setting {name} must be at most {maximum}")
+    return value
 
 
 def _link_seconds(env: Mapping[str, str]) -> int:
@@ -401,6 +419,9 @@ class Settings:
     callback_secrets_key: str = field(default="", repr=False)
     # Callbacks may be plain http to 127.0.0.1, ::1 and localhost (local runs only).
     callback_allow_loopback_http: bool = False
+    # The reminder schedule's buckets per hour, and the reminders worked at once in one.
+    reminder_shards: int = DEFAULT_REMINDER_SHARDS
+    reminder_partition_concurrency: int = DEFAULT_REMINDER_PARTITION_CONCURRENCY
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -456,6 +477,18 @@ class Settings:
             callback_secrets_key=_callback_secrets_key(env),
             callback_allow_loopback_http=_callback_allow_loopback_http(
                 env, with_cosmos_key=cosmos_key is not None
+            ),
+            reminder_shards=_bounded(
+                env,
+                SettingName.REMINDER_SHARDS,
+                default=DEFAULT_REMINDER_SHARDS,
+                maximum=MAX_REMINDER_SHARDS,
+            ),
+            reminder_partition_concurrency=_bounded(
+                env,
+                SettingName.REMINDER_PARTITION_CONCURRENCY,
+                default=DEFAULT_REMINDER_PARTITION_CONCURRENCY,
+                maximum=MAX_REMINDER_PARTITION_CONCURRENCY,
             ),
         )
 

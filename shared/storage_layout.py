@@ -75,6 +75,8 @@ class QueueName:
 
     # References to pending events, for DispatchEvent (function.json names it as such).
     EVENTS = "message-events"
+    # One work item per reminder schedule bucket to work, for ReminderPartition.
+    REMINDER_PARTITIONS = "reminder-partitions"
 
 
 class BlobContainerName:

@@ -13,6 +13,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
@@ -47,13 +48,17 @@ from shared.domain.profile import Profile
 from shared.domain.push import Push
 from shared.domain.reminder_schedule import (
     ClaimState,
+    OpenBucket,
+    ReminderPartition,
     ScheduleEntry,
     SlotBusy,
     SlotClaim,
     bucket_hour,
+    bucket_id,
     busy,
     claim_id,
     may_take_over,
+    shard_of,
 )
 from shared.domain.service import Service
 from shared.domain.service_messages import ServiceMessageEntry, ServiceMessageFilter, StatusCounts
@@ -394,35 +399,77 @@ class FakePaymentRepository:
         return self._store(payment)
 
 
-class FakeReminderSchedule:
-    """Entries by the hour of their time, as the Cosmos buckets hold them."""
+@dataclass
+class _FakeBucket:
+    hour: datetime
+    entries: dict[str, ScheduleEntry] = field(default_factory=dict)
+    drained: bool = False
+    queued_until: datetime | None = None
 
-    def __init__(self) -> None:
-        self.buckets: dict[datetime, dict[str, ScheduleEntry]] = {}
-        self.hour: datetime | None = None
+
+class FakeReminderSchedule:
+    """Entries in buckets of (hour, shard), as the Cosmos documents hold them."""
+
+    def __init__(self, shards: int = 4) -> None:
+        self.shards = shards
+        self.buckets: dict[str, _FakeBucket] = {}
         self.reads = 0
 
+    def _bucket_of(self, entry: ScheduleEntry) -> str:
+        return bucket_id(entry.at, shard_of(entry.message_id, self.shards))
+
     def add(self, entry: ScheduleEntry) -> None:
-        self.buckets.setdefault(bucket_hour(entry.at), {})[entry.message_id] = entry
+        name = self._bucket_of(entry)
+        bucket = self.buckets.setdefault(name, _FakeBucket(hour=bucket_hour(entry.at)))
+        bucket.entries[entry.message_id] = entry.model_copy(update={"bucket": None})
+        bucket.drained = False
 
     def move(self, old: ScheduleEntry, new: ScheduleEntry | None) -> None:
+        home = old.bucket or self._bucket_of(old)
         if new is not None:
             self.add(new)
-        if new is None or bucket_hour(new.at) != bucket_hour(old.at):
-            self.buckets.get(bucket_hour(old.at), {}).pop(old.message_id, None)
+        if new is None or self._bucket_of(new) != home:
+            bucket = self.buckets.get(home)
+            if bucket is not None:
+                bucket.entries.pop(old.message_id, None)
+
+    def open_buckets(self, up_to: datetime) -> list[OpenBucket]:
+        return [
+            OpenBucket(bucket=name, hour=bucket.hour, queued_until=bucket.queued_until)
+            for name, bucket in self.buckets.items()
+            if bucket.hour <= bucket_hour(up_to) and not bucket.drained
+        ]
+
+    def mark_queued(self, bucket: str, until: datetime) -> None:
+        if bucket in self.buckets:
+            self.buckets[bucket].queued_until = until
+
+    def bucket_entries(self, bucket: str) -> list[ScheduleEntry]:
+        self.reads += 1
+        found = self.buckets.get(bucket)
+        if found is None:
+            return []
+        return [entry.model_copy(update={"bucket": bucket}) for entry in found.entries.values()]
+
+    def finish(self, bucket: str, *, hour_over: bool) -> None:
+        found = self.buckets.get(bucket)
+        if found is None:
+            return
+        found.queued_until = None
+        if hour_over and not found.entries:
+            found.drained = True
 
     def entries(self, hour: datetime) -> list[ScheduleEntry]:
-        self.reads += 1
-        return list(self.buckets.get(bucket_hour(hour), {}).values())
-
-    def cursor(self) -> datetime | None:
-        return self.hour
-
-    def set_cursor(self, hour: datetime) -> None:
-        self.hour = bucket_hour(hour)
+        """Every entry of `hour`, whatever its shard (for tests)."""
+        return [
+            entry
+            for bucket in self.buckets.values()
+            if bucket.hour == bucket_hour(hour)
+            for entry in bucket.entries.values()
+        ]
 
     def all_entries(self) -> list[ScheduleEntry]:
-        return [entry for bucket in self.buckets.values() for entry in bucket.values()]
+        return [entry for bucket in self.buckets.values() for entry in bucket.entries.values()]
 
     def all_entries_of(self, message_id: str) -> list[ScheduleEntry]:
         return [entry for entry in self.all_entries() if entry.message_id == message_id]
@@ -430,33 +477,46 @@ class FakeReminderSchedule:
     def forget(self, message_ids: Collection[str]) -> int:
         forgotten = 0
         for bucket in self.buckets.values():
-            for message_id in set(message_ids) & set(bucket):
-                del bucket[message_id]
+            for message_id in set(message_ids) & set(bucket.entries):
+                del bucket.entries[message_id]
                 forgotten += 1
         return forgotten
 
 
+class FakeReminderWork:
+    """The partitions queue: work items in the order queued."""
+
+    def __init__(self) -> None:
+        self.queued: list[ReminderPartition] = []
+
+    def send(self, partition: ReminderPartition) -> None:
+        self.queued.append(partition)
+
+
 class FakeReminderClaims:
-    """Claims by id, with the same takeover rules as the Cosmos container."""
+    """Claims by id, with the same takeover rules as the Cosmos container (and, as its
+    conditional writes are, atomic across threads)."""
 
     def __init__(self) -> None:
         self.stored: dict[str, SlotClaim] = {}
+        self._lock = threading.Lock()
 
     def claim(self, message_id: str, slot_key: str, now: datetime) -> SlotClaim | SlotBusy | None:
         key = claim_id(message_id, slot_key)
-        current = self.stored.get(key)
-        if current is not None and not may_take_over(current, now):
-            return busy(current, now)
-        claim = SlotClaim(
-            id=key,
-            state=ClaimState.CLAIMED,
-            attempts=1 if current is None else current.attempts + 1,
-            claimed_at=now,
-            holder=uuid.uuid4().hex,
-            version=uuid.uuid4().hex,
-        )
-        self.stored[key] = claim
-        return claim
+        with self._lock:
+            current = self.stored.get(key)
+            if current is not None and not may_take_over(current, now):
+                return busy(current, now)
+            claim = SlotClaim(
+                id=key,
+                state=ClaimState.CLAIMED,
+                attempts=1 if current is None else current.attempts + 1,
+                claimed_at=now,
+                holder=uuid.uuid4().hex,
+                version=uuid.uuid4().hex,
+            )
+            self.stored[key] = claim
+            return claim
 
     def settle(self, claim: SlotClaim, state: ClaimState) -> None:
         self.stored[claim.id] = claim.model_copy(update={"state": state})

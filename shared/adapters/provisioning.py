@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from azure.core.exceptions import ResourceExistsError
 from azure.cosmos import PartitionKey
@@ -52,14 +54,33 @@ def _provision_cosmos(settings: Settings, layout: StorageLayout) -> None:
     )
     database = client.create_database_if_not_exists(layout.database)
     for spec in layout.containers:
-        database.create_container_if_not_exists(
+        container = database.create_container_if_not_exists(
             id=spec.name,
             partition_key=PartitionKey(path=spec.partition_key),
             indexing_policy=spec.indexing_policy,
             default_ttl=spec.default_ttl,
         )
+        stored = container.read().get("indexingPolicy", {})
+        if _paths(stored) != _paths(spec.indexing_policy):
+            # A container made by an older layout: its index is brought up to date (Cosmos
+            # re-indexes online), as the Azure templates do on a deployment.
+            database.replace_container(
+                container,
+                partition_key=PartitionKey(path=spec.partition_key),
+                indexing_policy=spec.indexing_policy,
+                default_ttl=spec.default_ttl,
+            )
+            logger.info("updated the indexing policy of container %s", spec.name)
     logger.info(
         "provisioned database %s with %d containers", layout.database, len(layout.containers)
+    )
+
+
+def _paths(policy: Mapping[str, Any]) -> tuple[set[str], set[str]]:
+    """The included and excluded paths of an indexing policy (what the layout sets)."""
+    return (
+        {item["path"] for item in policy.get("includedPaths", [])},
+        {item["path"] for item in policy.get("excludedPaths", [])} - {'/"_etag"/?'},
     )
 
 

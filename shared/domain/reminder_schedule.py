@@ -1,6 +1,17 @@
 """The reminder schedule: for each Premium message that may still need a reminder, one
-entry saying when to look at it next. Entries sit in hourly buckets, read by point reads,
-so a reminder run reads what is due and never the messages that are not.
+entry saying when to look at it next. Entries sit in buckets, one per (UTC hour, shard),
+read by point reads, so a reminder run reads what is due and never the messages that are
+not.
+
+A run fans out: the timer only finds the buckets of hours begun that may still hold entries
+and queues one work item (a ReminderPartition) for each; a queue-triggered function sends a
+partition's reminders, so partitions are worked side by side, on as many instances as the
+queue's length calls for. A bucket queued is leased for PARTITION_LEASE, so a slow
+partition is not queued again by every run meanwhile; its worker lifts the lease when done,
+and a worker that died leaves its work item to come back from the queue, or the lease to
+run out, so the partition is picked up again either way. A bucket of an hour gone by that a
+worker left empty is marked drained, and no run looks at it again unless an entry is added
+to it (which opens it again).
 
 A slot claim makes each reminder exactly-once across overlapping or retried runs: the run
 that creates it sends the push; a push that failed for a reason worth retrying leaves the
@@ -17,7 +28,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.domain.compat import UTC, StrEnum
 
@@ -39,9 +50,12 @@ class ScheduleEntry(BaseModel):
     fiscal_code: str
     at: datetime
     done: tuple[str, ...] = ()
+    # The bucket the entry was read from (not stored): moving it out patches that bucket,
+    # whatever the shard count is now.
+    bucket: str | None = Field(default=None, exclude=True)
 
     def moved(self, at: datetime, done: frozenset[str]) -> ScheduleEntry:
-        return self.model_copy(update={"at": at, "done": tuple(sorted(done))})
+        return self.model_copy(update={"at": at, "done": tuple(sorted(done)), "bucket": None})
 
 
 def bucket_hour(at: datetime) -> datetime:
@@ -57,6 +71,41 @@ def bucket_id(hour: datetime, shard: int) -> str:
 def shard_of(message_id: str, shards: int) -> int:
     """Which shard of its hour a message's entry goes to (spreads the writes)."""
     return zlib.crc32(message_id.encode()) % shards
+
+
+# How long a bucket queued as a work item is not queued again. Longer than a partition's
+# worker lives (the host's functionTimeout, 5 minutes), so a partition still being worked
+# is not queued twice; short enough that one whose worker died and whose work item was
+# lost is picked up again within minutes.
+PARTITION_LEASE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class OpenBucket:
+    """A bucket of an hour begun that may still hold entries; `queued_until` is the end of
+    its queue lease (None: not queued)."""
+
+    bucket: str
+    hour: datetime
+    queued_until: datetime | None = None
+
+    def may_queue(self, now: datetime) -> bool:
+        return self.queued_until is None or self.queued_until <= now
+
+
+class ReminderPartition(BaseModel):
+    """The work item of one bucket: send the reminders due in it. `run_at` names the timer
+    run that queued it: a citizen gets at most one reminder per run, across partitions."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bucket: str = Field(min_length=1, max_length=64, pattern=r"^[0-9]{8}T[0-9]{2}-[0-9]{2,4}$")
+    hour: AwareDatetime
+    run_at: AwareDatetime
+
+    def hour_over(self, now: datetime) -> bool:
+        """Whether no entry can fall due in this bucket any more (its hour has ended)."""
+        return self.hour + HOUR <= now
 
 
 class ClaimState(StrEnum):

@@ -81,6 +81,15 @@ def scope(*, message_id: str | None = None, service_id: str | None = None) -> It
         state.fields = saved
 
 
+def fork() -> None:
+    """Give the current context a copy of the invocation's fields of its own: for a thread
+    that works one part of an invocation (run in a copied context), so that what it binds
+    stays its own and its log lines still carry the invocation's ids."""
+    state = _current.get()
+    if state is not None:
+        _current.set(InvocationState(dict(state.fields), state.status))
+
+
 def note_status(status: object) -> None:
     """Record what the invocation answered or decided, for its "finished" line."""
     state = _current.get()

@@ -20,7 +20,14 @@ from shared.domain.payment import Payment
 from shared.domain.poison import PoisonedMessage
 from shared.domain.profile import Profile
 from shared.domain.push import Push
-from shared.domain.reminder_schedule import ClaimState, ScheduleEntry, SlotBusy, SlotClaim
+from shared.domain.reminder_schedule import (
+    ClaimState,
+    OpenBucket,
+    ReminderPartition,
+    ScheduleEntry,
+    SlotBusy,
+    SlotClaim,
+)
 from shared.domain.service import Service
 from shared.domain.service_messages import ServiceMessageEntry, ServiceMessageFilter, StatusCounts
 
@@ -393,35 +400,52 @@ class PushSender(Protocol):
 
 
 class ReminderSchedule(Protocol):
-    """Entries in hourly buckets: when to look at a Premium message again."""
+    """Entries in buckets of (UTC hour, shard): when to look at a Premium message again."""
 
     def add(self, entry: ScheduleEntry) -> None:
-        """Put `entry` in the bucket of its time, replacing the message's entry there.
+        """Put `entry` in the bucket of its time, replacing the message's entry there (and
+        opening the bucket again if it was drained).
 
         Raises StorageUnavailableError.
         """
         ...
 
     def move(self, old: ScheduleEntry, new: ScheduleEntry | None) -> None:
-        """Replace `old` by `new` (None: the message needs no more looking at).
+        """Replace `old` (taken out of `old.bucket` when it was read from one) by `new`
+        (None: the message needs no more looking at).
 
         Raises StorageUnavailableError.
         """
         ...
 
-    def entries(self, hour: datetime) -> list[ScheduleEntry]:
-        """Every entry in the bucket of `hour` (point reads, never a query).
+    def open_buckets(self, up_to: datetime) -> list[OpenBucket]:
+        """Every bucket of an hour up to `up_to`'s that is not drained, with its queue lease;
+        no entry is read.
 
         Raises StorageUnavailableError.
         """
         ...
 
-    def cursor(self) -> datetime | None:
-        """The oldest hour that may still hold entries, as the last run left it."""
+    def mark_queued(self, bucket: str, until: datetime) -> None:
+        """Lease `bucket` to the work item just queued for it, until `until`.
+
+        Raises StorageUnavailableError.
+        """
         ...
 
-    def set_cursor(self, hour: datetime) -> None:
-        """Record that no bucket before `hour` holds entries any more."""
+    def bucket_entries(self, bucket: str) -> list[ScheduleEntry]:
+        """Every entry in `bucket` (one point read), each knowing its bucket.
+
+        Raises StorageUnavailableError.
+        """
+        ...
+
+    def finish(self, bucket: str, *, hour_over: bool) -> None:
+        """Lift `bucket`'s lease after its partition was worked; when `hour_over` and it
+        holds no entry, mark it drained (unless an entry was added meanwhile).
+
+        Raises StorageUnavailableError.
+        """
         ...
 
     def forget(self, message_ids: Collection[str]) -> int:
@@ -431,6 +455,14 @@ class ReminderSchedule(Protocol):
 
         Raises StorageUnavailableError.
         """
+        ...
+
+
+class ReminderWork(Protocol):
+    """The queue of reminder partitions, worked by the ReminderPartition function."""
+
+    def send(self, partition: ReminderPartition) -> None:
+        """Queue one partition's work item. Raises StorageUnavailableError."""
         ...
 
 

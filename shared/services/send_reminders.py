@@ -1,12 +1,22 @@
-"""ReminderTimer's run: send the Premium reminder pushes that are due, each exactly once,
-only to consenting citizens, never in quiet hours, at most one per citizen per run and
-`daily_cap` per citizen per day; and keep the schedule pointing at what is due next."""
+"""Reminder runs: send the Premium reminder pushes that are due, each exactly once, only to
+consenting citizens, never in quiet hours, at most one per citizen per run and `daily_cap`
+per citizen per day; and keep the schedule pointing at what is due next.
+
+A run fans out (see shared.domain.reminder_schedule): ReminderTimer queues one work item per
+open bucket of the schedule (`queue_reminder_partitions`), and ReminderPartition works one
+(`send_partition_reminders`), its entries `concurrency` at a time. What holds across
+partitions worked side by side, on any number of instances, is kept in storage: the slot
+claims (exactly once), the citizen's daily counter (the cap) and the citizen's counter of the
+run (one push per run)."""
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
-from dataclasses import dataclass, field
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from shared.domain.citizen_hash import citizen_hash, push_tag
@@ -19,16 +29,17 @@ from shared.domain.message import FeatureLevel, Message, MessageStatus
 from shared.domain.profile import Profile, ReminderConsent
 from shared.domain.push import ReminderKind, reminder_push
 from shared.domain.reminder_schedule import (
-    HOUR,
     MAX_PUSH_ATTEMPTS,
+    PARTITION_LEASE,
     ClaimState,
+    ReminderPartition,
     ScheduleEntry,
     SlotBusy,
-    bucket_hour,
+    SlotClaim,
 )
 from shared.domain.reminders import ReminderPolicy, ReminderSlot, next_check, open_slots
 from shared.domain.service import Tier
-from shared.observability.log_context import bind, scope
+from shared.observability.log_context import bind, fork, scope
 from shared.observability.metrics import app_metrics
 from shared.services.payment_status import notice_status_of
 from shared.services.ports import (
@@ -39,6 +50,7 @@ from shared.services.ports import (
     PushSender,
     ReminderClaims,
     ReminderSchedule,
+    ReminderWork,
     ServiceMessageIndex,
     WindowCounter,
 )
@@ -47,14 +59,14 @@ from shared.services.service_directory import CachedServiceDirectory
 
 logger = logging.getLogger(__name__)
 
-# With no cursor yet (the first run), buckets this far back are read.
-FIRST_RUN_LOOKBACK = timedelta(days=2)
 # A push that failed retryably is tried again after this long.
 RETRY_DELAY = timedelta(minutes=15)
 # An entry whose handling failed unexpectedly is looked at again after this long.
 FAILED_ENTRY_DELAY = timedelta(hours=1)
 # The daily counter outlives the day it counts, whatever the time zone.
 _DAY_COUNTER_TTL_SECONDS = 2 * 24 * 3600
+# A run's counter of a citizen's pushes outlives any partition of the run.
+_RUN_COUNTER_TTL_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -83,16 +95,30 @@ class ReminderReport:
     skipped: int = 0
     failed: int = 0
     dropped: int = 0
+    partitions: int = 0
+
+    def add(self, other: ReminderReport) -> None:
+        self.looked_at += other.looked_at
+        self.sent += other.sent
+        for kind, count in other.by_kind.items():
+            self.by_kind[kind] = self.by_kind.get(kind, 0) + count
+        self.deferred += other.deferred
+        self.skipped += other.skipped
+        self.failed += other.failed
+        self.dropped += other.dropped
+        self.partitions += other.partitions
 
 
 @dataclass
 class _Run:
+    """One partition's work, as one entry's handling sees it (`report` is that entry's)."""
+
     now: datetime
+    run_at: datetime
     ports: ReminderPorts
     policy: ReminderPolicy
     hash_key: str
     report: ReminderReport = field(default_factory=ReminderReport)
-    pushed_citizens: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -119,34 +145,55 @@ class ReminderPlanner:
         return at
 
 
-def send_reminders(
-    *, ports: ReminderPorts, policy: ReminderPolicy, hash_key: str
-) -> ReminderReport:
-    """One run over the due part of the schedule.
+def queue_reminder_partitions(
+    *, schedule: ReminderSchedule, work: ReminderWork, clock: Clock
+) -> list[ReminderPartition]:
+    """ReminderTimer's run: queue a work item for each open bucket of an hour begun that is
+    not queued already (or whose lease ran out: its worker died), and lease it. Reads no
+    entry. Returns the partitions queued.
 
-    Raises StorageUnavailableError (what was done stays done; the next run goes on).
+    Raises StorageUnavailableError (what was queued stays queued; the next run goes on).
     """
-    run = _Run(now=ports.clock.now(), ports=ports, policy=policy, hash_key=hash_key)
-    current = bucket_hour(run.now)
-    stored_cursor = ports.schedule.cursor()
-    hour = stored_cursor or bucket_hour(run.now - FIRST_RUN_LOOKBACK)
-    cursor = hour
-    while hour <= current:
-        entries = ports.schedule.entries(hour)
-        left = False
-        for entry in sorted(entries, key=lambda item: item.at):
-            if entry.at > run.now:
-                left = True
-                continue
-            _handle_alone(entry, run)
-        if hour == cursor and hour < current and not left:
-            cursor = hour + HOUR
-        hour += HOUR
-    if cursor != stored_cursor:
-        ports.schedule.set_cursor(cursor)
-    report = run.report
+    now = clock.now()
+    queued: list[ReminderPartition] = []
+    for bucket in sorted(schedule.open_buckets(now), key=lambda item: item.bucket):
+        if not bucket.may_queue(now):
+            continue
+        partition = ReminderPartition(bucket=bucket.bucket, hour=bucket.hour, run_at=now)
+        # Queued, then leased: a lease lost after its item was queued only lets the next
+        # run queue it again (worked twice, sent once); the other way round, a lost item
+        # would wait out its lease.
+        work.send(partition)
+        schedule.mark_queued(bucket.bucket, now + PARTITION_LEASE)
+        queued.append(partition)
+    logger.info("reminder run: %d partitions queued", len(queued))
+    return queued
+
+
+def send_partition_reminders(
+    partition: ReminderPartition,
+    *,
+    ports: ReminderPorts,
+    policy: ReminderPolicy,
+    hash_key: str,
+    concurrency: int = 1,
+) -> ReminderReport:
+    """ReminderPartition's work: the due entries of one bucket, `concurrency` at a time;
+    then the bucket's lease is lifted (and, its hour over and nothing left, it is drained).
+
+    Raises StorageUnavailableError: the partition stops, its work item comes back and the
+    entries handled stay handled (their claims and moves make a second pass harmless).
+    """
+    now = ports.clock.now()
+    run = _Run(now=now, run_at=partition.run_at, ports=ports, policy=policy, hash_key=hash_key)
+    due = [entry for entry in ports.schedule.bucket_entries(partition.bucket) if entry.at <= now]
+    report = _work(sorted(due, key=lambda entry: entry.at), run, concurrency)
+    ports.schedule.finish(partition.bucket, hour_over=partition.hour_over(ports.clock.now()))
+    report.partitions = 1
     logger.info(
-        "reminder run: %d looked at, %d sent, %d deferred, %d skipped, %d failed, %d dropped",
+        "reminder partition %s: %d looked at, %d sent, %d deferred, %d skipped, %d failed, "
+        "%d dropped",
+        partition.bucket,
         report.looked_at,
         report.sent,
         report.deferred,
@@ -154,6 +201,65 @@ def send_reminders(
         report.failed,
         report.dropped,
     )
+    return report
+
+
+def send_reminders(
+    *, ports: ReminderPorts, policy: ReminderPolicy, hash_key: str, concurrency: int = 1
+) -> ReminderReport:
+    """A whole run in this process: every open bucket of an hour begun worked in turn, as
+    the timer and the partition workers would (for operators' tools and tests).
+
+    Raises StorageUnavailableError.
+    """
+    now = ports.clock.now()
+    report = ReminderReport()
+    for bucket in sorted(ports.schedule.open_buckets(now), key=lambda item: item.bucket):
+        partition = ReminderPartition(bucket=bucket.bucket, hour=bucket.hour, run_at=now)
+        report.add(
+            send_partition_reminders(
+                partition, ports=ports, policy=policy, hash_key=hash_key, concurrency=concurrency
+            )
+        )
+    return report
+
+
+def _work(entries: list[ScheduleEntry], run: _Run, concurrency: int) -> ReminderReport:
+    """Handle `entries`, up to `concurrency` at once; the first storage failure stops the
+    entries not yet begun and is raised once those begun are done."""
+    report = ReminderReport()
+    if concurrency <= 1 or len(entries) <= 1:
+        for entry in entries:
+            own = replace(run, report=ReminderReport())
+            try:
+                _handle_alone(entry, own)
+            finally:
+                report.add(own.report)
+        return report
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def handle(entry: ScheduleEntry) -> None:
+        if stop.is_set():
+            return
+        fork()  # this thread's log fields are its own
+        own = replace(run, report=ReminderReport())
+        try:
+            _handle_alone(entry, own)
+        except BaseException:
+            stop.set()
+            raise
+        finally:
+            with lock:
+                report.add(own.report)
+
+    workers = min(concurrency, len(entries))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reminders") as pool:
+        futures = [pool.submit(contextvars.copy_context().run, handle, entry) for entry in entries]
+    for future in futures:
+        error = future.exception()
+        if error is not None:
+            raise error
     return report
 
 
@@ -251,9 +357,6 @@ def _remind(
         _defer(entry, run.policy.quiet_ends(run.now), run)
         return None
     citizen = citizen_hash(message.fiscal_code, run.hash_key)
-    if citizen in run.pushed_citizens:
-        _defer(entry, run.now + timedelta(minutes=1), run)  # the next run
-        return None
     sent = _push(message, slots[0], profile, entry, run, citizen=citizen)
     return covered if sent else None
 
@@ -267,8 +370,9 @@ def _push(
     *,
     citizen: str,
 ) -> bool:
-    """Claim the slot, count it against the daily cap, send it. False when held back."""
-    ports, policy, now = run.ports, run.policy, run.now
+    """Claim the slot, count it against the citizen's run and day, send it. False when
+    held back."""
+    ports, now = run.ports, run.now
     # Claimed at the time of claiming, not the run's start: the lease counts from here.
     claim = ports.claims.claim(message.id, slot.key, ports.clock.now())
     if claim is None:  # settled: sent, given up or out of attempts
@@ -278,18 +382,7 @@ def _push(
         # taken over, rather than count the slot done on a push that may never go out.
         _defer(entry, claim.until, run)
         return False
-    day_key = f"pushes:{citizen}:{policy.local_day(now)}"
-    try:
-        counted = ports.counter.increment(day_key, _DAY_COUNTER_TTL_SECONDS)
-    except StorageUnavailableError:
-        # The run stops; the slot is given back unspent (if storage lets us: otherwise the
-        # claim's lease gives it back).
-        with contextlib.suppress(StorageUnavailableError):
-            ports.claims.release(claim)
-        raise
-    if counted > policy.daily_cap:
-        ports.claims.release(claim)
-        _defer(entry, policy.next_local_day(now), run)
+    if _held_back_by_counts(claim, entry, run, citizen=citizen):
         return False
     push = reminder_push(
         tag=push_tag(message.fiscal_code, run.hash_key),
@@ -312,9 +405,40 @@ def _push(
         return True
     ports.claims.settle(claim, ClaimState.SENT)
     count_reminder_sent(message, slot.key, messages=ports.messages, index=ports.index)
-    run.pushed_citizens.add(citizen)
     run.report.sent += 1
     run.report.by_kind[slot.kind] = run.report.by_kind.get(slot.kind, 0) + 1
     app_metrics().reminder_sent(slot.kind)
     logger.info("message %s: %s reminder %d sent", message.id, slot.kind, slot.ordinal)
     return True
+
+
+def _held_back_by_counts(
+    claim: SlotClaim, entry: ScheduleEntry, run: _Run, *, citizen: str
+) -> bool:
+    """Count the claimed push against the citizen's run (one push per run, whichever
+    partition or instance sends it) and day (the daily cap). When either is spent the slot
+    is given back and the entry put off: True."""
+    ports, policy, now = run.ports, run.policy, run.now
+    run_key = f"run-pushes:{citizen}:{run.run_at:%Y%m%dT%H%M%S}"
+    if _count(ports, claim, run_key, _RUN_COUNTER_TTL_SECONDS) > 1:
+        ports.claims.release(claim)
+        _defer(entry, now + timedelta(minutes=1), run)  # the next run
+        return True
+    day_key = f"pushes:{citizen}:{policy.local_day(now)}"
+    if _count(ports, claim, day_key, _DAY_COUNTER_TTL_SECONDS) > policy.daily_cap:
+        ports.claims.release(claim)
+        _defer(entry, policy.next_local_day(now), run)
+        return True
+    return False
+
+
+def _count(ports: ReminderPorts, claim: SlotClaim, key: str, ttl_seconds: int) -> int:
+    """Add one to the counter `key` for the claimed slot. When storage fails, the run stops
+    and the slot is given back unspent (if storage lets us: otherwise the claim's lease
+    gives it back)."""
+    try:
+        return ports.counter.increment(key, ttl_seconds)
+    except StorageUnavailableError:
+        with contextlib.suppress(StorageUnavailableError):
+            ports.claims.release(claim)
+        raise

@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -25,6 +26,8 @@ from offline_host.worker.invocation_requests import (
 )
 from offline_host.worker.worker_pool import PROCESS_COUNT_SETTING, WorkerPool
 from shared.adapters.queues import queue_client
+from shared.domain.reminder_schedule import ReminderPartition, bucket_hour, bucket_id
+from shared.storage_layout import QueueName
 from tests.builders import random_fiscal_code
 from tests.conformance.app_in_worker import APP_ROOT, app_metadata, discover
 from tests.e2e.conftest import register_service
@@ -137,6 +140,26 @@ def _queued_reference(local_stack, message_id: str) -> QueueDelivery:
     raise AssertionError(f"no queue message references {message_id}")
 
 
+def _a_reminder_partition(local_stack) -> QueueDelivery:
+    """A work item off the reminder partitions queue, as the host takes it (one made as
+    ReminderTimer makes them when the schedule had nothing open)."""
+    client = queue_client(local_stack.storage, QueueName.REMINDER_PARTITIONS)
+    for received in client.receive_messages(max_messages=1, visibility_timeout=5):
+        client.delete_message(received)
+        return QueueDelivery(
+            id=received.id,
+            body=received.content.encode(),
+            dequeue_count=received.dequeue_count or 1,
+            insertion_time=received.inserted_on,
+            expiration_time=received.expires_on,
+            time_next_visible=received.next_visible_on,
+            pop_receipt=received.pop_receipt,
+        )
+    now = datetime.now(UTC)
+    item = ReminderPartition(bucket=bucket_id(now, 0), hour=bucket_hour(now), run_at=now)
+    return QueueDelivery(id="made", body=item.model_dump_json().encode(), dequeue_count=1)
+
+
 def test_the_sample_events_give_the_answers_the_e2e_suite_expects(app, local_stack):
     citizen = random_fiscal_code()
     as_citizen = {SAMPLE_FISCAL_CODE: citizen}
@@ -167,8 +190,9 @@ def test_the_sample_events_give_the_answers_the_e2e_suite_expects(app, local_sta
     # The payment platform reports a payment (a notice of this run only).
     notice = {SAMPLE_NOTICE: f"0{uuid.uuid4().int % 10**17:017d}"}
     assert _status(app.http("PaymentEvents", "payment_event", notice, {})) == 201
-    # The timers run.
+    # The timers run; a partition the reminder timer queued is worked.
     app.timer("ReminderTimer")
+    app.queue("ReminderPartition", _a_reminder_partition(local_stack))
     app.timer("SweepAcceptedMessages")
 
 

@@ -24,7 +24,7 @@ from shared.adapters.queues import StorageMessageQueue, StoragePoisonQueue, queu
 from shared.bootstrap import build_app
 from shared.domain.events import EventRef
 from shared.domain.message_ref import MessageRef
-from shared.storage_layout import storage_layout
+from shared.storage_layout import ContainerName, storage_layout
 from tests.fakes import (
     FakeApiKeyRepository,
     FakeAttachmentStore,
@@ -153,8 +153,9 @@ def attachment_store(implementation, request) -> Iterator[object]:
 
 
 @contextmanager
-def _fresh_container(stack) -> Iterator[ContainerProxy]:
-    """A Cosmos container of its own (partition key /id), deleted afterwards."""
+def _fresh_container(stack, layout_of: str | None = None) -> Iterator[ContainerProxy]:
+    """A Cosmos container of its own (partition key /id; the indexing policy of the
+    layout's container `layout_of`, if named), deleted afterwards."""
     client = cosmos_client(
         stack.settings.cosmos_endpoint,
         stack.settings.cosmos_key,
@@ -162,7 +163,12 @@ def _fresh_container(stack) -> Iterator[ContainerProxy]:
     )
     database = client.get_database_client(storage_layout().database)
     name = f"contract-{uuid.uuid4().hex[:12]}"
-    container = database.create_container(id=name, partition_key=PartitionKey(path="/id"))
+    policy = {spec.name: spec.indexing_policy for spec in storage_layout().containers}
+    container = database.create_container(
+        id=name,
+        partition_key=PartitionKey(path="/id"),
+        indexing_policy=policy[layout_of] if layout_of else None,
+    )
     try:
         yield container
     finally:
@@ -171,11 +177,12 @@ def _fresh_container(stack) -> Iterator[ContainerProxy]:
 
 @pytest.fixture
 def reminder_schedule(implementation, request) -> Iterator[object]:
-    """The schedule port; the real one in a container of its own (it has one cursor)."""
+    """The schedule port; the real one in a container of its own, indexed as the layout's."""
     if implementation == "fake":
         yield FakeReminderSchedule()
         return
-    with _fresh_container(request.getfixturevalue("local_stack")) as container:
+    stack = request.getfixturevalue("local_stack")
+    with _fresh_container(stack, ContainerName.REMINDER_SCHEDULE) as container:
         yield CosmosReminderSchedule(container, shards=4)
 
 

@@ -13,8 +13,9 @@ from shared.domain.erasure import ErasedKind, ErasureRecord
 from shared.domain.idempotency import IdempotencyRecord
 from shared.domain.notice_watch import NoticeWatch
 from shared.domain.profile import Profile
-from shared.domain.reminder_schedule import ClaimState, ScheduleEntry, SlotBusy, bucket_hour
+from shared.domain.reminder_schedule import ClaimState, ScheduleEntry, SlotBusy
 from tests.builders import a_message, random_fiscal_code
+from tests.contract.schedule_hours import entries_of_hour
 from tests.fakes import FakeErasureLog
 
 NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -59,12 +60,10 @@ def test_schedule_entries_of_messages_are_forgotten_in_every_hour(reminder_sched
             ScheduleEntry(message_id=gone, fiscal_code="X", at=NOW + timedelta(hours=hours))
         )
     reminder_schedule.add(ScheduleEntry(message_id=kept, fiscal_code="Y", at=NOW))
-    reminder_schedule.set_cursor(NOW)
     assert reminder_schedule.forget([gone, _message_id()]) == 3
     assert reminder_schedule.forget([gone]) == 0
-    assert [entry.message_id for entry in reminder_schedule.entries(NOW)] == [kept]
-    assert reminder_schedule.entries(NOW + timedelta(hours=30)) == []
-    assert reminder_schedule.cursor() == bucket_hour(NOW)  # the cursor document is kept
+    assert [entry.message_id for entry in entries_of_hour(reminder_schedule, NOW)] == [kept]
+    assert entries_of_hour(reminder_schedule, NOW + timedelta(hours=30)) == []
 
 
 def test_claims_of_a_message_are_forgotten_whatever_their_state(reminder_claims):

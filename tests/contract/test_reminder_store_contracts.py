@@ -14,6 +14,7 @@ from shared.domain.reminder_schedule import (
     SlotBusy,
     SlotClaim,
 )
+from tests.contract.schedule_hours import entries_of_hour
 
 pytestmark = pytest.mark.emulators
 
@@ -33,16 +34,16 @@ def test_entries_are_found_in_the_hour_of_their_time_only(reminder_schedule):
     later = _entry("01JA000000000000000000000C", HOUR + timedelta(hours=1))
     for entry in (first, second, later):
         reminder_schedule.add(entry)
-    assert sorted(reminder_schedule.entries(HOUR), key=lambda e: e.message_id) == [first, second]
-    assert reminder_schedule.entries(HOUR + timedelta(hours=1)) == [later]
-    assert reminder_schedule.entries(HOUR - timedelta(hours=1)) == []
+    assert entries_of_hour(reminder_schedule, HOUR) == [first, second]
+    assert entries_of_hour(reminder_schedule, HOUR + timedelta(hours=1)) == [later]
+    assert entries_of_hour(reminder_schedule, HOUR - timedelta(hours=1)) == []
 
 
 def test_adding_again_replaces_the_messages_entry_in_that_hour(reminder_schedule):
     entry = _entry("01JA000000000000000000000A", HOUR)
     reminder_schedule.add(entry)
     reminder_schedule.add(entry.moved(HOUR + timedelta(minutes=30), frozenset({"UNREAD:1"})))
-    (found,) = reminder_schedule.entries(HOUR)
+    (found,) = entries_of_hour(reminder_schedule, HOUR)
     assert (found.at, found.done) == (HOUR + timedelta(minutes=30), ("UNREAD:1",))
 
 
@@ -51,8 +52,8 @@ def test_moving_takes_the_entry_out_of_its_old_hour(reminder_schedule):
     reminder_schedule.add(entry)
     moved = entry.moved(HOUR + timedelta(days=3), frozenset({"UNREAD:1"}))
     reminder_schedule.move(entry, moved)
-    assert reminder_schedule.entries(HOUR) == []
-    assert reminder_schedule.entries(HOUR + timedelta(days=3)) == [moved]
+    assert entries_of_hour(reminder_schedule, HOUR) == []
+    assert entries_of_hour(reminder_schedule, HOUR + timedelta(days=3)) == [moved]
 
 
 def test_moving_to_nothing_removes_it_and_twice_is_harmless(reminder_schedule):
@@ -60,19 +61,68 @@ def test_moving_to_nothing_removes_it_and_twice_is_harmless(reminder_schedule):
     reminder_schedule.add(entry)
     reminder_schedule.move(entry, None)
     reminder_schedule.move(entry, None)
-    assert reminder_schedule.entries(HOUR) == []
+    assert entries_of_hour(reminder_schedule, HOUR) == []
 
 
 def test_moving_an_entry_never_stored_is_harmless(reminder_schedule):
     ghost = _entry("01JA000000000000000000000Z", HOUR + timedelta(days=40))
     reminder_schedule.move(ghost, None)
-    assert reminder_schedule.entries(ghost.at) == []
+    assert entries_of_hour(reminder_schedule, ghost.at) == []
 
 
-def test_the_cursor_is_absent_until_set(reminder_schedule):
-    assert reminder_schedule.cursor() is None
-    reminder_schedule.set_cursor(HOUR + timedelta(minutes=42))
-    assert reminder_schedule.cursor() == HOUR
+def test_open_buckets_are_those_of_hours_up_to_now_and_their_entries_know_them(
+    reminder_schedule,
+):
+    early = _entry("01JA000000000000000000000A", HOUR + timedelta(minutes=5))
+    later = _entry("01JA000000000000000000000C", HOUR + timedelta(hours=1))
+    for entry in (early, later):
+        reminder_schedule.add(entry)
+    (bucket,) = reminder_schedule.open_buckets(HOUR + timedelta(minutes=59))
+    assert (bucket.hour, bucket.queued_until) == (HOUR, None)
+    (found,) = reminder_schedule.bucket_entries(bucket.bucket)
+    assert (found.message_id, found.bucket) == (early.message_id, bucket.bucket)
+    assert len(reminder_schedule.open_buckets(HOUR + timedelta(hours=1))) == 2
+    assert reminder_schedule.bucket_entries("20260504T07-00") == []
+
+
+def test_a_lease_shows_until_the_partition_is_finished(reminder_schedule):
+    reminder_schedule.add(_entry("01JA000000000000000000000A", HOUR))
+    (bucket,) = reminder_schedule.open_buckets(HOUR)
+    reminder_schedule.mark_queued(bucket.bucket, HOUR + timedelta(minutes=10))
+    (leased,) = reminder_schedule.open_buckets(HOUR)
+    assert leased.queued_until == HOUR + timedelta(minutes=10)
+    reminder_schedule.finish(bucket.bucket, hour_over=False)
+    (finished,) = reminder_schedule.open_buckets(HOUR)
+    assert finished.queued_until is None
+
+
+def test_an_emptied_bucket_is_drained_once_its_hour_is_over_and_opened_by_an_add(
+    reminder_schedule,
+):
+    entry = _entry("01JA000000000000000000000A", HOUR)
+    reminder_schedule.add(entry)
+    (bucket,) = reminder_schedule.open_buckets(HOUR)
+    (read,) = reminder_schedule.bucket_entries(bucket.bucket)
+    reminder_schedule.move(read, None)
+    reminder_schedule.finish(bucket.bucket, hour_over=False)
+    assert len(reminder_schedule.open_buckets(HOUR)) == 1  # its hour may still get entries
+    reminder_schedule.finish(bucket.bucket, hour_over=True)
+    assert reminder_schedule.open_buckets(HOUR + timedelta(days=1)) == []
+    reminder_schedule.add(entry)
+    assert [b.bucket for b in reminder_schedule.open_buckets(HOUR)] == [bucket.bucket]
+
+
+def test_a_bucket_still_holding_entries_is_not_drained(reminder_schedule):
+    reminder_schedule.add(_entry("01JA000000000000000000000A", HOUR))
+    (bucket,) = reminder_schedule.open_buckets(HOUR)
+    reminder_schedule.finish(bucket.bucket, hour_over=True)
+    assert len(reminder_schedule.open_buckets(HOUR)) == 1
+
+
+def test_leasing_or_finishing_a_bucket_gone_is_harmless(reminder_schedule):
+    reminder_schedule.mark_queued("20260504T07-00", HOUR)
+    reminder_schedule.finish("20260504T07-00", hour_over=True)
+    assert reminder_schedule.open_buckets(HOUR) == []
 
 
 # --- the claims ------------------------------------------------------------------------------

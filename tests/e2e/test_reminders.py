@@ -1,9 +1,10 @@
 """ReminderTimer through the offline host: `POST /admin/functions/ReminderTimer` fires a
-run, and a Premium message unread for three days gets its one reminder push, on the
-local push queue, with no personal data in it."""
+run, which queues its partitions for ReminderPartition; a Premium message unread for three
+days gets its one reminder push, on the local push queue, with no personal data in it."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 
@@ -18,14 +19,21 @@ from shared.domain.reminders import ReminderPolicy
 from shared.domain.service import Tier
 from shared.domain.service_messages import ServiceMessageFilter
 from shared.services.send_reminders import ReminderPlanner
+from shared.storage_layout import QueueName
 from tests.builders import MARKDOWN, SUBJECT, a_service, random_fiscal_code
 
 WAIT_SECONDS = 20.0
 
 
-def _fire(offline_host) -> None:
-    """One whole reminder run: what it sent is on the queue when this returns."""
+def _fire(offline_host, local_stack) -> None:
+    """One whole reminder run: the timer's, then its partitions' (the partitions queue is
+    empty: each work item was done and deleted). What it sent is on the queue then."""
     offline_host.run_function_to_end("ReminderTimer", {}, timeout=WAIT_SECONDS)
+    partitions = queue_client(local_stack.settings.storage, QueueName.REMINDER_PARTITIONS)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while partitions.get_queue_properties().approximate_message_count:
+        assert time.monotonic() < deadline, offline_host.log.read_text()[-3000:]
+        time.sleep(0.1)
 
 
 def _pushes_for(queue, message_id: str) -> list[Push]:
@@ -62,7 +70,7 @@ def test_a_reminder_run_fired_through_the_host_pushes_once(offline_host, local_s
     queue = queue_push_sender(local_stack.settings.storage, app.settings.push_queue)
 
     # WHEN the operator fires ReminderTimer through the host's admin API
-    _fire(offline_host)
+    _fire(offline_host, local_stack)
 
     # THEN one push for that message is on the local push queue once the run ended
     pushes = _pushes_for(queue, message.id)
@@ -77,7 +85,7 @@ def test_a_reminder_run_fired_through_the_host_pushes_once(offline_host, local_s
     assert SUBJECT not in push.body
 
     # AND firing it again sends nothing more for it
-    _fire(offline_host)
+    _fire(offline_host, local_stack)
     assert len(_pushes_for(queue, message.id)) == 1
     # AND operators' counts have it once, on the message and in its service's index
     counted = app.messages.get(fiscal_code, message.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime
 
 import azure.functions as func
 import pytest
@@ -17,9 +18,11 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 import CreateMessage
 import GetMessageStatus
 import ProcessMessage
+import ReminderPartition
 import ReminderTimer
 from shared.adapters.queues import queue_client
 from shared.domain.message_rules import validate_new_message
+from shared.domain.reminder_schedule import ReminderPartition as PartitionItem
 from shared.observability.metrics import recording_on
 from tests.builders import FISCAL_CODE
 from tests.events import function_context, http_request, load_event
@@ -193,11 +196,39 @@ def test_malformed_queue_message_raises_so_it_ends_in_the_poison_queue(local_sta
         )
 
 
-def test_reminder_timer_runs_over_the_schedule(local_stack, caplog):
+def test_reminder_timer_queues_the_partitions_of_the_schedule(local_stack, caplog):
     caplog.set_level("INFO")
     ReminderTimer.main(TimerRequest(past_due=True), function_context("ReminderTimer"))
     assert "reminder run is late" in caplog.text
-    assert "reminder run: " in caplog.text
+    assert "partitions queued" in caplog.text
+
+
+def test_reminder_partition_works_one_partition(local_stack, caplog):
+    caplog.set_level("INFO")
+    item = PartitionItem(
+        bucket="20260112T11-00",
+        hour=datetime(2026, 1, 12, 11, tzinfo=UTC),
+        run_at=datetime(2026, 1, 12, 11, 5, tzinfo=UTC),
+    )
+    ReminderPartition.main(
+        QueueMessage(id="p", body=item.model_dump_json().encode(), dequeue_count=1),
+        function_context("ReminderPartition"),
+    )
+    assert "reminder partition 20260112T11-00: 0 looked at" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b'{"bucket": "../x", "hour": "2026-01-12T11:00:00Z", "run_at": "2026-01-12T11:00:00Z"}',
+    ],
+)
+def test_a_malformed_partition_is_dropped_with_an_error(local_stack, caplog, body):
+    ReminderPartition.main(
+        QueueMessage(id="bad", body=body, dequeue_count=1), function_context("ReminderPartition")
+    )
+    assert "queue message bad is not a reminder partition" in caplog.text
 
 
 def test_create_message_sample_event_is_a_valid_message():

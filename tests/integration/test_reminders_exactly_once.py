@@ -1,5 +1,6 @@
-"""Two reminder runs at once over the same due set, on Cosmos DB: every reminder goes out,
-and none twice."""
+"""Reminder runs at once over the same due set, on Cosmos DB: whole runs overlapping, and
+one run's partitions worked side by side (each twice): every reminder goes out, none twice,
+and a citizen gets one push per run."""
 
 from __future__ import annotations
 
@@ -21,10 +22,16 @@ from shared.domain.profile import Profile, ReminderConsent
 from shared.domain.push import Push
 from shared.domain.reminders import ReminderPolicy
 from shared.domain.service import Tier
-from shared.services.send_reminders import ReminderPlanner, ReminderPorts, send_reminders
+from shared.services.send_reminders import (
+    ReminderPlanner,
+    ReminderPorts,
+    queue_reminder_partitions,
+    send_partition_reminders,
+    send_reminders,
+)
 from shared.storage_layout import storage_layout
 from tests.builders import MARKDOWN, SUBJECT, a_service, random_fiscal_code
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, FakeReminderWork
 
 pytestmark = pytest.mark.emulators
 
@@ -45,7 +52,7 @@ class CountingPush:
 
 @pytest.fixture
 def stores(local_stack) -> Iterator[tuple[CosmosReminderSchedule, CosmosReminderClaims]]:
-    """A schedule and claims of their own, so the cursor is this test's alone."""
+    """A schedule and claims of their own, so their buckets are this test's alone."""
     settings = local_stack.settings
     client = cosmos_client(
         settings.cosmos_endpoint, settings.cosmos_key, verify_tls=settings.cosmos_verify_tls
@@ -60,8 +67,10 @@ def stores(local_stack) -> Iterator[tuple[CosmosReminderSchedule, CosmosReminder
         database.delete_container(name)
 
 
-def _deliver(app: App, service_id: str, planner: ReminderPlanner) -> Message:
-    fiscal_code = random_fiscal_code()
+def _deliver(
+    app: App, service_id: str, planner: ReminderPlanner, fiscal_code: str | None = None
+) -> Message:
+    fiscal_code = fiscal_code or random_fiscal_code()
     app.profiles.save(Profile(fiscal_code=fiscal_code, reminders=ReminderConsent.ENABLED))
     accepted = Message.accepted(
         id=uuid.uuid4().hex[:26].upper(),
@@ -77,18 +86,11 @@ def _deliver(app: App, service_id: str, planner: ReminderPlanner) -> Message:
     return message
 
 
-def test_two_overlapping_runs_send_each_due_reminder_once(local_stack, stores):
-    # GIVEN 24 citizens each with a Premium message unread for 3 days
-    app = build_app(local_stack.settings)
+def _ports(app: App, stores, push: CountingPush) -> ReminderPorts:
     schedule, claims = stores
-    service = a_service(f"svc-{uuid.uuid4().hex[:8]}", tier=Tier.PREMIUM)
-    app.services.add(service)
-    planner = ReminderPlanner(schedule=schedule, policy=POLICY)
-    delivered = {_deliver(app, service.id, planner).id for _ in range(CITIZENS)}
     clock = FakeClock()
     clock.current = PROCESSED + timedelta(days=3, minutes=1)
-    push = CountingPush()
-    ports = ReminderPorts(
+    return ReminderPorts(
         schedule=schedule,
         claims=claims,
         messages=app.messages,
@@ -99,6 +101,17 @@ def test_two_overlapping_runs_send_each_due_reminder_once(local_stack, stores):
         counter=app.rate_counter,
         clock=clock,
     )
+
+
+def test_two_overlapping_runs_send_each_due_reminder_once(local_stack, stores):
+    # GIVEN 24 citizens each with a Premium message unread for 3 days
+    app = build_app(local_stack.settings)
+    service = a_service(f"svc-{uuid.uuid4().hex[:8]}", tier=Tier.PREMIUM)
+    app.services.add(service)
+    planner = ReminderPlanner(schedule=stores[0], policy=POLICY)
+    delivered = {_deliver(app, service.id, planner).id for _ in range(CITIZENS)}
+    push = CountingPush()
+    ports = _ports(app, stores, push)
     start = threading.Barrier(2)
     errors: list[BaseException] = []
 
@@ -123,3 +136,43 @@ def test_two_overlapping_runs_send_each_due_reminder_once(local_stack, stores):
     # AND a third run finds nothing more to send
     send_reminders(ports=ports, policy=POLICY, hash_key="k")
     assert len(push.sent) == CITIZENS
+
+
+def test_partitions_worked_side_by_side_twice_send_each_reminder_once(local_stack, stores):
+    # GIVEN 24 citizens with a due reminder each, and one more with four, over 4 buckets
+    app = build_app(local_stack.settings)
+    service = a_service(f"svc-{uuid.uuid4().hex[:8]}", tier=Tier.PREMIUM)
+    app.services.add(service)
+    planner = ReminderPlanner(schedule=stores[0], policy=POLICY)
+    single = {_deliver(app, service.id, planner).id for _ in range(CITIZENS)}
+    busy_citizen = random_fiscal_code()
+    several = {_deliver(app, service.id, planner, busy_citizen).id for _ in range(4)}
+    push = CountingPush()
+    ports = _ports(app, stores, push)
+    work = FakeReminderWork()
+    partitions = queue_reminder_partitions(schedule=stores[0], work=work, clock=ports.clock)
+    assert len(partitions) > 1
+    start = threading.Barrier(2 * len(partitions))
+    errors: list[BaseException] = []
+
+    def work_on(partition) -> None:
+        start.wait()
+        try:
+            send_partition_reminders(
+                partition, ports=ports, policy=POLICY, hash_key="k", concurrency=4
+            )
+        except BaseException as error:  # reported by the test, not lost in the thread
+            errors.append(error)
+
+    # WHEN two workers take each partition, all at the same time
+    threads = [threading.Thread(target=work_on, args=(p,)) for p in partitions + partitions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    # THEN each single reminder went out once, and the busy citizen got one of the run
+    assert errors == []
+    counts = Counter(sent.message_id for sent in push.sent)
+    assert set(counts.values()) == {1}
+    assert set(counts) - several == single
+    assert len(set(counts) & several) == 1

@@ -69,6 +69,7 @@ def test_the_app_has_the_functions_of_the_design():
         "ListMessages",
         "PaymentEvents",
         "ProcessMessage",
+        "ReminderPartition",
         "ReminderTimer",
         "SweepAcceptedMessages",
     ]

@@ -25,7 +25,7 @@ from tests.fakes import (
     FakePoisonQueue,
     FakeProfileRepository,
 )
-from tests.unit.test_send_reminders import DAY, PROCESSED, World
+from tests.unit.reminder_world import DAY, PROCESSED, World
 
 Points = dict[tuple[str, frozenset[tuple[str, object]]], object]
 

@@ -32,7 +32,7 @@ from tests.fakes import (
     FakePaymentRepository,
     FakeProfileRepository,
 )
-from tests.unit.test_send_reminders import DAY, PROCESSED, World
+from tests.unit.reminder_world import DAY, PROCESSED, World
 
 OWN_ORGANIZATION = "01234567890"
 OTHER_ORGANIZATION = "98765432109"

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from shared.domain.push import ReminderKind
 from shared.services.record_payment import record_payment
 from tests.builders import payment_event
-from tests.unit.test_send_reminders import DAY, NOTICE, PAYEE, PROCESSED, World
+from tests.unit.reminder_world import DAY, NOTICE, PAYEE, PROCESSED, World
 
 DUE = PROCESSED + 30 * DAY
 PAID_AT = DUE - 20 * DAY

@@ -7,126 +7,25 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.domain.message import FeatureLevel, Message, MessageContent, Payee, PaymentData
+from shared.domain.message import FeatureLevel, Message, MessageContent
 from shared.domain.message_ref import MessageRef
 from shared.domain.payment import Payment
-from shared.domain.profile import PreferenceMode, Profile, ReminderConsent
+from shared.domain.profile import PreferenceMode, ReminderConsent
 from shared.domain.push import ReminderKind
 from shared.domain.reminder_schedule import ClaimState, claim_id
-from shared.domain.reminders import ReminderPolicy
 from shared.domain.service import Tier
 from shared.services.process_message import process_message
-from shared.services.send_reminders import (
-    ReminderPlanner,
-    ReminderPorts,
-    ReminderReport,
-    send_reminders,
+from shared.services.send_reminders import ReminderPlanner
+from tests.builders import (
+    FISCAL_CODE,
+    MARKDOWN,
+    OTHER_FISCAL_CODE,
+    SUBJECT,
+    a_service,
+    random_fiscal_code,
 )
-from shared.services.service_directory import CachedServiceDirectory
-from tests.builders import FISCAL_CODE, MARKDOWN, OTHER_FISCAL_CODE, SUBJECT, a_service
-from tests.fakes import (
-    FakeApiKeyRepository,
-    FakeAttachmentStore,
-    FakeClock,
-    FakeMessageRepository,
-    FakePaymentRepository,
-    FakeProfileRepository,
-    FakePushSender,
-    FakeReminderClaims,
-    FakeReminderSchedule,
-    FakeServiceRepository,
-    FakeWindowCounter,
-)
-
-POLICY = ReminderPolicy()
-HASH_KEY = "test-hash-key"
-DAY = timedelta(days=1)
-# Noon in Rome, on a winter Monday: outside quiet hours.
-PROCESSED = datetime(2026, 1, 12, 11, 0, tzinfo=UTC)
-NOTICE = "302000000000000001"
-PAYEE = "01234567890"
-
-
-class World:
-    def __init__(self) -> None:
-        self.clock = FakeClock()
-        self.clock.current = PROCESSED
-        self.messages = FakeMessageRepository(self.clock)
-        self.profiles = FakeProfileRepository()
-        self.services = FakeServiceRepository()
-        self.payments = FakePaymentRepository()
-        self.push = FakePushSender()
-        self.schedule = FakeReminderSchedule()
-        self.claims = FakeReminderClaims()
-        self.counter = FakeWindowCounter()
-        self.services.add(a_service("premium", tier=Tier.PREMIUM))
-        self.services.add(a_service("basic"))
-        self.directory = CachedServiceDirectory(
-            api_keys=FakeApiKeyRepository(),
-            services=self.services,
-            clock=self.clock,
-            ttl=timedelta(seconds=0),
-        )
-        self._ids = 0
-
-    def ports(self) -> ReminderPorts:
-        return ReminderPorts(
-            schedule=self.schedule,
-            claims=self.claims,
-            messages=self.messages,
-            profiles=self.profiles,
-            payments=self.payments,
-            directory=self.directory,
-            push=self.push,
-            counter=self.counter,
-            clock=self.clock,
-        )
-
-    def citizen(self, fiscal_code: str = FISCAL_CODE, **profile) -> None:
-        fields = {"reminders": ReminderConsent.ENABLED, **profile}
-        self.profiles.save(Profile(fiscal_code=fiscal_code, **fields))
-
-    def deliver(
-        self,
-        *,
-        fiscal_code: str = FISCAL_CODE,
-        service_id: str = "premium",
-        level: FeatureLevel = FeatureLevel.ADVANCED,
-        due: datetime | None = None,
-        payment: bool = False,
-        payee: str = PAYEE,
-    ) -> Message:
-        self._ids += 1
-        content = MessageContent(
-            subject=SUBJECT,
-            markdown=MARKDOWN,
-            due_date=due,
-            payment_data=PaymentData(
-                amount=100, notice_number=NOTICE, payee=Payee(fiscal_code=payee)
-            )
-            if payment
-            else None,
-        )
-        accepted = Message.accepted(
-            id=f"01JCZ00000000000000000{self._ids:04d}",
-            fiscal_code=fiscal_code,
-            sender_service_id=service_id,
-            now=self.clock.now(),
-            time_to_live=3600,
-            content=content,
-            feature_level_type=level,
-        )
-        message = self.messages.add(accepted.processed(self.clock.now()))
-        ReminderPlanner(schedule=self.schedule, policy=POLICY).plan(message)
-        return message
-
-    def run(self, at: datetime | None = None) -> ReminderReport:
-        if at is not None:
-            self.clock.current = at
-        return send_reminders(ports=self.ports(), policy=POLICY, hash_key=HASH_KEY)
-
-    def kinds(self) -> list[ReminderKind]:
-        return [push.kind for push in self.push.sent]
+from tests.fakes import FakeAttachmentStore
+from tests.unit.reminder_world import DAY, NOTICE, PAYEE, POLICY, PROCESSED, World
 
 
 @pytest.fixture
@@ -360,21 +259,25 @@ def test_the_push_speaks_the_citizens_language(world):
 # --- what a run reads -----------------------------------------------------------------------
 
 
-def test_the_first_run_looks_back_two_days(world):
+def test_a_timer_that_did_not_run_for_days_still_finds_what_fell_due(world):
     world.citizen()
     world.deliver()
     # A timer that never ran before day 5 finds the day-3 reminder still.
     assert world.run(PROCESSED + 5 * DAY - timedelta(hours=1)).sent == 1
 
 
-def test_a_run_reads_only_the_buckets_from_its_cursor_to_now(world):
-    world.citizen()
+def test_a_bucket_left_empty_after_its_hour_is_never_read_again(world):
+    # GIVEN twenty reminders due, all sent by a run after their hour
     for _ in range(20):
-        world.deliver()
-    world.run(PROCESSED + 3 * DAY)
+        fiscal_code = random_fiscal_code()
+        world.citizen(fiscal_code)
+        world.deliver(fiscal_code=fiscal_code)
+    assert world.run(PROCESSED + 3 * DAY + timedelta(hours=1)).sent == 20
+    # WHEN the next run comes
     reads_before = world.schedule.reads
-    world.run(PROCESSED + 3 * DAY + timedelta(minutes=15))
-    assert world.schedule.reads - reads_before <= 2
+    report = world.run(PROCESSED + 3 * DAY + timedelta(hours=1, minutes=15))
+    # THEN it reads no bucket: the emptied ones were drained
+    assert (world.schedule.reads - reads_before, report.partitions) == (0, 0)
 
 
 # --- scheduling at delivery ------------------------------------------------------------------

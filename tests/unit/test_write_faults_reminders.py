@@ -14,7 +14,7 @@ from shared.domain.errors import StorageUnavailableError
 from shared.domain.push import ReminderKind
 from shared.domain.reminder_schedule import CLAIM_LEASE, ClaimState, SlotClaim, claim_id
 from tests.port_faults import REFUSED, FaultyPort
-from tests.unit.test_send_reminders import DAY, PROCESSED, World
+from tests.unit.reminder_world import DAY, PROCESSED, World
 
 DUE = PROCESSED + 3 * DAY
 SLOT = "UNREAD:1"

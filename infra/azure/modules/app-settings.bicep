@@ -60,6 +60,8 @@ var settings = {
   REMINDER_QUIET_HOURS: defaults.REMINDER_QUIET_HOURS
   REMINDER_TIME_ZONE: defaults.REMINDER_TIME_ZONE
   REMINDER_DAILY_CAP: defaults.REMINDER_DAILY_CAP
+  REMINDER_SHARDS: defaults.REMINDER_SHARDS
+  REMINDER_PARTITION_CONCURRENCY: defaults.REMINDER_PARTITION_CONCURRENCY
   NEW_MESSAGE_PUSH_QUIET_HOURS: defaults.NEW_MESSAGE_PUSH_QUIET_HOURS
   // The internal API's callers' networks (main.bicep's internalApiAllowedCidrs), comma-separated.
   INTERNAL_API_ALLOWED_CIDRS: join(internalApiAllowedCidrs, ',')
