@@ -171,6 +171,9 @@ class FirstCallCounter:
     def increment(self, key: str, ttl_seconds: int, by: int = 1) -> int:
         return by
 
+    def mark(self, key: str, ttl_seconds: int) -> bool:
+        return True
+
 
 class NoopPoison:
     def peek(self, limit: int) -> list[PoisonedMessage]:

@@ -249,6 +249,13 @@ class FakeWindowCounter:
             self.counts[key] = self.counts.get(key, 0) + by
             return self.counts[key]
 
+    def mark(self, key: str, ttl_seconds: int) -> bool:
+        with self._lock:
+            if key in self.counts:
+                return False
+            self.counts[key] = 1
+            return True
+
 
 class FakeIdempotencyStore:
     def __init__(self) -> None:

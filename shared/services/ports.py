@@ -307,6 +307,14 @@ class WindowCounter(Protocol):
         """
         ...
 
+    def mark(self, key: str, ttl_seconds: int) -> bool:
+        """Set the mark `key` (one write when it is new): True for the one call that set it,
+        False when it was set already (also when this call's own earlier attempt landed
+        unanswered). The mark may be forgotten after `ttl_seconds`.
+        Raises StorageUnavailableError.
+        """
+        ...
+
 
 class IdempotencyStore(Protocol):
     """One reservation per (service, Idempotency-Key), kept (never released) until it

@@ -15,6 +15,7 @@ import contextlib
 import contextvars
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -65,8 +66,8 @@ RETRY_DELAY = timedelta(minutes=15)
 FAILED_ENTRY_DELAY = timedelta(hours=1)
 # The daily counter outlives the day it counts, whatever the time zone.
 _DAY_COUNTER_TTL_SECONDS = 2 * 24 * 3600
-# A run's counter of a citizen's pushes outlives any partition of the run.
-_RUN_COUNTER_TTL_SECONDS = 24 * 3600
+# A run's mark of a citizen's push outlives any partition of the run.
+_RUN_MARK_TTL_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -420,24 +421,26 @@ def _held_back_by_counts(
     is given back and the entry put off: True."""
     ports, policy, now = run.ports, run.policy, run.now
     run_key = f"run-pushes:{citizen}:{run.run_at:%Y%m%dT%H%M%S}"
-    if _count(ports, claim, run_key, _RUN_COUNTER_TTL_SECONDS) > 1:
+    if not _guarded(claim, ports, lambda: ports.counter.mark(run_key, _RUN_MARK_TTL_SECONDS)):
         ports.claims.release(claim)
         _defer(entry, now + timedelta(minutes=1), run)  # the next run
         return True
     day_key = f"pushes:{citizen}:{policy.local_day(now)}"
-    if _count(ports, claim, day_key, _DAY_COUNTER_TTL_SECONDS) > policy.daily_cap:
+    counted = _guarded(
+        claim, ports, lambda: ports.counter.increment(day_key, _DAY_COUNTER_TTL_SECONDS)
+    )
+    if counted > policy.daily_cap:
         ports.claims.release(claim)
         _defer(entry, policy.next_local_day(now), run)
         return True
     return False
 
 
-def _count(ports: ReminderPorts, claim: SlotClaim, key: str, ttl_seconds: int) -> int:
-    """Add one to the counter `key` for the claimed slot. When storage fails, the run stops
-    and the slot is given back unspent (if storage lets us: otherwise the claim's lease
-    gives it back)."""
+def _guarded[T](claim: SlotClaim, ports: ReminderPorts, write: Callable[[], T]) -> T:
+    """Count the claimed push with `write`. When storage fails, the run stops and the slot
+    is given back unspent (if storage lets us: otherwise the claim's lease gives it back)."""
     try:
-        return ports.counter.increment(key, ttl_seconds)
+        return write()
     except StorageUnavailableError:
         with contextlib.suppress(StorageUnavailableError):
             ports.claims.release(claim)

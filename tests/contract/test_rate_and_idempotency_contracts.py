@@ -57,3 +57,17 @@ def test_second_reservation_of_the_same_id_returns_the_first(idempotency_store):
     assert not created
     assert existing.message_id == "first"
     assert existing.version == first.version
+
+
+def test_a_mark_is_set_once(window_counter):
+    key = uuid.uuid4().hex
+    assert window_counter.mark(key, ttl_seconds=60) is True
+    assert window_counter.mark(key, ttl_seconds=60) is False
+    assert window_counter.mark(uuid.uuid4().hex, ttl_seconds=60) is True
+
+
+def test_of_marks_made_at_once_exactly_one_sets_it(window_counter):
+    key = uuid.uuid4().hex
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: window_counter.mark(key, ttl_seconds=60), range(16)))
+    assert results.count(True) == 1
