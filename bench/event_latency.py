@@ -10,19 +10,17 @@ on 127.0.0.1, and reports the median and p99 latency and how many POSTs each eve
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import tempfile
-import threading
 import time
 from collections import Counter
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import requests
 
+from bench.callback_receiver import CallbackReceiver
 from bench.output import report_result
 from bench.pipeline_stack import (
     fresh_queue,
@@ -37,52 +35,18 @@ from shared.bootstrap import build_app
 from shared.services.callback_admin import set_callback
 
 
-class _Receiver:
-    """Records each POST's event and its arrival time (wall clock, as `occurred_at`)."""
-
-    def __init__(self) -> None:
-        self.arrivals: list[tuple[dict[str, Any], float]] = []
-        lock = threading.Lock()
-        arrivals = self.arrivals
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                with lock:
-                    arrivals.append((json.loads(body), time.time()))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, format: str, *args: object) -> None:
-                return None
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/events"
-
-    def __enter__(self) -> _Receiver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-
-
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def measure(messages: int, rate: float, log_dir: Path) -> dict[str, Any]:
-    with own_stack(log_dir / "stack") as stack, _Receiver() as receiver:
+    with own_stack(log_dir / "stack") as stack, CallbackReceiver() as receiver:
         app = build_app(stack.settings)
         sender = register_sender(stack)
         set_callback(
             sender.service_id,
-            receiver.url,
+            receiver.url(),
             services=app.services,
             sealer=SecretBox.from_setting(stack.settings.callback_secrets_key),
             clock=SystemClock(),
@@ -103,17 +67,19 @@ def measure(messages: int, rate: float, log_dir: Path) -> dict[str, Any]:
                 )
                 response.raise_for_status()
             deadline = time.monotonic() + 120
-            while len({e["id"] for e, _ in receiver.arrivals}) < messages:
+            while len({arrival.event["id"] for arrival in receiver.arrivals}) < messages:
                 if time.monotonic() > deadline:
                     break
                 time.sleep(0.2)
     first: dict[str, float] = {}
     occurred: dict[str, float] = {}
-    for event, arrived in receiver.arrivals:
+    arrivals = receiver.arrivals
+    for arrival in arrivals:
+        event = arrival.event
         occurred[event["id"]] = datetime.fromisoformat(event["occurred_at"]).timestamp()
-        first.setdefault(event["id"], arrived)
+        first.setdefault(event["id"], arrival.at)
     latencies = [(first[key] - occurred[key]) * 1000 for key in first]
-    posts = Counter(event["id"] for event, _ in receiver.arrivals)
+    posts = Counter(arrival.event["id"] for arrival in arrivals)
     return {
         "benchmark": "event_latency",
         "messages": messages,

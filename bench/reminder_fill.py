@@ -130,6 +130,7 @@ def fill(scenario: Scenario, stored: int, options: Options) -> dict[str, Any]:
     """Store `stored` Premium messages on the schedule, `options.due` of them due at RUN_AT,
     from `options.fill_processes` processes of `options.fill_threads` threads."""
     service_id = register_sender(scenario.stack).service_id
+    scenario.service_id = service_id
     citizens = _fiscal_codes(max(options.due, -(-stored // options.per_citizen)))
     not_due = stored - options.due
     plans: list[tuple[str, datetime, bool]] = [
@@ -184,6 +185,7 @@ def restore_due(scenario: Scenario, threads: int) -> None:
     """Make the due set due again as if no run had been: entries back in their hour, the
     claims and the day's push counters gone."""
     day = POLICY.local_day(RUN_AT)
+    run_mark = f"{RUN_AT:%Y%m%dT%H%M%S}"  # every run's timer runs at RUN_AT
 
     def restore(message: Message) -> None:
         slots = open_slots(message, done=frozenset(), paid=False, now=RUN_AT, policy=POLICY)
@@ -191,9 +193,14 @@ def restore_due(scenario: Scenario, threads: int) -> None:
             key = claim_id(message.id, slot.key)
             with contextlib.suppress(exceptions.CosmosResourceNotFoundError):
                 scenario.claims_container.delete_item(key, partition_key=key)
-        counter = f"pushes:{citizen_hash(message.fiscal_code, HASH_KEY)}:{day}"
-        with contextlib.suppress(exceptions.CosmosResourceNotFoundError):
-            scenario.counters.delete_item(counter, partition_key=counter)
+        citizen = citizen_hash(message.fiscal_code, HASH_KEY)
+        for counter in (f"pushes:{citizen}:{day}", f"run-pushes:{citizen}:{run_mark}"):
+            with contextlib.suppress(exceptions.CosmosResourceNotFoundError):
+                scenario.counters.delete_item(counter, partition_key=counter)
+        # The reminder counted on the message is forgotten, so the run writes it again.
+        stored = scenario.app.messages.get(message.fiscal_code, message.id)
+        if stored is not None and stored.reminded:
+            scenario.app.messages.replace(stored.model_copy(update={"reminded": ()}))
         scenario.planner.plan(message)
 
     in_parallel(restore, scenario.due, threads)

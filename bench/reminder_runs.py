@@ -14,14 +14,16 @@ from typing import Any
 
 from bench.cpu_usage import cpu_ms_per_message, cpu_snapshot
 from bench.pipeline_stack import BenchStack
+from bench.reminder_fanout import fanned_out_run
 from bench.reminder_fill import fill, restore_due
-from bench.reminder_scenario import HASH_KEY, POLICY, Options, Scenario, scenario_stores
+from bench.reminder_floor import compare_calls, floor_run
+from bench.reminder_scenario import Options, Scenario, scenario_stores
 from bench.storage_call_counts import counting_calls
 from shared.adapters.push_queue import queue_push_sender
 from shared.adapters.queues import queue_client
 from shared.domain.push import Push
 from shared.services.ports import PushSender
-from shared.services.send_reminders import ReminderReport, send_reminders
+from shared.services.send_reminders import ReminderReport
 
 # Restoring the due set between runs (not timed).
 RESTORE_THREADS = 4
@@ -55,16 +57,22 @@ def _report_dict(report: ReminderReport) -> dict[str, Any]:
     }
 
 
-def one_run(scenario: Scenario, failures: list[str], label: str) -> dict[str, Any]:
-    """One reminder run over the due set, timed and counted; checks what it sent."""
+def one_run(
+    scenario: Scenario, failures: list[str], label: str, options: Options
+) -> dict[str, Any]:
+    """One reminder run over the due set, fanned out, timed and counted; checks what it
+    sent."""
     settings = scenario.stack.settings
     push = RecordingPush(queue_push_sender(settings.storage, scenario.push_queue))
     ports = scenario.ports(push)
     cpu_before = cpu_snapshot()
     with counting_calls() as counts:
         started = time.perf_counter()
-        report = send_reminders(ports=ports, policy=POLICY, hash_key=HASH_KEY)
+        run = fanned_out_run(
+            ports, workers=options.partition_workers, concurrency=options.concurrency
+        )
         seconds = time.perf_counter() - started
+    report = run.report
     cpu_after = cpu_snapshot()
     due_ids = Counter(message.id for message in scenario.due)
     sent_ids = Counter(push.message_ids)
@@ -80,6 +88,8 @@ def one_run(scenario: Scenario, failures: list[str], label: str) -> dict[str, An
         "seconds": round(seconds, 3),
         "reminders_per_s": round(report.sent / seconds, 1) if seconds else None,
         "sent_exactly_the_due": exact,
+        "partitions": run.partitions,
+        "largest_partitions": list(run.sizes[:4]),
         "report": _report_dict(report),
         **counts.as_dict(),
         "cpu_ms_per_reminder": cpu_ms_per_message(cpu_before, cpu_after, max(len(due_ids), 1)),
@@ -111,6 +121,11 @@ class _Measured:
             "fill": self.filled,
             "warmup_seconds": self.warmup["seconds"],
             "run_median_seconds": round(statistics.median(run["seconds"] for run in self.runs), 3),
+            "floor_median_seconds": round(
+                statistics.median(run["floor"]["seconds"] for run in self.runs), 3
+            ),
+            "to_floor_median": round(statistics.median(run["to_floor"] for run in self.runs), 3),
+            "partitions": self.runs[-1]["partitions"],
             "documents_read_per_run": max(reads),
             "documents_read_same_every_run": len(set(reads)) == 1,
             "pushes_queued": self.queued,
@@ -139,12 +154,24 @@ def run_scenarios(
             each.filled = fill(each.scenario, each.stored, options)
             progress(f"stored {each.stored}: filled in {each.filled['seconds']} s")
         for each in measured:
-            each.warmup = one_run(each.scenario, each.failures, "warm-up")
+            each.warmup = one_run(each.scenario, each.failures, "warm-up", options)
         for index in range(options.repeat):
             for each in measured:
                 restore_due(each.scenario, RESTORE_THREADS)
-                each.runs.append(one_run(each.scenario, each.failures, f"run {index + 1}"))
-                progress(f"stored {each.stored}: run {index + 1} took {each.runs[-1]['seconds']} s")
+                run = one_run(each.scenario, each.failures, f"run {index + 1}", options)
+                floor = floor_run(
+                    each.scenario, partitions=run["partitions"], threads=options.floor_threads
+                )
+                calls = compare_calls(run, floor)
+                if not calls["calls_match"]:
+                    each.failures.append(f"the floor's calls differ: {calls['mismatches']}")
+                run["floor"] = {**floor, **calls}
+                run["to_floor"] = round(floor["seconds"] / run["seconds"], 3)
+                each.runs.append(run)
+                progress(
+                    f"stored {each.stored}: run {index + 1} took {run['seconds']} s, its floor "
+                    f"{floor['seconds']} s ({run['to_floor']} of the floor's speed)"
+                )
         expected = options.due * (options.repeat + 1)
         for each in measured:
             each.queued = _queue_length(each.scenario.stack, each.scenario.push_queue)

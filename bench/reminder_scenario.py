@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from azure.core.exceptions import ResourceNotFoundError
 from azure.cosmos import ContainerProxy, DatabaseProxy, PartitionKey
 
 from bench.pipeline_stack import BenchStack, delete_queue, fresh_queue
@@ -16,7 +17,7 @@ from shared.adapters.cosmos_client import cosmos_client
 from shared.adapters.cosmos_reminder_claims import CosmosReminderClaims
 from shared.adapters.cosmos_reminder_schedule import CosmosReminderSchedule
 from shared.bootstrap import App, build_app
-from shared.config import Settings
+from shared.config import DEFAULT_REMINDER_PARTITION_CONCURRENCY, Settings
 from shared.domain.message import Message
 from shared.domain.reminder_schedule import bucket_hour
 from shared.domain.reminders import ReminderPolicy
@@ -48,6 +49,13 @@ class Options:
     fill_threads: int = DEFAULT_FILL_THREADS
     pushes: int = 1000
     push_rounds: int = 3
+    # The fanned-out run: threads taking partitions (instances, or a worker's threads), and
+    # the reminders each partition works at once (REMINDER_PARTITION_CONCURRENCY).
+    partition_workers: int = 4
+    concurrency: int = DEFAULT_REMINDER_PARTITION_CONCURRENCY
+    # The floor: the same storage calls and pushes, made with the bare SDK from this many
+    # threads.
+    floor_threads: int = 16
 
 
 class FixedClock:
@@ -73,6 +81,7 @@ class Scenario:
     planner: ReminderPlanner
     push_queue: str
     due: list[Message] = field(default_factory=list)
+    service_id: str = ""
 
     def ports(self, push: PushSender) -> ReminderPorts:
         """The run's ports: the app's adapters, the fixed clock, and a service cache of the
@@ -94,6 +103,7 @@ class Scenario:
             push=push,
             counter=self.app.rate_counter,
             clock=clock,
+            index=self.app.message_index,
         )
 
 
@@ -139,5 +149,7 @@ def scenario_stores(stack: BenchStack) -> Iterator[Scenario]:
         )
     finally:
         delete_queue(stack, push_queue)
+        with contextlib.suppress(ResourceNotFoundError):  # made by the floor, if it ran
+            delete_queue(stack, f"{push_queue}-floor")
         for name in (schedule.id, claims.id):
             database.delete_container(name)

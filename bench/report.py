@@ -1,14 +1,20 @@
 """One benchmark report: every benchmark run in turn, one JSON document and one chart.
 
 Runs create_message_cpu, attachment_memory, document_sizes, the pipeline accepting only,
-the whole pipeline, and reminders (the slowest, last), each on emulators of its own as its
-own command would, and writes:
+the whole pipeline, the events dispatcher (dispatch_rates), and reminders (the slowest,
+last), each on emulators of its own as its own command would, and writes:
 
 - `<out-dir>/<YYYY-MM-DD>.json`: the machine (CPUs, Python, platform, git commit), and per
   benchmark its options, its seconds, whether it met its bar, its headline ratios and its
   whole result (what `python -m bench.<name>` prints);
 - `<out-dir>/<YYYY-MM-DD>.png`: throughput against the SDK floors, times and latencies
   (bench.report_chart).
+
+Each benchmark's bar (its goal) is its own: acceptance and dispatch at least 0.7 of their
+floors, CreateMessage's CPU under its target, a reminder run at most 1.5x slower for 10x
+the stored messages and at least 0.7 of its floor, the attachments' memory under its
+target, a slow callback receiver holding other services' events up at most 2x (their
+median latency).
 
 `--quick` runs tiny sizes (some 30 seconds in all: for the smoke test and for developers; its
 files are named `<date>-quick`); `--only` runs some of the benchmarks (files `<date>-partial`).
@@ -39,7 +45,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench import attachment_memory, create_message_cpu, document_sizes, pipeline, reminders
+from bench import (
+    attachment_memory,
+    create_message_cpu,
+    dispatch_rates,
+    document_sizes,
+    pipeline,
+    reminders,
+)
 from bench.pipeline_stack import BenchStack, StackFactory, own_stacks
 from bench.reminder_scenario import Options as ReminderOptions
 from bench.report_chart import draw_chart
@@ -82,6 +95,7 @@ class Plan:
         default_factory=lambda: pipeline.Options(repeat=3, accept_only=True)
     )
     pipeline: pipeline.Options = field(default_factory=lambda: pipeline.Options(repeat=3))
+    dispatch_rates: dispatch_rates.Options = field(default_factory=dispatch_rates.Options)
     reminders: ReminderOptions = field(default_factory=ReminderOptions)
 
 
@@ -100,6 +114,9 @@ def quick_plan() -> Plan:
             messages=20, concurrency=4, warmup=5, accept_only=True, after_azurite_sweep=False
         ),
         pipeline=pipeline.Options(messages=20, concurrency=4, warmup=5, after_azurite_sweep=False),
+        dispatch_rates=dispatch_rates.Options(
+            events=20, repeat=1, warmup=4, citizens=4, latency_events=10, delays=(0.2,)
+        ),
         reminders=ReminderOptions(
             stored=(120, 240),
             due=20,
@@ -160,6 +177,13 @@ def _pipeline_runner(name: str) -> Callable[[Plan, Where], dict[str, Any]]:
     return run
 
 
+def _run_dispatch_rates(plan: Plan, where: Where) -> dict[str, Any]:
+    with where.stacks("dispatch-rates") as stack:
+        return dispatch_rates.benchmark_on(
+            stack, plan.dispatch_rates, log_dir=where.log_dir / "dispatch-rates"
+        )
+
+
 def _run_reminders(plan: Plan, where: Where) -> dict[str, Any]:
     def stacks(name: str) -> contextlib.AbstractContextManager[BenchStack]:
         return where.stacks(f"reminders-{name}")
@@ -201,8 +225,17 @@ def _attachment_ratios(result: dict[str, Any]) -> dict[str, Any]:
 def _reminder_ratios(result: dict[str, Any]) -> dict[str, Any]:
     return {
         "run_time_largest_to_smallest": result["ratios"]["run_time"],
+        "run_to_floor": result["to_floor"],
         "documents_read_largest_to_smallest": result["ratios"]["documents_read"],
         "pushes_adapter_to_bare_sdk": result["push_queue"]["adapter_to_bare_sdk"],
+    }
+
+
+def _dispatch_ratios(result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "events_per_s_to_floor": result["ratio_to_floor"],
+        "prompt_median_beside_slowest_receiver_to_none": result["prompt_median_growth_worst"],
+        "prompt_p99_beside_slowest_receiver_to_none": result["prompt_p99_growth_worst"],
     }
 
 
@@ -247,6 +280,7 @@ BENCHMARKS = (
         lambda r: r["ok"],
     ),
     Benchmark("pipeline", _pipeline_runner("pipeline"), _pipeline_ratios, lambda r: r["ok"]),
+    Benchmark("dispatch_rates", _run_dispatch_rates, _dispatch_ratios, lambda r: r["ok"]),
     Benchmark("reminders", _run_reminders, _reminder_ratios, lambda r: r["ok"]),
 )
 NAMES = tuple(benchmark.name for benchmark in BENCHMARKS)

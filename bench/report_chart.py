@@ -1,5 +1,6 @@
-"""The benchmark report's chart: one PNG of six panels, each bar labelled with its value and
-its ratio (to its SDK floor, its target, or the other case it is compared with).
+"""The benchmark report's chart: one PNG of a grid of panels (two rows), each bar labelled
+with its value and its ratio (to its SDK floor, its target, or the other case it is
+compared with).
 
 Drawn with matplotlib's object API on the Agg canvas: no display, no pyplot state.
 """
@@ -112,6 +113,18 @@ def _throughput(axes: Axes, report: dict[str, Any]) -> None:
                     f"{floor[key]:,.0f}",
                 )
             )
+    dispatch = _section(report, "dispatch_rates")
+    if dispatch is not None and dispatch["dispatch"]["events_per_s"] is not None:
+        mine, floor = dispatch["dispatch"]["events_per_s"], dispatch["floor"]["events_per_s"]
+        groups.append(
+            (
+                "events dispatched/s\n(pushes, callbacks)",
+                mine,
+                floor or 0.0,
+                f"{mine:,.0f}\n{_ratio(dispatch['ratio_to_floor'])}",
+                "-" if floor is None else f"{floor:,.0f}",
+            )
+        )
     pushes = _section(report, "reminders")
     if pushes is not None:
         queue = pushes["push_queue"]
@@ -125,7 +138,7 @@ def _throughput(axes: Axes, report: dict[str, Any]) -> None:
             )
         )
     if not groups:
-        _missing(axes, title, "no pipeline or reminder result")
+        _missing(axes, title, "no pipeline, dispatch or reminder result")
         return
     axes.set_title(title, fontsize=10)
     _pairs(axes, groups, ("Postino (ratio to floor)", "SDK floor, same storage calls"))
@@ -238,21 +251,23 @@ def _reminders(axes: Axes, report: dict[str, Any]) -> None:
         fontsize=10,
     )
     first = scenarios[0]["run_median_seconds"]
-    labels = [f"{scenario['stored']:,} stored" for scenario in scenarios]
-    values = [scenario["run_median_seconds"] for scenario in scenarios]
-    drawn = axes.bar(labels, values, color=[POSTINO] * len(values))
-    _label(
-        axes,
-        drawn,
-        [
-            f"{value:.{1 if value >= 10 else 2}f} s, {_ratio(value / first)}\n"
-            f"{scenario['documents_read_per_run']:,} documents read"
-            for value, scenario in zip(values, scenarios, strict=True)
-        ],
-    )
+    groups = [
+        (
+            f"{scenario['stored']:,} stored\n{scenario.get('partitions', '?')} partitions",
+            scenario["run_median_seconds"],
+            scenario.get("floor_median_seconds", 0.0),
+            f"{scenario['run_median_seconds']:.1f} s, "
+            f"{_ratio(scenario['run_median_seconds'] / first)}\n"
+            f"{scenario['documents_read_per_run']:,} docs",
+            f"{scenario.get('floor_median_seconds', 0.0):.1f} s\n"
+            f"run {scenario.get('to_floor_median', 0):.2f} of it",
+        )
+        for scenario in scenarios
+    ]
+    _pairs(axes, groups, ("fanned-out run", "its calls, bare SDK, 16 threads"))
     limit = first * ratio_target
     _target(axes, limit, f"target: at most {ratio_target}{TIMES} the smallest")
-    _headroom(axes, [*values, limit], 1.25)
+    _headroom(axes, [limit, *(group[1] for group in groups)], 1.3)
 
 
 def _memory(axes: Axes, report: dict[str, Any]) -> None:
@@ -289,6 +304,42 @@ def _memory(axes: Axes, report: dict[str, Any]) -> None:
     _headroom(axes, [target, *(figures["peak_mib"] for _, figures in bars)], 1.25)
 
 
+def _slow_receiver(axes: Axes, report: dict[str, Any]) -> None:
+    result = _section(report, "dispatch_rates")
+    title = "Callback latency beside a slow receiver"
+    if result is None:
+        _missing(axes, title, "not run")
+        return
+    latency, goals = result["latency"], result["goals"]
+    runs = [run for run in latency["runs"] if run["prompt_service"]["median_ms"] is not None]
+    if not runs:
+        _missing(axes, title, "no event arrived")
+        return
+    axes.set_title(
+        f"{title}: a prompt service's callbacks while another's receiver waits\n"
+        f"(ms from the event to its POST, {latency['rate_per_s']:g} events/s, "
+        f"ratios to no slow receiver, lower is better)",
+        fontsize=10,
+    )
+    groups = []
+    for run in runs:
+        prompt = run["prompt_service"]
+        delay = run["receiver_delay_s"]
+        groups.append(
+            (
+                "no slow receiver" if delay == 0 else f"other receiver\n{delay:g} s late",
+                prompt["median_ms"],
+                prompt["p99_ms"],
+                f"{prompt['median_ms']:,.0f}\n{_ratio(prompt['median_to_no_slow_receiver'])}",
+                f"{prompt['p99_ms']:,.0f}\n{_ratio(prompt['p99_to_no_slow_receiver'])}",
+            )
+        )
+    _pairs(axes, groups, ("prompt service's p50", "its p99"), (POSTINO, SECOND))
+    limit = runs[0]["prompt_service"]["median_ms"] * goals["prompt_median_growth_at_most"]
+    _target(axes, limit, f"goal: p50 at most {goals['prompt_median_growth_at_most']:g}{TIMES} none")
+    _headroom(axes, [limit, *(group[2] for group in groups)], 1.3)
+
+
 PANELS: tuple[Callable[[Axes, dict[str, Any]], None], ...] = (
     _throughput,
     _attachment_time,
@@ -296,17 +347,29 @@ PANELS: tuple[Callable[[Axes, dict[str, Any]], None], ...] = (
     _latency,
     _reminders,
     _memory,
+    _slow_receiver,
 )
+ROWS = 2
+COLUMNS = -(-len(PANELS) // ROWS)
+PANEL_INCHES = (5.5, 5.0)
+DPI = 100
+# The PNG's size in pixels: (width, height).
+CHART_PIXELS = (round(PANEL_INCHES[0] * COLUMNS * DPI), round(PANEL_INCHES[1] * ROWS * DPI))
 
 
 def draw_chart(report: dict[str, Any], path: Path) -> None:
-    """Draw the report's six panels into a PNG at `path`."""
-    figure = Figure(figsize=(17, 10), layout="constrained")
+    """Draw the report's panels into a PNG at `path` (a grid of ROWS rows)."""
+    figure = Figure(
+        figsize=(PANEL_INCHES[0] * COLUMNS, PANEL_INCHES[1] * ROWS), layout="constrained"
+    )
     FigureCanvasAgg(figure)
-    grid = figure.subplots(2, 3)
-    for axes, panel in zip(grid.flat, PANELS, strict=True):
+    grid = figure.subplots(ROWS, COLUMNS)
+    cells = list(grid.flat)
+    for axes, panel in zip(cells, PANELS, strict=False):
         panel(axes, report)
         axes.spines[["top", "right"]].set_visible(False)
+    for axes in cells[len(PANELS) :]:
+        axes.set_axis_off()
     machine = report["machine"]
     commit = (machine.get("git_commit") or "unknown")[:10]
     if machine.get("git_uncommitted_changes"):
@@ -318,4 +381,4 @@ def draw_chart(report: dict[str, Any], path: Path) -> None:
         fontsize=12,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
+    figure.savefig(path, dpi=DPI)

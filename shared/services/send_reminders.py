@@ -20,6 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from pydantic import ValidationError
+
 from shared.domain.citizen_hash import citizen_hash, push_tag
 from shared.domain.errors import (
     ConcurrentUpdateError,
@@ -160,7 +162,11 @@ def queue_reminder_partitions(
     for bucket in sorted(schedule.open_buckets(now), key=lambda item: item.bucket):
         if not bucket.may_queue(now):
             continue
-        partition = ReminderPartition(bucket=bucket.bucket, hour=bucket.hour, run_at=now)
+        try:
+            partition = ReminderPartition(bucket=bucket.bucket, hour=bucket.hour, run_at=now)
+        except ValidationError:
+            logger.warning("schedule document %s is not a bucket; left alone", bucket.bucket)
+            continue
         # Queued, then leased: a lease lost after its item was queued only lets the next
         # run queue it again (worked twice, sent once); the other way round, a lost item
         # would wait out its lease.

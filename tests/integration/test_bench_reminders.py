@@ -47,17 +47,24 @@ def test_a_small_run_sends_exactly_the_due_reminders_and_reports_every_figure(lo
             "failed": 0,
             "dropped": 0,
         }
-        # AND it read one message and one profile per due reminder, the due hour's
-        # buckets and the cursor, and queried nothing
+        # AND it read one message and one profile per due reminder, and each partition's
+        # bucket once (and the timer's one query found those buckets, no entry)
         reads = {
             name.split("-bench-")[0]: n for name, n in run["documents_read_by_container"].items()
         }
         assert reads["messages"] == DUE
         assert reads["profiles"] == DUE
-        assert 0 < reads["reminder-schedule"] <= DEFAULT_SHARDS + 2
-        assert reads["services"] == 1
-        assert run["queries"] == 0
+        assert 0 < run["partitions"] <= DEFAULT_SHARDS
+        assert reads["reminder-schedule"] == 2 * run["partitions"]  # query results + reads
+        # (the service through the directory's cache: once, or by each thread that found it
+        # empty at the same moment)
+        assert 1 <= reads["services"] <= options.partition_workers * options.concurrency
+        assert (run["queries"], run["query_results"]) == (1, run["partitions"])
         assert run["queue_calls"] == {"send_message": DUE}
+        # AND its floor made the same calls with the bare SDK
+        assert run["floor"]["calls_match"] is True, run["floor"]["mismatches"]
+        assert run["floor"]["seconds"] > 0
+        assert run["to_floor"] == pytest.approx(run["floor"]["seconds"] / run["seconds"], abs=0.001)
         assert run["documents_read"] == scenario["documents_read_per_run"]
         assert run["seconds"] > 0
         assert scenario["fill"]["seconds"] > 0
@@ -78,3 +85,5 @@ def test_a_small_run_sends_exactly_the_due_reminders_and_reports_every_figure(lo
         pushes["adapter_per_s"] / pushes["bare_sdk_per_s"], rel=0.01
     )
     assert "pushes/s" in render_table(summary)
+    assert summary["to_floor"] > 0
+    assert "of the floor's speed" in render_table(summary)

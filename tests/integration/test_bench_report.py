@@ -10,7 +10,7 @@ import pytest
 
 from bench.pipeline_stack import BenchStack, one_stack
 from bench.report import NAMES, Where, headline, machine, quick_plan, run_report
-from bench.report_chart import draw_chart
+from bench.report_chart import CHART_PIXELS, draw_chart
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -29,8 +29,9 @@ def test_a_quick_report_has_every_benchmark_with_ratios_and_a_chart(local_stack,
     )
 
     # THEN one JSON document holds every benchmark, each ran and has ratios; the bars that
-    # are times (CreateMessage's CPU, the reminders') are the full run's to judge: a quick
-    # run's few hundred samples on a shared machine say nothing about them.
+    # are times (CreateMessage's CPU, the reminders', the dispatcher's rates and latencies)
+    # are the full run's to judge: a quick run's few samples on a shared machine say
+    # nothing about them.
     assert json_path == tmp_path / "results" / "2026-01-02-quick.json"
     report = json.loads(json_path.read_text(encoding="utf-8"))
     assert set(report["benchmarks"]) == set(NAMES)
@@ -40,13 +41,17 @@ def test_a_quick_report_has_every_benchmark_with_ratios_and_a_chart(local_stack,
             # Tiny sizes make the time ratio noise: the quick run checks the correctness
             # (every due reminder sent, once), the full run the bar.
             assert section["result"]["failures"] == [], section["result"]["failures"]
+        elif name == "dispatch_rates":
+            # Every event delivered once, and the floor still makes the calls counted.
+            assert section["result"]["failures"] == [], section["result"]["failures"]
+            assert section["result"]["floor_matches_counted_calls"] is True
         elif name != "create_message_cpu":
             assert section["ok"] is True, name
         assert section["options"], name
         assert section["ratios"], name
         assert all(value > 0 for value in section["ratios"].values()), (name, section["ratios"])
         assert section["result"], name
-    assert set(report["failures"]) <= {"reminders", "create_message_cpu"}
+    assert set(report["failures"]) <= {"reminders", "create_message_cpu", "dispatch_rates"}
     assert report["quick"] is True
     # AND the pipeline's ratios are to its floor, processing included when it ran
     benchmarks = report["benchmarks"]
@@ -55,6 +60,11 @@ def test_a_quick_report_has_every_benchmark_with_ratios_and_a_chart(local_stack,
     assert benchmarks["pipeline"]["options"]["messages"] == 20
     assert "pushes_adapter_to_bare_sdk" in benchmarks["reminders"]["ratios"]
     assert "store_put_to_bare_sdk_upload" in benchmarks["attachment_memory"]["ratios"]
+    assert set(benchmarks["dispatch_rates"]["ratios"]) == {
+        "events_per_s_to_floor",
+        "prompt_median_beside_slowest_receiver_to_none",
+        "prompt_p99_beside_slowest_receiver_to_none",
+    }
     # AND the machine it ran on is recorded
     machine = report["machine"]
     assert machine["cpu_count"] >= 1
@@ -68,7 +78,7 @@ def test_a_quick_report_has_every_benchmark_with_ratios_and_a_chart(local_stack,
     assert data.startswith(PNG_SIGNATURE)
     assert len(data) > 50_000
     width, height = struct.unpack(">II", data[16:24])  # the IHDR chunk comes first
-    assert (width, height) == (1700, 1000)
+    assert (width, height) == CHART_PIXELS
 
 
 def test_a_report_whose_benchmarks_failed_or_did_not_run_still_gets_its_chart(tmp_path):
