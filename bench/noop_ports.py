@@ -171,8 +171,8 @@ class FirstCallCounter:
     def increment(self, key: str, ttl_seconds: int, by: int = 1) -> int:
         return by
 
-    def mark(self, key: str, ttl_seconds: int) -> bool:
-        return True
+    def count_once(self, key: str, ttl_seconds: int, *, token: str) -> int | None:
+        return 1
 
 
 class NoopPoison:

@@ -185,7 +185,6 @@ def restore_due(scenario: Scenario, threads: int) -> None:
     """Make the due set due again as if no run had been: entries back in their hour, the
     claims and the day's push counters gone."""
     day = POLICY.local_day(RUN_AT)
-    run_mark = f"{RUN_AT:%Y%m%dT%H%M%S}"  # every run's timer runs at RUN_AT
 
     def restore(message: Message) -> None:
         slots = open_slots(message, done=frozenset(), paid=False, now=RUN_AT, policy=POLICY)
@@ -194,9 +193,9 @@ def restore_due(scenario: Scenario, threads: int) -> None:
             with contextlib.suppress(exceptions.CosmosResourceNotFoundError):
                 scenario.claims_container.delete_item(key, partition_key=key)
         citizen = citizen_hash(message.fiscal_code, HASH_KEY)
-        for counter in (f"pushes:{citizen}:{day}", f"run-pushes:{citizen}:{run_mark}"):
-            with contextlib.suppress(exceptions.CosmosResourceNotFoundError):
-                scenario.counters.delete_item(counter, partition_key=counter)
+        counter = f"reminder-pushes:{citizen}:{day}"
+        with contextlib.suppress(exceptions.CosmosResourceNotFoundError):
+            scenario.counters.delete_item(counter, partition_key=counter)
         # The reminder counted on the message is forgotten, so the run writes it again.
         stored = scenario.app.messages.get(message.fiscal_code, message.id)
         if stored is not None and stored.reminded:

@@ -2,16 +2,15 @@
 with the bare SDK from `floor_threads` threads, on the same emulators, in the same run.
 
 Per due reminder, in the order the run makes them: a point read of the message and of the
-profile (the real documents), a create of the slot's claim, a create of the citizen's mark
-of the run, a patch of the citizen's day counter that finds nothing and the create that
-follows (the day's first push), a queue send of the push's JSON, an upsert settling the
-claim, a replace of the message (the reminder counted on it), an upsert of the sender's
-index entry, and two patches of schedule buckets (the entry set in its next hour's bucket,
-nulled in its own). Per partition: a point read of its bucket and two patches (its lease set
-and lifted). Per run: one query of the buckets and one read of the service. Claims, marks,
-counters, index entries and buckets are scratch documents of the same containers (ids
-starting `floor-`), so the run's own state is untouched; the message's replace writes it back
-as it was read.
+profile (the real documents), a create of the slot's claim, a create of the citizen's day
+counter (the day's first push, counted for the run), a queue send of the push's JSON, an
+upsert settling the claim, a replace of the message (the reminder counted on it), an upsert
+of the sender's index entry, and two patches of schedule buckets (the entry set in its next
+hour's bucket, nulled in its own). Per partition: a point read of its bucket and two patches
+(its lease set and lifted). Per run: one query of the buckets and one read of the service.
+Claims, counters, index entries and buckets are scratch documents of the same containers
+(ids starting `floor-`), so the run's own state is untouched; the message's replace writes
+it back as it was read.
 
 The run's calls, counted by method, are compared with the floor's: `calls_match` says the
 floor made the same calls (any method apart by more than 2% is listed in `mismatches`)."""
@@ -29,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from azure.core.exceptions import ResourceExistsError
-from azure.cosmos import ContainerProxy, exceptions
+from azure.cosmos import ContainerProxy
 
 from bench.reminder_scenario import DUE_HOUR, Scenario
 from bench.storage_call_counts import counting_calls
@@ -123,12 +122,8 @@ def _reminder(clients: _Clients, message: Message, bucket: str, tag: str) -> Non
     clients.profiles.read_item(message.fiscal_code, partition_key=message.fiscal_code)
     claim = {"id": f"floor-{tag}-{message.id}:UNREAD:1", "state": "CLAIMED", "attempts": 1}
     clients.claims.create_item(claim)
-    clients.counters.create_item({"id": f"floor-{tag}-run-{message.id}", "count": 1, "ttl": 60})
     day_key = f"floor-{tag}-day-{message.id}"
-    try:
-        clients.counters.patch_item(day_key, partition_key=day_key, patch_operations=[_incr()])
-    except exceptions.CosmosResourceNotFoundError:
-        clients.counters.create_item({"id": day_key, "count": 1, "ttl": 60})
+    clients.counters.create_item({"id": day_key, "count": 1, "tokens": [tag], "ttl": 60})
     clients.push_queue.send_message(
         json.dumps({"tag": f"citizen_{message.id}", "kind": "UNREAD", "message_id": message.id})
     )
@@ -143,10 +138,6 @@ def _reminder(clients: _Clients, message: Message, bucket: str, tag: str) -> Non
             partition_key=bucket,
             patch_operations=[{"op": "set", "path": f"/entries/{message.id}", "value": value}],
         )
-
-
-def _incr() -> dict[str, Any]:
-    return {"op": "incr", "path": "/count", "value": 1}
 
 
 def _without_system_fields(document: dict[str, Any]) -> dict[str, Any]:

@@ -242,6 +242,7 @@ class FakeMessageQueue:
 class FakeWindowCounter:
     def __init__(self) -> None:
         self.counts: dict[str, int] = {}
+        self.tokens: dict[str, set[str]] = {}
         self._lock = threading.Lock()
 
     def increment(self, key: str, ttl_seconds: int, by: int = 1) -> int:
@@ -249,12 +250,14 @@ class FakeWindowCounter:
             self.counts[key] = self.counts.get(key, 0) + by
             return self.counts[key]
 
-    def mark(self, key: str, ttl_seconds: int) -> bool:
+    def count_once(self, key: str, ttl_seconds: int, *, token: str) -> int | None:
         with self._lock:
-            if key in self.counts:
-                return False
-            self.counts[key] = 1
-            return True
+            tokens = self.tokens.setdefault(key, set())
+            if token in tokens:
+                return None
+            tokens.add(token)
+            self.counts[key] = self.counts.get(key, 0) + 1
+            return self.counts[key]
 
 
 class FakeIdempotencyStore:

@@ -1,13 +1,17 @@
 """Rate-limit window counters in Cosmos DB: one document per (service, window), counted
-with the atomic `incr` patch so every function instance shares the same count; and marks,
-set once by a conditional create."""
+with the atomic `incr` patch so every function instance shares the same count; and
+counters counted once per token (a create, or a replace on the etag)."""
 
 from __future__ import annotations
 
+from azure.core import MatchConditions
 from azure.cosmos import ContainerProxy, exceptions
 
 from shared.adapters.cosmos_client import domain_errors
-from shared.domain.errors import AlreadyExistsError, OutcomeUnknownError
+from shared.domain.errors import OutcomeUnknownError
+
+# Tries of count_once against other writers of the same counter.
+_COUNT_ONCE_TRIES = 8
 
 
 class CosmosWindowCounter:
@@ -32,18 +36,51 @@ class CosmosWindowCounter:
                     continue  # another instance created it first: count on it
         raise RuntimeError(f"rate counter {key} kept disappearing")
 
-    def mark(self, key: str, ttl_seconds: int) -> bool:
-        document = {"id": key, "count": 1, "ttl": ttl_seconds}
+    def count_once(self, key: str, ttl_seconds: int, *, token: str) -> int | None:
         try:
-            with domain_errors():
-                self._container.create_item(document)
+            return self._count_once(key, ttl_seconds, token)
         except OutcomeUnknownError:
-            # It may have landed: tried again, a conflict then says it is set, whoever set it.
-            try:
-                with domain_errors():
-                    self._container.create_item(document)
-            except AlreadyExistsError:
-                return False
-        except AlreadyExistsError:
-            return False
-        return True
+            # It may have landed: tried again, the token says so.
+            return self._count_once(key, ttl_seconds, token)
+
+    def _count_once(self, key: str, ttl_seconds: int, token: str) -> int | None:
+        # Created first: a counter counted once per token (a citizen's reminders of a day)
+        # is most often new, and then this is its one write. Else read, and replaced on its
+        # etag. (Not a patch conditional on the token: the emulator ignores patch
+        # conditions.)
+        with domain_errors():
+            for _ in range(_COUNT_ONCE_TRIES):
+                try:
+                    self._container.create_item(
+                        {"id": key, "count": 1, "tokens": [token], "ttl": ttl_seconds}
+                    )
+                    return 1
+                except exceptions.CosmosResourceExistsError:
+                    pass
+                try:
+                    document = self._container.read_item(key, partition_key=key)
+                except exceptions.CosmosResourceNotFoundError:
+                    continue  # expired between the two: create it
+                tokens = list(document.get("tokens", []))
+                if token in tokens:
+                    return None  # counted for this token already
+                counted = int(document.get("count", 0)) + 1
+                try:
+                    self._container.replace_item(
+                        key,
+                        {
+                            "id": key,
+                            "count": counted,
+                            "tokens": [*tokens, token],
+                            "ttl": ttl_seconds,
+                        },
+                        etag=document["_etag"],
+                        match_condition=MatchConditions.IfNotModified,
+                    )
+                    return counted
+                except (
+                    exceptions.CosmosAccessConditionFailedError,
+                    exceptions.CosmosResourceNotFoundError,
+                ):
+                    continue  # counted by another meanwhile, or expired: again
+        raise RuntimeError(f"counter {key} kept changing")

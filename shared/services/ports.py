@@ -307,10 +307,11 @@ class WindowCounter(Protocol):
         """
         ...
 
-    def mark(self, key: str, ttl_seconds: int) -> bool:
-        """Set the mark `key` (one write when it is new): True for the one call that set it,
-        False when it was set already (also when this call's own earlier attempt landed
-        unanswered). The mark may be forgotten after `ttl_seconds`.
+    def count_once(self, key: str, ttl_seconds: int, *, token: str) -> int | None:
+        """Add one to the counter `key` unless it was counted for `token` before (it keeps
+        every token it was counted for); return its new value, or None when `token` had
+        been counted. One write, atomic across processes. A lost reply is resolved inside:
+        tried again, a token found counted gives None (whoever counted it).
         Raises StorageUnavailableError.
         """
         ...

@@ -68,8 +68,6 @@ RETRY_DELAY = timedelta(minutes=15)
 FAILED_ENTRY_DELAY = timedelta(hours=1)
 # The daily counter outlives the day it counts, whatever the time zone.
 _DAY_COUNTER_TTL_SECONDS = 2 * 24 * 3600
-# A run's mark of a citizen's push outlives any partition of the run.
-_RUN_MARK_TTL_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -422,19 +420,22 @@ def _push(
 def _held_back_by_counts(
     claim: SlotClaim, entry: ScheduleEntry, run: _Run, *, citizen: str
 ) -> bool:
-    """Count the claimed push against the citizen's run (one push per run, whichever
-    partition or instance sends it) and day (the daily cap). When either is spent the slot
-    is given back and the entry put off: True."""
+    """Count the claimed push against the citizen's day (the daily cap), once per run (one
+    push per run, whichever partition or instance sends it): one write. When the run has
+    counted the citizen already, or the day is spent, the slot is given back and the entry
+    put off: True."""
     ports, policy, now = run.ports, run.policy, run.now
-    run_key = f"run-pushes:{citizen}:{run.run_at:%Y%m%dT%H%M%S}"
-    if not _guarded(claim, ports, lambda: ports.counter.mark(run_key, _RUN_MARK_TTL_SECONDS)):
+    day_key = f"reminder-pushes:{citizen}:{policy.local_day(now)}"
+    run_token = f"{run.run_at:%Y%m%dT%H%M%S}"
+    counted = _guarded(
+        claim,
+        ports,
+        lambda: ports.counter.count_once(day_key, _DAY_COUNTER_TTL_SECONDS, token=run_token),
+    )
+    if counted is None:  # this run pushed to the citizen already
         ports.claims.release(claim)
         _defer(entry, now + timedelta(minutes=1), run)  # the next run
         return True
-    day_key = f"pushes:{citizen}:{policy.local_day(now)}"
-    counted = _guarded(
-        claim, ports, lambda: ports.counter.increment(day_key, _DAY_COUNTER_TTL_SECONDS)
-    )
     if counted > policy.daily_cap:
         ports.claims.release(claim)
         _defer(entry, policy.next_local_day(now), run)

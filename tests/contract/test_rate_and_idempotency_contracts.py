@@ -59,15 +59,21 @@ def test_second_reservation_of_the_same_id_returns_the_first(idempotency_store):
     assert existing.version == first.version
 
 
-def test_a_mark_is_set_once(window_counter):
+def test_a_counter_counts_each_token_once(window_counter):
     key = uuid.uuid4().hex
-    assert window_counter.mark(key, ttl_seconds=60) is True
-    assert window_counter.mark(key, ttl_seconds=60) is False
-    assert window_counter.mark(uuid.uuid4().hex, ttl_seconds=60) is True
+    assert window_counter.count_once(key, ttl_seconds=60, token="run-1") == 1
+    assert window_counter.count_once(key, ttl_seconds=60, token="run-1") is None
+    assert window_counter.count_once(key, ttl_seconds=60, token="run-2") == 2
+    assert window_counter.count_once(key, ttl_seconds=60, token="run-1") is None
+    assert window_counter.count_once(uuid.uuid4().hex, ttl_seconds=60, token="run-1") == 1
 
 
-def test_of_marks_made_at_once_exactly_one_sets_it(window_counter):
+def test_of_counts_made_at_once_each_token_counts_once(window_counter):
     key = uuid.uuid4().hex
+    tokens = [f"run-{index % 4}" for index in range(16)]
     with ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(lambda _: window_counter.mark(key, ttl_seconds=60), range(16)))
-    assert results.count(True) == 1
+        results = list(
+            pool.map(lambda token: window_counter.count_once(key, 60, token=token), tokens)
+        )
+    counted = sorted(result for result in results if result is not None)
+    assert counted == [1, 2, 3, 4]

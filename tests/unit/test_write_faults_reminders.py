@@ -60,7 +60,7 @@ def test_a_daily_counter_that_cannot_be_written_gives_the_slot_back_unspent(worl
     # GIVEN a due reminder and a daily counter that cannot be written once
     world.citizen()
     message = world.deliver()
-    world.counter = FaultyPort(world.counter, "increment", [REFUSED])
+    world.counter = FaultyPort(world.counter, "count_once", [REFUSED])
     # WHEN a run meets it
     with pytest.raises(StorageUnavailableError):
         world.run(DUE)
