@@ -1,8 +1,9 @@
 """One benchmark report: every benchmark run in turn, one JSON document and one chart.
 
 Runs create_message_cpu, attachment_memory, document_sizes, the pipeline accepting only,
-the whole pipeline, the events dispatcher (dispatch_rates), and reminders (the slowest,
-last), each on emulators of its own as its own command would, and writes:
+the whole pipeline, the events dispatcher (dispatch_rates), a reminder run through the
+host with 1 and 2 worker processes (reminder_host_runs), and reminders (the slowest, last),
+each on emulators of its own as its own command would, and writes:
 
 - `<out-dir>/<YYYY-MM-DD>.json`: the machine (CPUs, Python, platform, git commit), and per
   benchmark its options, its seconds, whether it met its bar, its headline ratios and its
@@ -14,7 +15,7 @@ Each benchmark's bar (its goal) is its own: acceptance and dispatch at least 0.7
 floors, CreateMessage's CPU under its target, a reminder run at most 1.5x slower for 10x
 the stored messages and at least 0.7 of its floor, the attachments' memory under its
 target, a slow callback receiver holding other services' events up at most 2x (their
-median latency).
+median latency), a reminder run through the host faster with 2 worker processes than 1.
 
 `--quick` runs tiny sizes (some 30 seconds in all: for the smoke test and for developers; its
 files are named `<date>-quick`); `--only` runs some of the benchmarks (files `<date>-partial`).
@@ -51,9 +52,11 @@ from bench import (
     dispatch_rates,
     document_sizes,
     pipeline,
+    reminder_host_runs,
     reminders,
 )
 from bench.pipeline_stack import BenchStack, StackFactory, own_stacks
+from bench.reminder_host_runs import HostOptions
 from bench.reminder_scenario import Options as ReminderOptions
 from bench.report_chart import draw_chart
 from infra.local.emulators import PROJECT_ROOT
@@ -96,6 +99,7 @@ class Plan:
     )
     pipeline: pipeline.Options = field(default_factory=lambda: pipeline.Options(repeat=3))
     dispatch_rates: dispatch_rates.Options = field(default_factory=dispatch_rates.Options)
+    reminder_host_runs: HostOptions = field(default_factory=HostOptions)
     reminders: ReminderOptions = field(default_factory=ReminderOptions)
 
 
@@ -114,6 +118,7 @@ def quick_plan() -> Plan:
             messages=20, concurrency=4, warmup=5, accept_only=True, after_azurite_sweep=False
         ),
         pipeline=pipeline.Options(messages=20, concurrency=4, warmup=5, after_azurite_sweep=False),
+        reminder_host_runs=HostOptions(due=20, repeat=1),
         dispatch_rates=dispatch_rates.Options(
             events=20, repeat=1, warmup=4, citizens=4, latency_events=10, delays=(0.2,)
         ),
@@ -175,6 +180,17 @@ def _pipeline_runner(name: str) -> Callable[[Plan, Where], dict[str, Any]]:
             return pipeline.benchmark_on(stack, options, log_dir=log_dir)
 
     return run
+
+
+def _run_reminder_host_runs(plan: Plan, where: Where) -> dict[str, Any]:
+    with where.stacks("reminder-host-runs") as stack:
+        return reminder_host_runs.benchmark_on(
+            stack, plan.reminder_host_runs, where.log_dir / "reminder-host-runs"
+        )
+
+
+def _host_run_ratios(result: dict[str, Any]) -> dict[str, Any]:
+    return {f"run_speed_{name}": value for name, value in result["speedup"].items()}
 
 
 def _run_dispatch_rates(plan: Plan, where: Where) -> dict[str, Any]:
@@ -281,6 +297,7 @@ BENCHMARKS = (
     ),
     Benchmark("pipeline", _pipeline_runner("pipeline"), _pipeline_ratios, lambda r: r["ok"]),
     Benchmark("dispatch_rates", _run_dispatch_rates, _dispatch_ratios, lambda r: r["ok"]),
+    Benchmark("reminder_host_runs", _run_reminder_host_runs, _host_run_ratios, lambda r: r["ok"]),
     Benchmark("reminders", _run_reminders, _reminder_ratios, lambda r: r["ok"]),
 )
 NAMES = tuple(benchmark.name for benchmark in BENCHMARKS)
