@@ -86,6 +86,24 @@ class Options:
     after_azurite_sweep: bool = True
     # Run the host with ProcessMessage disabled: acceptance alone, nothing processed.
     accept_only: bool = False
+    # The host's worker settings (None: the host's and host.json's defaults, one process):
+    # FUNCTIONS_WORKER_PROCESS_COUNT, PYTHON_THREADPOOL_THREAD_COUNT, and the queue
+    # trigger's batchSize (newBatchThreshold half of it).
+    worker_processes: int | None = None
+    worker_threads: int | None = None
+    queue_batch_size: int | None = None
+
+    def host_settings(self) -> dict[str, str]:
+        settings: dict[str, str] = {}
+        if self.worker_processes is not None:
+            settings["FUNCTIONS_WORKER_PROCESS_COUNT"] = str(self.worker_processes)
+        if self.worker_threads is not None:
+            settings["PYTHON_THREADPOOL_THREAD_COUNT"] = str(self.worker_threads)
+        if self.queue_batch_size is not None:
+            queues = "AzureFunctionsJobHost__extensions__queues__"
+            settings[f"{queues}batchSize"] = str(self.queue_batch_size)
+            settings[f"{queues}newBatchThreshold"] = str(self.queue_batch_size // 2)
+        return settings
 
 
 def _percentile(samples: list[float], fraction: float) -> float:
@@ -310,6 +328,7 @@ def benchmark_on(
             log=log_dir / "host.log",
             process_messages=not options.accept_only,
             profile_out=host_profile,
+            settings=options.host_settings(),
         ) as host:
             summary = run_benchmark(stack, host.base_url, options)
             summary["host_peak_memory_mib"] = host.peak_memory_mib()

@@ -9,7 +9,7 @@ import secrets
 import string
 import subprocess
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,18 +159,21 @@ def running_host(
     log: Path,
     process_messages: bool = True,
     profile_out: Path | None = None,
+    settings: Mapping[str, str] | None = None,
 ) -> Iterator[RunningHost]:
     """The offline host serving the app on a free port, its messages on `messages_queue`.
 
     `process_messages=False` disables ProcessMessage (messages stay ACCEPTED), to measure
     acceptance alone. `profile_out` runs the host under bench.profiled_host, which writes
-    a cProfile file of all its threads there when the host stops.
+    a cProfile file of all its threads there when the host stops. `settings` are app
+    settings of the host's own (worker processes and threads, queue batches).
     """
     port = free_port()
     env = {
         **os.environ,
         **stack.app_settings,
         SettingName.MESSAGES_QUEUE.value: messages_queue,
+        **(settings or {}),
     }
     if not process_messages:
         env[f"AzureWebJobs.{PROCESS_FUNCTION}.Disabled"] = "true"

@@ -97,7 +97,13 @@ class Plan:
     pipeline_accept_only: pipeline.Options = field(
         default_factory=lambda: pipeline.Options(repeat=3, accept_only=True)
     )
-    pipeline: pipeline.Options = field(default_factory=lambda: pipeline.Options(repeat=3))
+    # With processing: the settings found best for sharing instances (docs/scaling.md §7):
+    # 2 worker processes of 12 threads, queue batches of 8.
+    pipeline: pipeline.Options = field(
+        default_factory=lambda: pipeline.Options(
+            repeat=3, worker_processes=2, worker_threads=12, queue_batch_size=8
+        )
+    )
     dispatch_rates: dispatch_rates.Options = field(default_factory=dispatch_rates.Options)
     reminder_host_runs: HostOptions = field(default_factory=HostOptions)
     reminders: ReminderOptions = field(default_factory=ReminderOptions)
@@ -117,7 +123,15 @@ def quick_plan() -> Plan:
         pipeline_accept_only=pipeline.Options(
             messages=20, concurrency=4, warmup=5, accept_only=True, after_azurite_sweep=False
         ),
-        pipeline=pipeline.Options(messages=20, concurrency=4, warmup=5, after_azurite_sweep=False),
+        pipeline=pipeline.Options(
+            messages=20,
+            concurrency=4,
+            warmup=5,
+            after_azurite_sweep=False,
+            worker_processes=2,
+            worker_threads=12,
+            queue_batch_size=8,
+        ),
         reminder_host_runs=HostOptions(due=20, repeat=1),
         dispatch_rates=dispatch_rates.Options(
             events=20, repeat=1, warmup=4, citizens=4, latency_events=10, delays=(0.2,)
