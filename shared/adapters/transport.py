@@ -12,6 +12,9 @@ Cosmos SDK retries a write only after an attempt that was surely not carried out
 connection, 429, 449, 503), never after a lost reply or a timeout; the storage SDKs retry
 queue sends and blob writes after anything, and those are harmless to repeat (a second
 reference to a message, the same bytes under the same blob name).
+
+Cosmos DB's and the queues' calls are carried straight over http.client
+(`shared.adapters.direct_http`); Blob's, and any call through a proxy, through requests.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from azure.core.rest import HttpRequest
 
 from shared import deadline
 from shared.adapters.circuit_breaker import CircuitBreaker
+from shared.adapters.direct_http import DirectWire
 
 
 class Endpoint(StrEnum):
@@ -75,6 +79,10 @@ POOL_CONNECTIONS = 64
 # Where requests looks for a CA bundle in the environment, in its order.
 _REQUESTS_CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
+# The endpoints whose calls are small and read whole: carried by the direct wire. Blob's
+# go up and come down in blocks, streamed, through requests.
+DIRECT_ENDPOINTS = frozenset({Endpoint.COSMOS, Endpoint.QUEUE})
+
 # A call is not worth starting with less time than this left in the budget.
 MIN_CALL_SECONDS = 0.05
 # Only a timeout this long says the endpoint is stuck (a short one may be a slow answer
@@ -107,10 +115,16 @@ class BudgetedTransport(RequestsTransport):  # type: ignore[misc]  # untyped in 
         # What requests would read from the environment on every call, read once here:
         # a proxy makes the session trust the environment (per call, as requests does);
         # a CA bundle is applied by `send` itself.
-        kwargs.setdefault("use_env_settings", bool(urllib.request.getproxies()))
+        proxied = bool(urllib.request.getproxies())
+        kwargs.setdefault("use_env_settings", proxied)
         super().__init__(**kwargs)
         self._ca_bundle = environment_ca_bundle()
         self._endpoint = endpoint
+        self._direct = (
+            None
+            if proxied or endpoint not in DIRECT_ENDPOINTS
+            else DirectWire(pool_size=POOL_CONNECTIONS, ca_bundle=self._ca_bundle)
+        )
         self._budget = BUDGETS[endpoint]
         # Per thread: whether this thread's last attempt was refused here, unsent.
         self._refused = threading.local()
@@ -160,9 +174,7 @@ class BudgetedTransport(RequestsTransport):  # type: ignore[misc]  # untyped in 
         if not gate.allow():
             raise self._refuse("it kept timing out, trying again shortly")
         try:
-            response = super().send(
-                request, connection_timeout=connect, read_timeout=read, **kwargs
-            )
+            response = self._carry(request, connect, read, kwargs)
         except (ServiceRequestTimeoutError, ServiceResponseTimeoutError):
             if min(connect, read) >= MIN_TRIPPING_TIMEOUT:
                 gate.record_timeout()
@@ -174,6 +186,25 @@ class BudgetedTransport(RequestsTransport):  # type: ignore[misc]  # untyped in 
             raise
         gate.record_answer()
         return response
+
+    def _carry(
+        self,
+        request: HttpRequest | LegacyHttpRequest,
+        connect: float,
+        read: float,
+        kwargs: dict[str, Any],
+    ) -> Any:
+        if self._direct is not None and self._direct.carries(request, kwargs):
+            verify = kwargs.get("connection_verify", self.connection_config.verify)
+            return self._direct.send(
+                request, connect_seconds=connect, read_seconds=read, verify=verify
+            )
+        return super().send(request, connection_timeout=connect, read_timeout=read, **kwargs)
+
+    def close(self) -> None:
+        if self._direct is not None:
+            self._direct.close()
+        super().close()
 
 
 def environment_ca_bundle() -> str | None:

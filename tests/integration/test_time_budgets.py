@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from azure.core.pipeline.transport import RequestsTransport
 
 from infra.local.emulators import AZURITE_ACCOUNT, AZURITE_KEY, LOOPBACK, free_port
 from shared.adapters import transport
 from shared.adapters.cosmos_messages import SCAN_READ_TIMEOUT_SECONDS
+from shared.adapters.direct_http import DirectWire
 from shared.adapters.queues import StorageMessageQueue, queue_client
 from shared.adapters.transport import BUDGETS, CallBudget, Endpoint, breaker
 from shared.bootstrap import build_app
@@ -128,14 +128,14 @@ def test_point_calls_get_the_budget_and_the_sweepers_scan_its_longer_read(
 ):
     # GIVEN the app's Cosmos client, every attempt's timeouts recorded as sent
     applied: list[tuple[str, float]] = []
-    send = RequestsTransport.send
+    send = DirectWire.send
 
-    def recording(self: RequestsTransport, request: Any, **kwargs: Any) -> Any:
+    def recording(self: DirectWire, request: Any, **kwargs: Any) -> Any:
         if "/docs" in request.url:  # not the SDK's own account look-ups (3 s, its choice)
-            applied.append((request.method, kwargs["read_timeout"]))
+            applied.append((request.method, kwargs["read_seconds"]))
         return send(self, request, **kwargs)
 
-    monkeypatch.setattr(RequestsTransport, "send", recording)
+    monkeypatch.setattr(DirectWire, "send", recording)
     messages = build_app(local_stack.settings).messages
     # WHEN it reads a message, then scans for stale ones
     applied.clear()

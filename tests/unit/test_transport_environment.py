@@ -1,4 +1,6 @@
-"""The SDK clients' transport reads the HTTP settings of the environment once, not per call."""
+"""The SDK clients' transport reads the HTTP settings of the environment once, not per call,
+and carries Cosmos DB's and the queues' calls over the direct wire, the others through
+requests."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from typing import Any
 import pytest
 from azure.core.pipeline.transport import HttpRequest, RequestsTransport
 
+from shared.adapters.direct_http import DirectWire
 from shared.adapters.transport import (
     POOL_CONNECTIONS,
     BudgetedTransport,
@@ -38,14 +41,20 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """The keyword arguments of each call the transport hands to requests."""
+    """The keyword arguments of each call the transport hands on, with `wire`: "direct" or
+    "requests"."""
     calls: list[dict[str, Any]] = []
 
-    def record(self: RequestsTransport, request: object, **kwargs: Any) -> object:
-        calls.append(kwargs)
+    def through_requests(self: RequestsTransport, request: object, **kwargs: Any) -> object:
+        calls.append({**kwargs, "wire": "requests"})
         return object()
 
-    monkeypatch.setattr(RequestsTransport, "send", record)
+    def direct(self: DirectWire, request: object, **kwargs: Any) -> object:
+        calls.append({"connection_verify": kwargs["verify"], "wire": "direct"})
+        return object()
+
+    monkeypatch.setattr(RequestsTransport, "send", through_requests)
+    monkeypatch.setattr(DirectWire, "send", direct)
     return calls
 
 
@@ -99,4 +108,25 @@ def test_without_a_ca_bundle_calls_verify_as_asked(sent: list[dict[str, Any]]) -
     transport = _opened()
     transport.send(HttpRequest("GET", "https://cosmos.example/"))
     transport.send(HttpRequest("GET", "https://localhost:8081/"), connection_verify=False)
-    assert [call.get("connection_verify") for call in sent] == [None, False]
+    assert [call.get("connection_verify") for call in sent] == [True, False]
+
+
+def test_cosmos_and_queue_calls_take_the_direct_wire_blob_calls_requests(
+    sent: list[dict[str, Any]],
+) -> None:
+    for endpoint in (Endpoint.COSMOS, Endpoint.QUEUE, Endpoint.BLOB):
+        _opened(endpoint).send(HttpRequest("GET", "https://storage.example/"))
+    assert [call["wire"] for call in sent] == ["direct", "direct", "requests"]
+
+
+def test_a_streamed_answer_goes_through_requests(sent: list[dict[str, Any]]) -> None:
+    _opened(Endpoint.QUEUE).send(HttpRequest("GET", "https://storage.example/"), stream=True)
+    assert [call["wire"] for call in sent] == ["requests"]
+
+
+def test_behind_a_proxy_every_call_goes_through_requests(
+    monkeypatch: pytest.MonkeyPatch, sent: list[dict[str, Any]]
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    _opened(Endpoint.COSMOS).send(HttpRequest("GET", "https://cosmos.example/"))
+    assert [call["wire"] for call in sent] == ["requests"]
