@@ -217,7 +217,10 @@ def build_app(settings: Settings, reminder_policy: ReminderPolicy | None = None)
         reminder_policy=reminder_policy or ReminderPolicy(),
         events=StorageEventQueue(queue_client(settings.storage, QueueName.EVENTS)),
         dead_events=CosmosDeadEventStore(database.get_container_client(ContainerName.DEAD_EVENTS)),
-        callbacks=HttpCallbackSender(allow_loopback_http=settings.callback_allow_loopback_http),
+        callbacks=HttpCallbackSender(
+            allow_loopback_http=settings.callback_allow_loopback_http,
+            receiver_concurrency=settings.callback_receiver_concurrency,
+        ),
         secrets=_OnFirstUse(settings.callback_secrets_key),
         watches=CosmosNoticeWatches(database.get_container_client(ContainerName.NOTICE_WATCHES)),
         poison_depth=poison,

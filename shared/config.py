@@ -79,6 +79,9 @@ class SettingName(StrEnum):
     # and, for make run and the tests only, leave to call http://127.0.0.1 (local receivers).
     CALLBACK_SECRETS_KEY = "CALLBACK_SECRETS_KEY"
     CALLBACK_ALLOW_LOOPBACK_HTTP = "CALLBACK_ALLOW_LOOPBACK_HTTP"
+    # Callbacks one receiver (a callback URL less its query) may have in flight at once
+    # from one worker process; beyond them its events are retried a little later.
+    CALLBACK_RECEIVER_CONCURRENCY = "CALLBACK_RECEIVER_CONCURRENCY"
 
 
 # Set by App Service itself, not by the app's settings: "True" when App Service
@@ -193,6 +196,8 @@ DEFAULT_REMINDER_SHARDS = 32
 MAX_REMINDER_SHARDS = 256
 DEFAULT_REMINDER_PARTITION_CONCURRENCY = 8
 MAX_REMINDER_PARTITION_CONCURRENCY = 64
+DEFAULT_CALLBACK_RECEIVER_CONCURRENCY = 2
+MAX_CALLBACK_RECEIVER_CONCURRENCY = 64
 
 
 def _bounded(env: Mapping[str, str], name: SettingName, *, default: int, maximum: int) -> int:
@@ -419,6 +424,8 @@ class Settings:
     callback_secrets_key: str = field(default="", repr=False)
     # Callbacks may be plain http to 127.0.0.1, ::1 and localhost (local runs only).
     callback_allow_loopback_http: bool = False
+    # The callbacks one receiver may have in flight from one worker process.
+    callback_receiver_concurrency: int = DEFAULT_CALLBACK_RECEIVER_CONCURRENCY
     # The reminder schedule's buckets per hour, and the reminders worked at once in one.
     reminder_shards: int = DEFAULT_REMINDER_SHARDS
     reminder_partition_concurrency: int = DEFAULT_REMINDER_PARTITION_CONCURRENCY
@@ -477,6 +484,12 @@ class Settings:
             callback_secrets_key=_callback_secrets_key(env),
             callback_allow_loopback_http=_callback_allow_loopback_http(
                 env, with_cosmos_key=cosmos_key is not None
+            ),
+            callback_receiver_concurrency=_bounded(
+                env,
+                SettingName.CALLBACK_RECEIVER_CONCURRENCY,
+                default=DEFAULT_CALLBACK_RECEIVER_CONCURRENCY,
+                maximum=MAX_CALLBACK_RECEIVER_CONCURRENCY,
             ),
             reminder_shards=_bounded(
                 env,

@@ -34,6 +34,8 @@ class Answer:
     stalled_body: int | None = None
     # Send the status line, then a header every `drip` seconds, without end.
     drip: float = 0.0
+    # Answer only once this is set (or the server stops): a receiver held by the test.
+    held_until: threading.Event | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class ScriptedServer:
         self.default = Answer()
         self._script: list[Answer] = []
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
         self._stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -75,6 +78,11 @@ class ScriptedServer:
         with self._lock:
             self._script.extend(answers)
 
+    def wait_for_requests(self, count: int, *, timeout: float = 5.0) -> bool:
+        """Whether `count` requests have arrived within `timeout` seconds."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.received) >= count, timeout)
+
     def _next(self) -> Answer:
         with self._lock:
             return self._script.pop(0) if self._script else self.default
@@ -93,13 +101,18 @@ class ScriptedServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
-                with server._lock:
+                with server._arrived:
                     server.received.append(Received(self.path, dict(self.headers.items()), body))
+                    server._arrived.notify_all()
                 self._answer(server._next())
 
             def _answer(self, answer: Answer) -> None:
                 if answer.delay and server._stopping.wait(answer.delay):
                     return
+                if answer.held_until is not None:
+                    while not answer.held_until.wait(0.02):
+                        if server._stopping.is_set():
+                            return
                 if answer.drip:
                     self._drip(answer.drip)
                     return

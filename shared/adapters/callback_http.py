@@ -21,6 +21,13 @@ never holds what the receiver sent back.
 
 Names are resolved on a few threads of the sender's own, so that a resolver that hangs
 costs a call no more than CONNECT_SECONDS (the thread is left to finish on its own).
+
+A receiver (its URL less the query) has at most a few callbacks in flight from one worker
+process (CALLBACK_RECEIVER_CONCURRENCY; shared/adapters/receiver_bulkheads.py): one that
+answers late would otherwise hold every thread of the worker, and the other services'
+callbacks would wait behind it. A call beyond that waits a moment for a slot; if none frees,
+it is not sent: it comes to RetryLater with BUSY_RETRY_SECONDS, and its event waits in its
+message's outbox.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from shared.adapters.origin_breakers import OriginBreakers
+from shared.adapters.receiver_bulkheads import DEFAULT_CAPACITY, ReceiverBulkheads, receiver_key
 from shared.domain.callbacks import (
     CallbackOutcome,
     Delivered,
@@ -57,6 +65,9 @@ MAX_RETRY_AFTER_SECONDS = 3600.0
 USER_AGENT = "Postino-Callbacks/1"
 # Threads that resolve names for one sender: calls beyond them wait their turn (and time out).
 RESOLVER_THREADS = 4
+# How soon a call turned away because its receiver is busy is tried again: the calls in
+# flight end within TOTAL_SECONDS, most much sooner.
+BUSY_RETRY_SECONDS = 5.0
 # Statuses worth trying again; 429 and 503 may say when (Retry-After).
 _RETRYABLE_4XX = frozenset({408, 429})
 _WITH_RETRY_AFTER = frozenset({429, 503})
@@ -173,7 +184,8 @@ def _retry(why: str, *, unreachable: bool) -> _AttemptFailedError:
 
 class HttpCallbackSender:
     """The CallbackSender port over http.client. Thread-safe; one per worker process (it
-    holds the origins' circuit breakers)."""
+    holds the origins' circuit breakers and the receivers' bulkheads). `receiver_concurrency`
+    is the callbacks one receiver may have in flight at once."""
 
     def __init__(
         self,
@@ -185,6 +197,7 @@ class HttpCallbackSender:
         resolve: Resolver = resolve_tcp,
         ssl_context: ssl.SSLContext | None = None,
         breakers: OriginBreakers | None = None,
+        receiver_concurrency: int = DEFAULT_CAPACITY,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._allow_loopback = allow_loopback_http
@@ -194,6 +207,7 @@ class HttpCallbackSender:
         self._resolve = resolve
         self._ssl_context = ssl_context or ssl.create_default_context()
         self._breakers = breakers or OriginBreakers()
+        self._bulkheads = ReceiverBulkheads(capacity=receiver_concurrency)
         self._wall_clock = wall_clock
         self._resolvers = ThreadPoolExecutor(RESOLVER_THREADS, thread_name_prefix="callback-dns")
 
@@ -210,18 +224,27 @@ class HttpCallbackSender:
         breaker = self._breakers.for_origin(f"{scheme}://{host}:{port}")
         if not breaker.allow():
             return RetryLater("endpoint unavailable")
-        deadline = time.monotonic() + self._total_seconds
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        try:
-            sock = self._connect(scheme, host, port, deadline)
-            connection = self._connection(sock, scheme, host, port, deadline)
-            status, retry_after = self._exchange(connection, target, body, headers)
-        except _AttemptFailedError as failed:
-            if failed.unreachable:
-                breaker.record_timeout()
-            else:
-                breaker.record_failure()
-            return failed.outcome
+        # Should the breaker have let this call out as its probe, the calls in flight that
+        # fill the bulkhead go to the same origin, and the first of them to end ends the probe.
+        with self._bulkheads.slot(receiver_key(url)) as entered:
+            if not entered:
+                why = (
+                    "the receiver already has as many callbacks in flight from this worker "
+                    f"as it may ({self._bulkheads.capacity})"
+                )
+                return RetryLater(why, BUSY_RETRY_SECONDS)
+            deadline = time.monotonic() + self._total_seconds
+            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            try:
+                sock = self._connect(scheme, host, port, deadline)
+                connection = self._connection(sock, scheme, host, port, deadline)
+                status, retry_after = self._exchange(connection, target, body, headers)
+            except _AttemptFailedError as failed:
+                if failed.unreachable:
+                    breaker.record_timeout()
+                else:
+                    breaker.record_failure()
+                return failed.outcome
         breaker.record_answer()
         return _outcome(status, retry_after)
 

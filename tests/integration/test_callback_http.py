@@ -1,17 +1,20 @@
 """The callback sender against local receivers: what each answer comes to, and the guards
 against SSRF and slow or hostile receivers (no redirects, checked addresses, timeouts, a
-read cap, a breaker per origin). Short timeouts keep it fast."""
+read cap, a breaker per origin, a bulkhead per receiver). Short timeouts keep it fast."""
 
 from __future__ import annotations
 
 import socket
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from email.utils import formatdate
 from pathlib import Path
 
 import pytest
 
 from shared.adapters.callback_http import (
+    BUSY_RETRY_SECONDS,
     MAX_HEAD_BYTES,
     USER_AGENT,
     HttpCallbackSender,
@@ -364,3 +367,44 @@ def test_a_receiver_that_answers_errors_does_not_open_the_breaker():
         outcomes = [sender.post(server.url(), BODY, HEADERS) for _ in range(5)]
     assert all(_why(outcome) == "the receiver answered HTTP 500" for outcome in outcomes)
     assert len(server.received) == 5
+
+
+# --- the bulkhead per receiver ----------------------------------------------------------------
+
+
+def test_a_busy_receiver_turns_calls_away_at_once_while_another_path_is_delivered():
+    # GIVEN a sender that lets one callback at a time reach a receiver, and a receiver whose
+    # first answer the test holds back
+    release = threading.Event()
+    sender = _sender(receiver_concurrency=1, read_seconds=5.0, total_seconds=10.0)
+    with scripted_server(Answer(status=200, held_until=release)) as server:
+        slow = server.url("/slow?token=s3cr3t")
+        with ThreadPoolExecutor(1) as pool:
+            first = pool.submit(sender.post, slow, BODY, HEADERS)
+            assert server.wait_for_requests(1), "the first call never reached the receiver"
+            # WHEN a second call goes to the same receiver (another query, same receiver)
+            started = time.monotonic()
+            turned_away = sender.post(server.url("/slow?token=other"), BODY, HEADERS)
+            took = time.monotonic() - started
+            # AND another receiver at the same origin is called
+            elsewhere = sender.post(server.url("/prompt"), BODY, HEADERS)
+            # THEN the busy receiver's call is retried soon, without being sent
+            assert turned_away == RetryLater(
+                "the receiver already has as many callbacks in flight from this worker "
+                "as it may (1)",
+                BUSY_RETRY_SECONDS,
+            )
+            assert took < 0.5
+            assert "s3cr3t" not in repr(turned_away)
+            # AND the other receiver is not held up
+            assert elsewhere == Delivered(204)
+            assert [received.path for received in server.received] == [
+                "/slow?token=s3cr3t",
+                "/prompt",
+            ]
+            # WHEN the first call ends
+            release.set()
+            assert first.result(timeout=5.0) == Delivered(200)
+        # THEN the receiver takes calls again
+        assert sender.post(slow, BODY, HEADERS) == Delivered(204)
+    assert len(server.received) == 3

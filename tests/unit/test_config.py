@@ -202,3 +202,25 @@ def test_the_host_json_override_is_a_whole_number_setting_too(tmp_path):
     assert read_max_dequeue_count(host_json, {}) == 3
     with pytest.raises(InvalidSettingError, match=MAX_DEQUEUE_COUNT_OVERRIDE):
         read_max_dequeue_count(host_json, {MAX_DEQUEUE_COUNT_OVERRIDE: "many"})
+
+
+def test_a_receiver_has_two_callbacks_in_flight_unless_set_otherwise():
+    assert Settings.from_env(COMPLETE).callback_receiver_concurrency == 2
+    for value in ("1", "64"):
+        env = {**COMPLETE, "CALLBACK_RECEIVER_CONCURRENCY": value}
+        assert Settings.from_env(env).callback_receiver_concurrency == int(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("0", "must be a whole number, at least 1"),
+        ("-1", "must be a whole number, at least 1"),
+        ("two", "must be a whole number, at least 1"),
+        ("65", "must be at most 64"),
+    ],
+)
+def test_a_receiver_concurrency_out_of_range_fails_naming_it(value, message):
+    env = {**COMPLETE, "CALLBACK_RECEIVER_CONCURRENCY": value}
+    with pytest.raises(InvalidSettingError, match=f"CALLBACK_RECEIVER_CONCURRENCY {message}"):
+        Settings.from_env(env)
