@@ -20,9 +20,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from azure.cosmos import CosmosClient, DatabaseProxy
-from azure.storage.queue import QueueClient, TextBase64DecodePolicy, TextBase64EncodePolicy
+from azure.cosmos import DatabaseProxy
+from azure.storage.queue import QueueClient
 
+from bench import bare_sdk
 from bench.callback_receiver import CallbackReceiver
 from bench.pipeline_stack import (
     BenchStack,
@@ -36,12 +37,11 @@ from shared.adapters.cosmos_messages import CosmosMessageRepository
 from shared.adapters.secret_box import SecretBox
 from shared.adapters.system_clock import SystemClock
 from shared.bootstrap import App, build_app
-from shared.config import SettingName
 from shared.domain.events import EventRef, EventType, new_event
 from shared.domain.message import FeatureLevel, Message, MessageContent
 from shared.domain.message_id import new_message_id
 from shared.services.callback_admin import set_callback
-from shared.storage_layout import ContainerName, QueueName, storage_layout
+from shared.storage_layout import ContainerName, QueueName
 
 DISPATCH_FUNCTION = "DispatchEvent"
 EVENTS_QUEUE: str = QueueName.EVENTS
@@ -135,28 +135,13 @@ class DispatchWorld:
 
 
 def bare_queue(stack: BenchStack, queue_name: str) -> QueueClient:
-    """The bare SDK's client of `queue_name` (base64, as the host reads), with the SDK's
-    own timeouts and retries: the benchmark's setup and floor, not the app, call through
-    it, so a loaded machine's slow answer never trips the app's circuit breakers."""
-    return QueueClient.from_connection_string(
-        stack.app_settings[SettingName.STORAGE_CONNECTION],
-        queue_name,
-        message_encode_policy=TextBase64EncodePolicy(),
-        message_decode_policy=TextBase64DecodePolicy(),
-    )
+    """The bare SDK's client of `queue_name` (bench.bare_sdk)."""
+    return bare_sdk.bare_queue(stack.settings, queue_name)
 
 
 def bare_database(stack: BenchStack) -> DatabaseProxy:
-    """The bare SDK's client of the app's database (the emulator's own certificate)."""
-    settings = stack.settings
-    if settings.cosmos_key is None:
-        raise ValueError("the benchmark reaches the Cosmos DB emulator with its key")
-    client = CosmosClient(
-        settings.cosmos_endpoint,
-        credential=settings.cosmos_key,
-        connection_verify=settings.cosmos_verify_tls,
-    )
-    return client.get_database_client(storage_layout().database)
+    """The bare SDK's client of the app's database (bench.bare_sdk)."""
+    return bare_sdk.bare_database(stack.settings)
 
 
 def event_refs(messages: list[Message]) -> list[EventRef]:

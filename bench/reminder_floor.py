@@ -1,5 +1,6 @@
 """The floor of a reminder run: the storage calls and pushes one fanned-out run makes, made
-with the bare SDK from `floor_threads` threads, on the same emulators, in the same run.
+with the SDK used plainly (bench.bare_sdk) from `floor_threads` threads, on the same
+emulators, in the same run.
 
 Per due reminder, in the order the run makes them: a point read of the message and of the
 profile (the real documents), a create of the slot's claim, a create of the citizen's day
@@ -30,12 +31,11 @@ from typing import Any
 from azure.core.exceptions import ResourceExistsError
 from azure.cosmos import ContainerProxy
 
+from bench.bare_sdk import bare_database, bare_queue
 from bench.reminder_scenario import DUE_HOUR, Scenario
 from bench.storage_call_counts import counting_calls
-from shared.adapters.cosmos_client import cosmos_client
-from shared.adapters.queues import queue_client
 from shared.domain.message import Message
-from shared.storage_layout import ContainerName, storage_layout
+from shared.storage_layout import ContainerName
 
 # The timer's query, as the schedule's adapter makes it.
 _OPEN_BUCKETS = (
@@ -83,10 +83,7 @@ class _Clients:
 
 def _clients(scenario: Scenario) -> _Clients:
     settings = scenario.stack.settings
-    client = cosmos_client(
-        settings.cosmos_endpoint, settings.cosmos_key, verify_tls=settings.cosmos_verify_tls
-    )
-    database = client.get_database_client(storage_layout().database)
+    database = bare_database(settings)
     return _Clients(
         messages=database.get_container_client(ContainerName.MESSAGES),
         profiles=database.get_container_client(ContainerName.PROFILES),
@@ -95,7 +92,7 @@ def _clients(scenario: Scenario) -> _Clients:
         index=database.get_container_client(ContainerName.SERVICE_MESSAGES),
         schedule=database.get_container_client(scenario.schedule_container),
         services=database.get_container_client(ContainerName.SERVICES),
-        push_queue=queue_client(settings.storage, _floor_queue(scenario)),
+        push_queue=bare_queue(settings, _floor_queue(scenario)),
     )
 
 
@@ -180,7 +177,7 @@ def floor_run(scenario: Scenario, *, partitions: int, threads: int) -> dict[str,
     """The run's calls with the bare SDK from `threads` threads: seconds, reminders/s, and
     the calls it made by method."""
     tag = uuid.uuid4().hex[:8]
-    floor_queue = queue_client(scenario.stack.settings.storage, _floor_queue(scenario))
+    floor_queue = bare_queue(scenario.stack.settings, _floor_queue(scenario))
     with contextlib.suppress(ResourceExistsError):
         floor_queue.create_queue()
     buckets = list(_scratch_buckets(scenario, partitions, tag))

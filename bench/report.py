@@ -17,6 +17,8 @@ the stored messages and at least 0.7 of its floor, the attachments' memory under
 target, a slow callback receiver holding other services' events up at most 2x (their
 median latency), a reminder run through the host faster with 2 worker processes than 1.
 
+The report's `goals` lists every headline figure against its goal (bench.report_goals).
+
 `--quick` runs tiny sizes (some 30 seconds in all: for the smoke test and for developers; its
 files are named `<date>-quick`); `--only` runs some of the benchmarks (files `<date>-partial`).
 A benchmark that raises is reported (its traceback in its section) and the others still run.
@@ -59,6 +61,7 @@ from bench.pipeline_stack import BenchStack, StackFactory, own_stacks
 from bench.reminder_host_runs import HostOptions
 from bench.reminder_scenario import Options as ReminderOptions
 from bench.report_chart import draw_chart
+from bench.report_goals import goal_lines, goals_of
 from infra.local.emulators import PROJECT_ROOT
 from shared import bootstrap
 from shared.domain.attachments import MAX_ATTACHMENT_BYTES
@@ -417,6 +420,7 @@ def run_report(
         "total_seconds": round(time.monotonic() - started, 1),
         "machine": machine(),
         "benchmarks": sections,
+        "goals": goals_of(sections),
         "failures": failures,
         "ok": not failures,
         "chart": f"{stem}.png",
@@ -438,6 +442,8 @@ def headline(report: dict[str, Any]) -> str:
         ratios = ", ".join(f"{key} {value}" for key, value in section["ratios"].items())
         mark = "" if section["ok"] else "  (bar NOT met)"
         lines.append(f"  {name} ({section['seconds']} s): {ratios}{mark}")
+    lines.append("goals:")
+    lines.extend(goal_lines(report.get("goals") or goals_of(report["benchmarks"])))
     return "\n".join(lines)
 
 

@@ -2,8 +2,9 @@
 against the same emulators, in a container and a queue the Functions host does not watch.
 
 Accept floor: per message one Cosmos `create_item` (a document shaped like a stored
-message) and one queue `send_message` (base64, through the app's queue client factory).
-Process floor: receive in batches as the host does, then per message one Cosmos
+message) and one queue `send_message` (base64), with the SDKs used plainly (bench.bare_sdk).
+Process floor: receive in batches as the host does (a failed receive is made again after
+half a second, as the host's listener does), then per message one Cosmos
 `replace_item` and one queue `delete_message`, on as many threads as the load's
 concurrency. Each thread has clients of its own, so no connection pool is shared.
 """
@@ -19,11 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from azure.cosmos import ContainerProxy, DatabaseProxy, PartitionKey
+from azure.core.exceptions import AzureError
+from azure.cosmos import ContainerProxy, PartitionKey
 from azure.storage.queue import QueueClient, QueueMessage
 
-from shared.adapters.cosmos_client import cosmos_client
-from shared.adapters.queues import queue_client
+from bench.bare_sdk import bare_database, bare_queue
 from shared.config import Settings
 from shared.storage_layout import ContainerName, storage_layout
 
@@ -33,6 +34,7 @@ FLOOR_CONTAINER = "bench-floor"
 RECEIVE_VISIBILITY_SECONDS = 600
 EMPTY_QUEUE_PATIENCE_SECONDS = 30.0
 MAX_KEPT_ERRORS = 5
+RECEIVE_RETRY_SECONDS = 0.5
 
 
 @dataclass
@@ -87,17 +89,10 @@ class _Failures:
                 self.errors.append(f"{type(error).__name__}: {str(error)[:300]}")
 
 
-def _database(settings: Settings) -> DatabaseProxy:
-    client = cosmos_client(
-        settings.cosmos_endpoint, settings.cosmos_key, verify_tls=settings.cosmos_verify_tls
-    )
-    return client.get_database_client(storage_layout().database)
-
-
 def ensure_floor_container(settings: Settings) -> None:
     """The floor's container, with the messages container's partition key and indexing."""
     spec = storage_layout().container(ContainerName.MESSAGES)
-    _database(settings).create_container_if_not_exists(
+    bare_database(settings).create_container_if_not_exists(
         id=FLOOR_CONTAINER,
         partition_key=PartitionKey(path=spec.partition_key),
         indexing_policy=spec.indexing_policy,
@@ -123,13 +118,26 @@ class StorageFloor:
         self._partition = partition
         self._batch_size = batch_size
         self._id_length = len(str(template.get("id", ""))) or 26
+        # Receives that failed and were made again (a stalled Azurite), over all rounds.
+        self.receive_retries = 0
         self._clients = [
             _Clients(
-                container=_database(settings).get_container_client(FLOOR_CONTAINER),
-                queue=queue_client(settings.storage, queue_name),
+                container=bare_database(settings).get_container_client(FLOOR_CONTAINER),
+                queue=bare_queue(settings, queue_name),
             )
             for _ in range(concurrency + 1)  # one more for the receiving loop
         ]
+
+    def _receive(self, client: QueueClient, count: int) -> list[QueueMessage] | None:
+        """Up to `count` messages, or None when the receive failed (the host's queue
+        listener retries a failed receive; so does the floor)."""
+        try:
+            page = client.receive_messages(
+                messages_per_page=count, visibility_timeout=RECEIVE_VISIBILITY_SECONDS
+            ).by_page()
+            return list(next(page, []))
+        except AzureError:
+            return None
 
     def _document(self, message_id: str, status: str) -> dict[str, Any]:
         document = {**self._template, "id": message_id, "fiscal_code": self._partition}
@@ -193,11 +201,11 @@ class StorageFloor:
         threshold = self._batch_size // 2
         while received < count:
             in_flight.wait_at_most(threshold)
-            page = receiver.queue.receive_messages(
-                messages_per_page=min(self._batch_size, count - received),
-                visibility_timeout=RECEIVE_VISIBILITY_SECONDS,
-            ).by_page()
-            batch = list(next(page, []))
+            batch = self._receive(receiver.queue, min(self._batch_size, count - received))
+            if batch is None:  # the receive failed: Azurite stalled; as the host, try again
+                self.receive_retries += 1
+                time.sleep(RECEIVE_RETRY_SECONDS)
+                continue
             if not batch:
                 if time.monotonic() - last_message > EMPTY_QUEUE_PATIENCE_SECONDS:
                     failures.add(RuntimeError(f"the queue ran dry after {received} messages"))
