@@ -26,9 +26,12 @@ from bench.dispatch_scenario import (
     queue_length,
     wait_until,
 )
+from shared.config import DEFAULT_CALLBACK_RECEIVER_CONCURRENCY
 from shared.domain.events import EventType
 
-# A delayed run may end well after its last event occurs: the slow receiver's backlog.
+# A delayed run may end well after its last event occurs: the slow receiver's backlog. Its
+# callbacks go out at most CALLBACK_RECEIVER_CONCURRENCY at once (the bulkhead), so its
+# backlog drains at that many per delay; twice that time is allowed, on top of this.
 DRAIN_SECONDS = 120.0
 # Events sent before those counted, to bring the host's polling to the steady rate.
 WARMUP_SECONDS = 3.0
@@ -85,9 +88,10 @@ def latency_run(
     world.receiver.slow(slow.path, delay)
     warmup = max(2, round(rate * WARMUP_SECONDS))
     ids = _emit(world, [prompt, slow], warmup + events, rate)
+    slow_backlog = len(ids) / 2 * delay / DEFAULT_CALLBACK_RECEIVER_CONCURRENCY
     wait_until(
         lambda: {a.event["id"] for a in world.receiver.arrivals} >= set(ids),
-        DRAIN_SECONDS,
+        DRAIN_SECONDS + 2 * slow_backlog,
         f"the events of the run with a {delay:g} s receiver",
     )
     wait_until(

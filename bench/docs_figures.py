@@ -80,10 +80,13 @@ class Measured:
     report_date: str
     report_commit: str
     report_minutes: float
-    borrowed: Mapping[str, str]
+    borrowed: Mapping[str, str]  # benchmark: the report file its figures come from
     cpu_us: Mapping[str, float]  # CreateMessage's own CPU: median, p99, with a key
     attachment: Mapping[str, float]
     accept_floor_cpu_ms: float  # the bare SDK's client CPU per message accepted
+    # What went wrong in the run with processing (messages left undecided): its figures are
+    # then not a clean measurement, and the docs say so.
+    processing_failures: tuple[str, ...]
     accept_floor_per_s: float
     pipeline_floor_per_s: tuple[float, float]  # accepted, processed
     processed_per_s: float
@@ -103,22 +106,26 @@ def latest_report(results_dir: Path = RESULTS_DIR) -> Path:
 
 
 def with_fallbacks(report: dict[str, Any], results_dir: Path = RESULTS_DIR) -> dict[str, Any]:
-    """`report`, with each benchmark that has no result there (it raised) taken from the
-    newest older full report that has one; `borrowed` names them and their dates."""
+    """`report`, with each benchmark that has no result there (it raised) taken from a
+    partial run of the same day that has one (`bench.report --only`, run after it), else
+    from the newest older full report that has one; `borrowed` names them and the files."""
+    date = str(report.get("date", ""))
+    partial = results_dir / f"{date}-partial.json"
     older = sorted(
         (path for path in results_dir.glob("*.json") if _FULL_REPORT.match(path.name)),
         reverse=True,
     )
+    candidates = ([partial] if partial.is_file() else []) + older
     filled = dict(report, benchmarks=dict(report.get("benchmarks", {})), borrowed={})
     for name, section in report.get("benchmarks", {}).items():
         if "result" in section:
             continue
-        for path in older:
+        for path in candidates:
             previous = json.loads(path.read_text(encoding="utf-8"))
             found = previous.get("benchmarks", {}).get(name, {})
             if "result" in found:
                 filled["benchmarks"][name] = found
-                filled["borrowed"][name] = previous["date"]
+                filled["borrowed"][name] = path.name
                 break
     return filled
 
@@ -189,7 +196,8 @@ def measured(report: Mapping[str, Any]) -> Measured:
             attachment=_attachment(_result(report, "attachment_memory")),
             accept_floor_cpu_ms=_result(report, "pipeline_accept_only")["floor"][
                 "cpu_ms_per_message"
-            ]["accept"]["total"],
+            ]["accept"]["client"],
+            processing_failures=tuple(_result(report, "pipeline").get("failures", ())),
             accept_floor_per_s=_result(report, "pipeline_accept_only")["floor"]["accepted_per_s"],
             pipeline_floor_per_s=(
                 _result(report, "pipeline")["floor"]["accepted_per_s"],
@@ -238,8 +246,9 @@ def _report_blocks(figures: Measured) -> dict[str, str]:
     return {
         "report-date": f"{figures.report_date}, commit {figures.report_commit}"
         + "".join(
-            f"; `{name}` raised in it (see its section) and its figures are the report of {date}'s"
-            for name, date in sorted(figures.borrowed.items())
+            f"; `{name}` raised in it (see its section), and its figures are those of "
+            f"`bench/results/{file}`"
+            for name, file in sorted(figures.borrowed.items())
         ),
         "report-minutes": f"about {figures.report_minutes:.0f} minutes",
         "report-chart": f"![The benchmark report of {figures.report_date}: throughput "
@@ -263,12 +272,25 @@ def _report_blocks(figures: Measured) -> dict[str, str]:
         f"accepted/s and {figures.processed_per_s:.0f} processed/s, "
         f"{figures.accepted_to_floor_beside_processing:.2f} and "
         f"{figures.processed_to_floor:.2f} of the floor** "
-        f"({figures.pipeline_floor_per_s[0]:.0f}/s and {figures.pipeline_floor_per_s[1]:.0f}/s)",
+        f"({figures.pipeline_floor_per_s[0]:.0f}/s and {figures.pipeline_floor_per_s[1]:.0f}/s)"
+        f"{_unclean(figures)}",
         "reminder-runs": ", ".join(
             f"{seconds:.1f} s over {stored:,} stored" for stored, seconds in medians
         )
         + f": a ratio of {figures.reminder_time_ratio:.2f} (the bar: 1.5)",
     }
+
+
+def _unclean(figures: Measured) -> str:
+    """A warning for figures of a run with processing that left messages undecided."""
+    count = len(figures.processing_failures)
+    if not count:
+        return ""
+    return (
+        f" (**not a clean measurement**: in {count} of its rounds messages were still "
+        "undecided when the round's wait ran out, and the rounds disturbed the floors "
+        "measured after them)"
+    )
 
 
 def _up(value: float) -> int:
@@ -350,7 +372,7 @@ def _scale_blocks(figures: Measured) -> dict[str, str]:
         "pipeline-to-floor": f"accepted {figures.accepted_to_floor_alone:.2f} of the floor "
         f"accepting only; with ProcessMessage running, accepted "
         f"{figures.accepted_to_floor_beside_processing:.2f} and processed "
-        f"{figures.processed_to_floor:.2f}",
+        f"{figures.processed_to_floor:.2f}{_unclean(figures)}",
         "reminder-to-floor": f"{figures.reminder_to_floor:.2f} of the speed of its own calls "
         f"made with the bare SDK from 16 threads, over {figures.reminder_partitions} "
         "partitions",

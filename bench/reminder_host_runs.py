@@ -36,6 +36,7 @@ from typing import Any
 import requests
 from azure.cosmos import ContainerProxy, exceptions
 
+from bench.bare_sdk import bare_queue
 from bench.output import report_result
 from bench.pipeline_stack import (
     BenchStack,
@@ -49,7 +50,6 @@ from bench.reminder_scenario import app_database
 from infra.local.emulators import PROJECT_ROOT, free_port
 from infra.local.host_process import admin_headers, host_command, stop_host, wait_for_host
 from shared.adapters.push_queue import push_from_json
-from shared.adapters.queues import queue_client
 from shared.bootstrap import App, build_app
 from shared.config import SettingName, reminder_policy
 from shared.domain.citizen_hash import citizen_hash
@@ -190,7 +190,7 @@ def _restore(due: _Due, threads: int) -> None:
 
 
 def _length(stack: BenchStack, queue: str) -> int:
-    client = queue_client(stack.settings.storage, queue)
+    client = bare_queue(stack.settings, queue)
     return client.get_queue_properties().approximate_message_count or 0
 
 
@@ -201,7 +201,7 @@ def _done(stack: BenchStack, push_queue: str, due: int) -> bool:
 
 def _drain(stack: BenchStack, push_queue: str) -> Counter[str]:
     """Take every push off the queue: how many times each message was pushed."""
-    client = queue_client(stack.settings.storage, push_queue)
+    client = bare_queue(stack.settings, push_queue)
     pushed: Counter[str] = Counter()
     while True:
         batch = list(client.receive_messages(max_messages=32, visibility_timeout=60))

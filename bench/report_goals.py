@@ -90,10 +90,15 @@ def _figure(section: Mapping[str, Any] | None, path: tuple[str, ...]) -> float |
 
 
 def goals_of(sections: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Each goal with the report's figure (None when not measured) and whether it is met."""
+    """Each goal with the report's figure (None when not measured) and whether it is met;
+    a figure of a run that reported failures (say, messages left unprocessed) is `clean`
+    False, and counts neither as met nor as missed."""
     rows = []
     for goal in GOALS:
-        value = _figure(sections.get(goal.benchmark), goal.path)
+        section = sections.get(goal.benchmark)
+        value = _figure(section, goal.path)
+        result = section.get("result") if isinstance(section, Mapping) else None
+        clean = not (isinstance(result, Mapping) and result.get("failures"))
         compare: Callable[[float, float], bool] = operator.ge if goal.at_least else operator.le
         rows.append(
             {
@@ -101,7 +106,8 @@ def goals_of(sections: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "benchmark": goal.benchmark,
                 "value": value,
                 "goal": f"{'at least' if goal.at_least else 'at most'} {goal.goal:g}",
-                "met": None if value is None else compare(value, goal.goal),
+                "clean": clean,
+                "met": None if value is None or not clean else compare(value, goal.goal),
             }
         )
     return rows
@@ -112,6 +118,8 @@ def goal_lines(rows: list[dict[str, Any]]) -> list[str]:
     lines = []
     for row in rows:
         verdict = {True: "met", False: "NOT met", None: "not measured"}[row["met"]]
+        if row["value"] is not None and not row.get("clean", True):
+            verdict = "not a clean run (see its failures)"
         value = "-" if row["value"] is None else f"{row['value']:g}"
         lines.append(f"  {row['figure']}: {value} ({row['goal']}): {verdict}")
     return lines

@@ -97,3 +97,53 @@ def test_a_report_missing_a_benchmark_is_refused(report):
     broken["benchmarks"]["reminders"] = {"ok": False, "error": "Traceback ..."}
     with pytest.raises(FiguresError, match="no result for reminders"):
         measured(broken)
+
+
+def _write(path: Path, report: dict[str, Any]) -> None:
+    path.write_text(json.dumps(report), encoding="utf-8")
+
+
+def test_a_benchmark_that_raised_takes_its_figures_from_that_days_partial_run_first(
+    tmp_path: Path,
+):
+    # GIVEN a full report whose dispatch_rates raised, a partial re-run of it the same day,
+    # and an older full report that has it too
+    raised = {"ok": False, "error": "Traceback ..."}
+    _write(
+        tmp_path / "2026-01-01.json",
+        {
+            "date": "2026-01-01",
+            "benchmarks": {
+                "dispatch_rates": {"result": {"from": "older"}},
+                "reminders": {"result": {"from": "older"}},
+            },
+        },
+    )
+    _write(
+        tmp_path / "2026-02-01-partial.json",
+        {
+            "date": "2026-02-01",
+            "benchmarks": {
+                "dispatch_rates": {"result": {"from": "partial"}},
+            },
+        },
+    )
+    full = {
+        "date": "2026-02-01",
+        "benchmarks": {
+            "dispatch_rates": raised,
+            "reminders": raised,
+            "pipeline": {"result": {"from": "full"}},
+        },
+    }
+    _write(tmp_path / "2026-02-01.json", full)
+    # WHEN the figures are filled in
+    filled = with_fallbacks(full, tmp_path)
+    # THEN the partial run's result comes first, the older report's next, and each is named
+    assert filled["benchmarks"]["dispatch_rates"]["result"] == {"from": "partial"}
+    assert filled["benchmarks"]["reminders"]["result"] == {"from": "older"}
+    assert filled["benchmarks"]["pipeline"]["result"] == {"from": "full"}
+    assert filled["borrowed"] == {
+        "dispatch_rates": "2026-02-01-partial.json",
+        "reminders": "2026-01-01.json",
+    }
