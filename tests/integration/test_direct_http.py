@@ -117,6 +117,15 @@ def server() -> Iterator[ScriptedServer]:
     listener.close()
 
 
+def _wire_holding_a_dropped_connection(server: ScriptedServer) -> DirectWire:
+    """A wire whose one kept connection the server has since closed."""
+    server.script.append(answer_then_drop)
+    wire = DirectWire(pool_size=4)
+    _send(wire, server)
+    threading.Event().wait(0.2)
+    return wire
+
+
 def _counting_writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many times a request is written from now on (one count, in a list)."""
     writes = [0]
@@ -175,10 +184,7 @@ def test_an_idle_connection_the_server_dropped_is_replaced(
     server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN a kept connection that the server closes while it is idle (its idle timeout)
-    server.script.append(answer_then_drop)
-    wire = DirectWire(pool_size=4)
-    _send(wire, server)
-    threading.Event().wait(0.2)
+    wire = _wire_holding_a_dropped_connection(server)
     writes = _counting_writes(monkeypatch)
     # WHEN the next call is made, THEN it lands on a new connection, with no error, and
     # without first writing to the closed one
@@ -191,10 +197,7 @@ def test_a_kept_connection_that_fails_as_it_is_written_is_replaced_once(
     server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN a kept connection the server dropped, not yet seen as closed when it is taken
-    server.script.append(answer_then_drop)
-    wire = DirectWire(pool_size=4)
-    _send(wire, server)
-    threading.Event().wait(0.2)
+    wire = _wire_holding_a_dropped_connection(server)
     monkeypatch.setattr(direct_http, "_still_open", lambda connection: True)
     writes = _counting_writes(monkeypatch)
     # WHEN the next call is made, THEN its write fails, and it is sent once more, on a new one
