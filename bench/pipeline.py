@@ -5,7 +5,8 @@ Starts the emulators on free ports and the offline Functions host, registers a s
 
 - pipeline: POSTs N messages to /api/v1/messages/{fiscal_code} from `--concurrency`
   threads with keep-alive connections; accepted/s = N / wall time of the POSTs; then waits
-  until every message is PROCESSED; processed/s = N / (first POST to last PROCESSED).
+  until every message is PROCESSED; processed/s = N / (first POST to last PROCESSED); then
+  until DispatchEvent has pushed every new-message event, so the next round starts idle.
   ProcessMessage runs while the POSTs do, in the host's worker processes
   (FUNCTIONS_WORKER_PROCESS_COUNT, 1 by default), as it would in Azure;
 - floor: the same storage operations made directly with the SDKs on the same emulators
@@ -19,6 +20,10 @@ Starts the emulators on free ports and the offline Functions host, registers a s
     .venv/bin/python -m bench.pipeline [--messages 2000] [--concurrency 16] [--repeat 1]
         [--json-out FILE] [--accept-only] [--http-client http.client|requests]
         [--host-profile FILE]
+
+Every round, pipeline or floor, starts with its queues empty (the messages queue, the
+floor's, the local push queue): Azurite scans every message of the account on each queue
+call, so what earlier rounds left would tax each round more than the one before.
 
 `--accept-only` disables ProcessMessage, to measure acceptance alone: messages accepted
 first, then processed, as the issue describes it; without it ProcessMessage competes with
@@ -50,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.azurite_sweeps import wait_for_sweep
+from bench.bare_sdk import bare_queue
 from bench.cpu_usage import cpu_ms_per_message, cpu_snapshot
 from bench.create_message_cpu import BODY
 from bench.http_load import CLIENTS, CREATED, HTTP_CLIENT, MessagePoster
@@ -64,9 +70,15 @@ from bench.pipeline_stack import (
     register_sender,
     running_host,
 )
-from bench.processing_watch import messages_container, sample_document, wait_until_decided
+from bench.processing_watch import (
+    messages_container,
+    sample_document,
+    wait_until_decided,
+    wait_until_empty,
+)
 from bench.storage_floor import StorageFloor
 from infra.local.emulators import PROJECT_ROOT
+from shared.storage_layout import QueueName
 
 # The goals (issue [6/6]): accepted/s against the floor accepting only, accepted/s and
 # processed/s each against theirs with ProcessMessage running, the host's CPU per accepted
@@ -139,9 +151,17 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
 class _Run:
     """The pieces one benchmark run shares between its pipeline and floor rounds."""
 
-    def __init__(self, stack: BenchStack, base_url: str, sender: Sender, options: Options):
+    def __init__(
+        self,
+        stack: BenchStack,
+        base_url: str,
+        sender: Sender,
+        options: Options,
+        queues: tuple[str, ...],
+    ):
         self.stack = stack
         self.options = options
+        self.queues = queues
         self.poster = MessagePoster(
             base_url, sender.api_key, BODY, options.concurrency, client=options.http_client
         )
@@ -149,7 +169,15 @@ class _Run:
         self.failures: list[str] = []
         self.last_citizens: list[str] = []
 
+    def _empty_queues(self) -> None:
+        """Azurite scans every message of the account on each queue call, so what earlier
+        rounds left (the accept-only backlogs, the local push queue's pushes) would slow
+        each round more than the last: every round, pipeline or floor, starts with none."""
+        for name in self.queues:
+            bare_queue(self.stack.settings, name).clear_messages()
+
     def _after_sweep(self, timed: bool) -> dict[str, float | None]:
+        self._empty_queues()
         if not (timed and self.options.after_azurite_sweep):
             return {}
         return {"waited_for_azurite_sweep_s": wait_for_sweep()}
@@ -189,6 +217,17 @@ class _Run:
         result["cpu_ms_per_message"]["posts_to_all_decided"] = cpu_ms_per_message(
             cpu_before, cpu_snapshot(), count
         )
+        # The dispatcher still pushes after the last message is decided: the next round
+        # starts once it is done, so the floor never shares the cores with it.
+        events_drained = wait_until_empty(
+            bare_queue(self.stack.settings, QueueName.EVENTS),
+            timeout=self.options.process_timeout_seconds,
+        )
+        if events_drained is None:
+            self.failures.append(
+                f"events still queued {self.options.process_timeout_seconds}s after the "
+                "messages were decided"
+            )
         last = decisions.last_decided_at
         end_to_end = None if last is None else last - posted.started_at
         result |= {
@@ -196,6 +235,7 @@ class _Run:
             "end_to_end_seconds": None if end_to_end is None else round(end_to_end, 3),
             "drain_after_posts_seconds": None if last is None else round(last - posted_until, 3),
             "message_statuses": dict(decisions.statuses),
+            "events_drained_after_decided_s": events_drained,
         }
         return result
 
@@ -225,11 +265,15 @@ class _Run:
         return result
 
 
-def run_benchmark(stack: BenchStack, base_url: str, options: Options) -> dict[str, Any]:
+def run_benchmark(
+    stack: BenchStack, base_url: str, options: Options, messages_queue: str
+) -> dict[str, Any]:
     """Warm up, then run the pipeline and the floor alternately `options.repeat` times
-    against the host at `base_url`; return the summary (its "ok" says whether all went well)."""
-    run = _Run(stack, base_url, register_sender(stack), options)
+    against the host at `base_url` (reading `messages_queue`); return the summary (its "ok"
+    says whether all went well)."""
     floor_queue = fresh_queue(stack, "bench-floor")
+    queues = (messages_queue, floor_queue, stack.settings.push_queue)
+    run = _Run(stack, base_url, register_sender(stack), options, queues)
     try:
         # Warm-up: imports, pydantic schemas, connection pools, the service cache, and a
         # stored message whose shape the floor's documents copy.
@@ -360,7 +404,7 @@ def benchmark_on(
             profile_out=host_profile,
             settings=options.host_settings(),
         ) as host:
-            summary = run_benchmark(stack, host.base_url, options)
+            summary = run_benchmark(stack, host.base_url, options, messages_queue)
             summary["host_peak_memory_mib"] = host.peak_memory_mib()
     finally:
         delete_queue(stack, messages_queue)

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from azure.cosmos import ContainerProxy
+from azure.storage.queue import QueueClient
 
 from shared.adapters.cosmos_client import cosmos_client
 from shared.config import Settings
@@ -100,3 +101,14 @@ def sample_document(container: ContainerProxy, fiscal_code: str) -> dict[str, An
     query = "SELECT * FROM c WHERE c.fiscal_code = @fiscal_code"
     document = _query(container, query, fiscal_code)[0]
     return {name: value for name, value in document.items() if not name.startswith("_")}
+
+
+def wait_until_empty(queue: QueueClient, *, timeout: float) -> float | None:
+    """Poll until `queue` holds no message, hidden or not; the seconds that took, or None
+    when `timeout` passed first."""
+    began = time.monotonic()
+    while (queue.get_queue_properties().approximate_message_count or 0) > 0:
+        if time.monotonic() - began > timeout:
+            return None
+        time.sleep(POLL_SECONDS)
+    return round(time.monotonic() - began, 3)

@@ -27,6 +27,8 @@ def test_a_small_run_processes_every_message_and_reports_ratios_to_the_floor(loc
     [run] = summary["pipeline"]["runs"]
     assert run["statuses"] == {"201": MESSAGES}
     assert run["message_statuses"] == {"PROCESSED": MESSAGES}
+    # AND the dispatcher had pushed every new-message event before the floor's round began
+    assert run["events_drained_after_decided_s"] is not None
     # AND the pipeline, the floor and their ratios carry positive rates
     pipeline, floor, ratios = summary["pipeline"], summary["floor"], summary["ratios"]
     for rates in (pipeline, floor):
