@@ -84,8 +84,8 @@ class Measured:
     cpu_us: Mapping[str, float]  # CreateMessage's own CPU: median, p99, with a key
     attachment: Mapping[str, float]
     accept_floor_cpu_ms: float  # the bare SDK's client CPU per message accepted
-    # What went wrong in the run with processing (messages left undecided): its figures are
-    # then not a clean measurement, and the docs say so.
+    # What went wrong in the run with processing (messages left undecided, events left
+    # queued): its figures are then not a clean measurement, and the docs say so.
     processing_failures: tuple[str, ...]
     accept_floor_per_s: float
     pipeline_floor_per_s: tuple[float, float]  # accepted, processed
@@ -282,14 +282,15 @@ def _report_blocks(figures: Measured) -> dict[str, str]:
 
 
 def _unclean(figures: Measured) -> str:
-    """A warning for figures of a run with processing that left messages undecided."""
+    """A warning for figures of a run with processing that reported failures (messages
+    left undecided, events left queued, a POST not answered 201)."""
     count = len(figures.processing_failures)
     if not count:
         return ""
     return (
-        f" (**not a clean measurement**: in {count} of its rounds messages were still "
-        "undecided when the round's wait ran out, and the rounds disturbed the floors "
-        "measured after them)"
+        f" (**not a clean measurement**: the run reported {count} "
+        f"failure{'s' if count > 1 else ''}, such as messages still undecided when a round's "
+        "wait ran out; see the report)"
     )
 
 
@@ -338,6 +339,10 @@ def _cpu_blocks(figures: Measured) -> dict[str, str]:
     }
 
 
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number:,} {one if number == 1 else many}"
+
+
 def _reminder_blocks(figures: Measured) -> dict[str, str]:
     docs = figures.reminder_documents
     due = figures.reminders_due
@@ -350,7 +355,7 @@ def _reminder_blocks(figures: Measured) -> dict[str, str]:
         f"({docs.get('messages', 0):,} messages, {docs.get('profiles', 0):,} profiles, "
         f"{docs.get('schedule', 0)} documents of the reminder schedule: the open buckets "
         f"found by the timer's query and read by their partitions, and "
-        f"{docs.get('services', 0)} service)",
+        f"{_count(docs.get('services', 0), 'read of the service', 'reads of the service')})",
         "reminder-ms": f"{reminder_ms} ms per reminder",
         "reminder-reads": f"{total:,} reads",
         "reminder-run-reads": f"{run_reads} reads per {due:,}",

@@ -62,7 +62,7 @@ def test_the_figures_follow_the_report(report):
     assert f"{accept} = {process} ms` for processing" in texts["scale-out-cpu"]
     assert f"({process} ms)" in texts["scale-out-table"]
     assert texts["basic-cost-cpu"] != before["basic-cost-cpu"]
-    assert "50 service)" in texts["reminder-documents"]
+    assert "50 reads of the service)" in texts["reminder-documents"]
     assert texts["reminder-run-reads"] != before["reminder-run-reads"]
 
 
