@@ -8,7 +8,6 @@ import os
 import secrets
 import string
 import subprocess
-import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -19,7 +18,7 @@ from infra.local.emulators import (
     PROJECT_ROOT,
     endpoints_on_free_ports,
     free_port,
-    running_emulators,
+    running_emulators_on_scratch_files,
 )
 from infra.local.host_process import HostStartError, host_command, stop_host, wait_for_host
 from infra.local.stack import app_settings
@@ -55,19 +54,11 @@ class Sender:
 
 @contextmanager
 def own_stack(log_dir: Path) -> Iterator[BenchStack]:
-    """Start the emulators on free ports and provision the storage layout; stop on exit.
-
-    Azurite keeps its data in files of a throwaway folder, not in memory: in memory each
-    queue message is an extent of its own, and Azurite's minute sweep removes the deleted
-    ones in time that grows with the square of their number (a whole minute's stall, every
-    queue call waiting, after a few thousand messages). On disk, messages share extent files.
-    """
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-azurite-") as azurite_data,
-        running_emulators(
-            endpoints_on_free_ports(), log_dir=log_dir, azurite_data_dir=Path(azurite_data)
-        ) as endpoints,
-    ):
+    """Start the emulators on free ports (Azurite on scratch files, free of the in-memory
+    store's minute-long sweeps) and provision the storage layout; stop on exit."""
+    with running_emulators_on_scratch_files(
+        endpoints_on_free_ports(), log_dir=log_dir
+    ) as endpoints:
         values = app_settings(endpoints)
         settings = Settings.from_env(values)
         provision(settings)

@@ -27,7 +27,7 @@ from infra.local.emulators import (
     EmulatorStartError,
     default_endpoints,
     port_is_open,
-    running_emulators,
+    running_emulators_on_scratch_files,
 )
 from infra.local.host_process import (
     HostStartError,
@@ -204,7 +204,9 @@ def run(
     if not LOCAL_SETTINGS.exists():
         # Core Tools reads local.settings.json; it is git-ignored, so start from the sample.
         shutil.copyfile(SAMPLE_SETTINGS, LOCAL_SETTINGS)
-    with running_emulators(endpoints or default_endpoints(), log_dir=LOG_DIR) as running:
+    with running_emulators_on_scratch_files(
+        endpoints or default_endpoints(), log_dir=LOG_DIR
+    ) as running:
         values = app_settings(running)
         settings = Settings.from_env(values)
         provision(settings)
