@@ -176,7 +176,8 @@ class _Run:
         for name in self.queues:
             bare_queue(self.stack.settings, name).clear_messages()
 
-    def _after_sweep(self, timed: bool) -> dict[str, float | None]:
+    def _start_round(self, timed: bool) -> dict[str, float | None]:
+        """Empty the queues, then wait for Azurite's next sweep if the round is timed."""
         self._empty_queues()
         if not (timed and self.options.after_azurite_sweep):
             return {}
@@ -185,7 +186,7 @@ class _Run:
     def pipeline_round(self, count: int, *, timed: bool = True) -> dict[str, Any]:
         citizens = register_citizens(self.stack, self.options.citizens)
         self.last_citizens = citizens
-        waited = self._after_sweep(timed)
+        waited = self._start_round(timed)
         cpu_before = cpu_snapshot()
         posted = self.poster.post(count, citizens)
         cpu_posted = cpu_snapshot()
@@ -241,7 +242,7 @@ class _Run:
 
     def floor_round(self, floor: StorageFloor, count: int, *, timed: bool = True) -> dict[str, Any]:
         cpu: dict[str, dict[str, float]] = {}
-        waited = self._after_sweep(timed)
+        waited = self._start_round(timed)
         retried_before = floor.receive_retries
         before = cpu_snapshot()
         phases = {"accepted": floor.accept(count)}
