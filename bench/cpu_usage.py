@@ -17,7 +17,6 @@ _ROLES = (
     ("cosmos", "cosmos/server.js"),
     ("azurite", "azurite"),
     ("host", "offline_host"),
-    ("host", "profiled_host"),
 )
 CLIENT = "client"
 

@@ -30,9 +30,10 @@ first, then processed, as the issue describes it; without it ProcessMessage comp
 CreateMessage for the same 2 cores, and with one worker process for the same GIL, during the
 POSTs (on Azure they would scale out separately). The load generator defaults to
 http.client, the lighter of the two (about 0.4 ms of CPU a request against 1.3 ms for
-requests, on the host's cores). `--host-profile` runs the host under bench.profiled_host
-(cProfile on every thread of the host process; the functions now run in its worker
-processes, which it does not profile). Each timed phase
+requests, on the host's cores). `--host-profile FILE` has py-spy sample the host and its
+worker processes into FILE for the whole run (bench.host_sampling, which also prints where
+the samples fell; sampling costs some CPU, so take the benchmark's figures from a run
+without it). Each timed phase
 starts right after Azurite's once-a-minute storage sweep (bench.azurite_sweeps), which
 costs up to a minute of waiting per phase; `--no-sweep-sync` starts at once, and then a
 phase a sweep lands in shows a high Azurite CPU per message. The machine is noisy: use
@@ -492,7 +493,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--host-profile",
         type=Path,
-        help="run the host under cProfile (every thread) and write the pstats file here",
+        help="sample the host and its workers with py-spy into this file (bench.host_sampling)",
     )
     parser.add_argument("--log-dir", type=Path, default=DEFAULT_LOG_DIR)
     parser.add_argument("--json-out", type=Path)

@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.host_sampling import sampling
 from infra.local.emulators import (
     PROJECT_ROOT,
     endpoints_on_free_ports,
@@ -32,9 +33,6 @@ from shared.services.onboarding import create_service, register_citizen
 
 # A limit no benchmark reaches: the counter is still written on every call, as in production.
 UNLIMITED = RateLimit(requests=10**9, window_seconds=60)
-OFFLINE_HOST_MODULE = "offline_host"
-PROFILED_HOST_MODULE = "bench.profiled_host"
-PROFILE_OUT_VARIABLE = "BENCH_HOST_PROFILE_OUT"
 PROCESS_FUNCTION = "ProcessMessage"
 
 
@@ -144,16 +142,6 @@ class RunningHost:
         return peak_memory_mib(self.pid)
 
 
-def _command(port: int, profile_out: Path | None) -> list[str]:
-    # Not strict: a function the benchmark does not use may lack a setting mid-change.
-    command = host_command(port, use_func=False)
-    if profile_out is None:
-        return command
-    # The same host, started through a wrapper that profiles every thread of it.
-    module = command.index(OFFLINE_HOST_MODULE)
-    return [*command[:module], PROFILED_HOST_MODULE, *command[module + 1 :]]
-
-
 @contextmanager
 def running_host(
     stack: BenchStack,
@@ -167,9 +155,9 @@ def running_host(
     """The offline host serving the app on a free port, its messages on `messages_queue`.
 
     `process_messages=False` disables ProcessMessage (messages stay ACCEPTED), to measure
-    acceptance alone. `profile_out` runs the host under bench.profiled_host, which writes
-    a cProfile file of all its threads there when the host stops. `settings` are app
-    settings of the host's own (worker processes and threads, queue batches).
+    acceptance alone. With `profile_out`, py-spy samples the host and its workers into that
+    file until the host stops (bench.host_sampling). `settings` are app settings of the
+    host's own (worker processes and threads, queue batches).
     """
     port = free_port()
     env = {
@@ -180,12 +168,11 @@ def running_host(
     }
     if not process_messages:
         env[f"AzureWebJobs.{PROCESS_FUNCTION}.Disabled"] = "true"
-    if profile_out is not None:
-        env[PROFILE_OUT_VARIABLE] = str(profile_out)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            _command(port, profile_out),
+            # Not strict: a function the benchmark does not use may lack a setting mid-change.
+            host_command(port, use_func=False),
             cwd=PROJECT_ROOT,
             env=env,
             stdout=out,
@@ -198,6 +185,11 @@ def running_host(
         except HostStartError as error:
             tail = log.read_text(encoding="utf-8", errors="replace")[-4000:]
             raise HostStartError(f"{error}; the end of its log:\n{tail}") from error
-        yield RunningHost(base_url=f"http://127.0.0.1:{port}", pid=process.pid, log=log)
+        running = RunningHost(base_url=f"http://127.0.0.1:{port}", pid=process.pid, log=log)
+        if profile_out is None:
+            yield running
+        else:
+            with sampling(process.pid, profile_out, log=log.with_suffix(".py-spy.log")):
+                yield running
     finally:
         stop_host(process)

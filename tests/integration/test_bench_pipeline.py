@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bench.host_sampling import read_samples
 from bench.pipeline import Options, benchmark_on, render_table
 from bench.pipeline_stack import BenchStack
 
@@ -48,3 +49,22 @@ def test_a_small_run_processes_every_message_and_reports_ratios_to_the_floor(loc
     assert summary["messages"] == MESSAGES
     assert summary["concurrency"] == 4
     assert "accepted/s" in render_table(summary)
+
+
+def test_host_profile_samples_the_host_and_its_worker_processes(local_stack, tmp_path):
+    # GIVEN a small accepting-only run asked for a profile of the host
+    stack = BenchStack(settings=local_stack.settings, app_settings=local_stack.app_settings)
+    options = Options(
+        messages=200, concurrency=4, warmup=5, accept_only=True, after_azurite_sweep=False
+    )
+    stacks = tmp_path / "host.stacks"
+
+    # WHEN the benchmark runs
+    summary = benchmark_on(stack, options, log_dir=tmp_path, host_profile=stacks)
+
+    # THEN py-spy sampled both the host and the worker that ran CreateMessage
+    assert summary["failures"] == []
+    samples = read_samples(stacks.read_text(encoding="utf-8"))
+    assert len(samples.processes) >= 2
+    assert any("worker_process" in process for process in samples.processes)
+    assert any(frame.startswith("create_message ") for frame in samples.inclusive)
