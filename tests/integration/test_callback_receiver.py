@@ -79,11 +79,20 @@ def test_it_can_be_told_to_fail_so_the_retries_can_be_watched():
     assert len(seen) == 1
 
 
+# `python -m infra.local.callback_receiver`, with Ctrl-C turned into KeyboardInterrupt as in a
+# terminal even when the suite runs as a background job (which starts with SIGINT ignored,
+# and Python leaves an ignored SIGINT ignored).
+AS_IN_A_TERMINAL = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('infra.local.callback_receiver', run_name='__main__', alter_sys=True)"
+)
+
+
 def test_the_command_prints_each_event_and_stops_on_ctrl_c():
     # GIVEN the receiver started as make run starts it, its secret in the environment
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local.callback_receiver", "--port", str(port)],
+        [sys.executable, "-c", AS_IN_A_TERMINAL, "--port", str(port)],
         cwd=PROJECT_ROOT,
         env={"CALLBACK_RECEIVER_SECRET": SECRET.decode(), "PATH": ""},
         stdout=subprocess.PIPE,
