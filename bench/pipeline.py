@@ -19,7 +19,8 @@ Starts the emulators on free ports and the offline Functions host, registers a s
 
     .venv/bin/python -m bench.pipeline [--messages 2000] [--concurrency 16] [--repeat 1]
         [--json-out FILE] [--accept-only] [--http-client http.client|requests]
-        [--host-profile FILE]
+        [--host-profile FILE] [--worker-processes N] [--worker-threads N]
+        [--queue-batch-size N]
 
 Every round, pipeline or floor, starts with its queues empty (the messages queue, the
 floor's, the local push queue): Azurite scans every message of the account on each queue
@@ -456,7 +457,7 @@ def render_table(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _arguments(argv: list[str] | None) -> argparse.Namespace:
+def arguments_from(argv: list[str] | None) -> argparse.Namespace:
     defaults = Options()
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -495,18 +496,33 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         type=Path,
         help="sample the host and its workers with py-spy into this file (bench.host_sampling)",
     )
+    parser.add_argument(
+        "--worker-processes", type=int, help="the host's FUNCTIONS_WORKER_PROCESS_COUNT"
+    )
+    parser.add_argument(
+        "--worker-threads", type=int, help="the workers' PYTHON_THREADPOOL_THREAD_COUNT"
+    )
+    parser.add_argument(
+        "--queue-batch-size",
+        type=int,
+        help="the queue trigger's batchSize (newBatchThreshold half of it)",
+    )
     parser.add_argument("--log-dir", type=Path, default=DEFAULT_LOG_DIR)
     parser.add_argument("--json-out", type=Path)
     arguments = parser.parse_args(argv)
     for name in ("messages", "concurrency", "repeat", "warmup", "citizens"):
         if getattr(arguments, name) < 1:
             parser.error(f"--{name} must be at least 1")
+    for name in ("worker_processes", "worker_threads", "queue_batch_size"):
+        value = getattr(arguments, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
     return arguments
 
 
-def main(argv: list[str] | None = None) -> int:
-    arguments = _arguments(argv)
-    options = Options(
+def options_from(arguments: argparse.Namespace) -> Options:
+    """The benchmark's options from its command line."""
+    return Options(
         messages=arguments.messages,
         concurrency=arguments.concurrency,
         repeat=arguments.repeat,
@@ -516,7 +532,15 @@ def main(argv: list[str] | None = None) -> int:
         accept_only=arguments.accept_only,
         http_client=arguments.http_client,
         after_azurite_sweep=not arguments.no_sweep_sync,
+        worker_processes=arguments.worker_processes,
+        worker_threads=arguments.worker_threads,
+        queue_batch_size=arguments.queue_batch_size,
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = arguments_from(argv)
+    options = options_from(arguments)
     summary = run(options, log_dir=arguments.log_dir, host_profile=arguments.host_profile)
     return report_result(
         summary, ok=summary["ok"], json_out=arguments.json_out, table=render_table(summary)

@@ -8,12 +8,7 @@ from pathlib import Path
 import pytest
 from azure.storage.queue import QueueClient
 
-from infra.local.emulators import (
-    AZURITE_ACCOUNT,
-    AZURITE_KEY,
-    endpoints_on_free_ports,
-    running_emulators_on_scratch_files,
-)
+from infra.local.emulators import endpoints_on_free_ports, running_emulators_on_scratch_files
 
 pytestmark = [pytest.mark.emulators]
 
@@ -37,11 +32,7 @@ def test_azurite_keeps_its_data_in_a_folder_removed_when_it_stops(tmp_path):
     with running_emulators_on_scratch_files(endpoints, log_dir=tmp_path) as running:
         folder = _azurite_location(running.queue_port)
         # WHEN a queue is used
-        queue = QueueClient(
-            f"http://127.0.0.1:{running.queue_port}/{AZURITE_ACCOUNT}",
-            "scratch",
-            credential={"account_name": AZURITE_ACCOUNT, "account_key": AZURITE_KEY},
-        )
+        queue = QueueClient.from_connection_string(running.storage_connection_string, "scratch")
         queue.create_queue()
         queue.send_message("hello")
         # THEN it works, its data lives in the scratch folder

@@ -30,6 +30,14 @@ from tests.e2e.conftest import register_service
 pytestmark = pytest.mark.emulators
 COMMAND = Path(sys.executable).with_name("postino-send")
 RUN_TIMEOUT = 120
+# Runs a command with SIGINT as a terminal gives it, even when this suite was started as a
+# background job (which starts with SIGINT ignored, and a program keeps an ignored SIGINT).
+WITH_A_TERMINALS_SIGINT = [
+    sys.executable,
+    "-c",
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])",
+]
 
 
 @dataclass(frozen=True)
@@ -226,7 +234,12 @@ def _interrupt_after(
     command, env = _command(tmp_path, host, service, "--concurrency", "2")
     results = tmp_path / "recipients.results.csv"
     with subprocess.Popen(
-        command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*WITH_A_TERMINALS_SIGINT, *command],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     ) as process:
         deadline = time.monotonic() + RUN_TIMEOUT
         while len(_results(tmp_path)) < rows_done:
