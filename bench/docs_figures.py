@@ -92,6 +92,7 @@ class Measured:
     processed_per_s: float
     reminder_medians: tuple[tuple[int, float], ...]  # (stored, median s)
     reminder_time_ratio: float
+    accept_workers: str  # the host's worker settings accepting only, in words
 
 
 def latest_report(results_dir: Path = RESULTS_DIR) -> Path:
@@ -136,6 +137,14 @@ def _result(report: Mapping[str, Any], name: str) -> dict[str, Any]:
         raise FiguresError(f"the report of {report.get('date')} has no result for {name}")
     result: dict[str, Any] = section["result"]
     return result
+
+
+def workers_in_words(options: Mapping[str, Any]) -> str:
+    """The host's worker settings of a pipeline run, in words."""
+    processes = options.get("worker_processes") or 1
+    threads = options.get("worker_threads")
+    pool = f"{threads} threads" if threads else "the default threads"
+    return f"{processes} worker process{'es' if processes > 1 else ''} of {pool}"
 
 
 def _schedule_kind(container: str) -> str:
@@ -209,6 +218,7 @@ def measured(report: Mapping[str, Any]) -> Measured:
                 for scenario in scenarios
             ),
             reminder_time_ratio=reminders["ratios"]["run_time"],
+            accept_workers=workers_in_words(benchmarks["pipeline_accept_only"]["options"]),
         )
     except (KeyError, IndexError, TypeError, ZeroDivisionError) as missing:
         raise FiguresError(f"the report lacks a figure the docs quote: {missing!r}") from None
@@ -265,9 +275,10 @@ def _report_blocks(figures: Measured) -> dict[str, str]:
         f"same bytes ({memory['store_ms']:.0f} ms against {memory['bare_ms']:.0f} ms)",
         "pipeline-accept-only": f"**{figures.accepted_per_s_alone:.0f} accepted/s, "
         f"{figures.accepted_to_floor_alone:.2f} of the floor** "
-        f"({figures.accept_floor_per_s:.0f}/s), p50 {figures.accept_p50_ms:.0f} ms; the "
-        f"host (and its worker) spent {figures.accept_cpu_ms:.1f} ms of CPU per accepted "
-        f"message, the floor's client {figures.accept_floor_cpu_ms:.1f} ms",
+        f"({figures.accept_floor_per_s:.0f}/s), p50 {figures.accept_p50_ms:.0f} ms, with "
+        f"{figures.accept_workers}; the host and its workers spent "
+        f"{figures.accept_cpu_ms:.1f} ms of CPU per accepted message, the floor's client "
+        f"{figures.accept_floor_cpu_ms:.1f} ms",
         "pipeline-with-processing": f"**{figures.accepted_per_s_beside_processing:.0f} "
         f"accepted/s and {figures.processed_per_s:.0f} processed/s, "
         f"{figures.accepted_to_floor_beside_processing:.2f} and "

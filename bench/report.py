@@ -97,8 +97,13 @@ class Plan:
     create_message_cpu: CpuOptions = field(default_factory=CpuOptions)
     attachment_memory: AttachmentOptions = field(default_factory=AttachmentOptions)
     document_sizes: DocumentOptions = field(default_factory=DocumentOptions)
+    # Accepting only: a worker process per core, each of few threads (docs/scaling.md §10:
+    # acceptance is CPU in the SDKs' calls, and more threads in one process only contend
+    # for its lock).
     pipeline_accept_only: pipeline.Options = field(
-        default_factory=lambda: pipeline.Options(repeat=3, accept_only=True)
+        default_factory=lambda: pipeline.Options(
+            repeat=3, accept_only=True, worker_processes=2, worker_threads=4
+        )
     )
     # With processing: the settings found best for sharing instances (docs/scaling.md §7):
     # 2 worker processes of 12 threads, queue batches of 8.
@@ -124,7 +129,13 @@ def quick_plan() -> Plan:
         attachment_memory=AttachmentOptions(repeat=1, attachment_bytes=MIB),
         document_sizes=DocumentOptions(entries=5),
         pipeline_accept_only=pipeline.Options(
-            messages=20, concurrency=4, warmup=5, accept_only=True, after_azurite_sweep=False
+            messages=20,
+            concurrency=4,
+            warmup=5,
+            accept_only=True,
+            after_azurite_sweep=False,
+            worker_processes=2,
+            worker_threads=4,
         ),
         pipeline=pipeline.Options(
             messages=20,

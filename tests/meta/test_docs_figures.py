@@ -21,6 +21,7 @@ from bench.docs_figures import (
     measured,
     update,
     with_fallbacks,
+    workers_in_words,
 )
 
 
@@ -147,3 +148,17 @@ def test_a_benchmark_that_raised_takes_its_figures_from_that_days_partial_run_fi
         "dispatch_rates": "2026-02-01-partial.json",
         "reminders": "2026-01-01.json",
     }
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"worker_processes": 2, "worker_threads": 4}, "2 worker processes of 4 threads"),
+        (
+            {"worker_processes": None, "worker_threads": None},
+            "1 worker process of the default threads",
+        ),
+    ],
+)
+def test_the_hosts_worker_settings_are_named_in_words(options, words):
+    assert workers_in_words(options) == words
