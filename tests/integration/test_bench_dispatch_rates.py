@@ -50,7 +50,7 @@ def test_a_small_run_delivers_every_event_once_and_reports_ratios_and_latencies(
     host, floor = summary["dispatch"]["events_per_s"], summary["floor"]["events_per_s"]
     assert host > 0
     assert floor > 0
-    assert summary["ratio_to_floor"] == pytest.approx(host / floor, rel=0.01)
+    assert summary["ratio_to_floor"] == pytest.approx(host / floor, rel=0.01, abs=0.001)
     # AND each receiver delay got every event, with a p50 and a p99 per service
     baseline, slow = summary["latency"]["runs"]
     assert (baseline["receiver_delay_s"], slow["receiver_delay_s"]) == (0.0, 0.2)
