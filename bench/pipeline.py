@@ -48,10 +48,12 @@ PROCESSED in time, a floor operation that raised.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +62,7 @@ from bench.azurite_sweeps import wait_for_sweep
 from bench.bare_sdk import bare_queue
 from bench.cpu_usage import cpu_ms_per_message, cpu_snapshot
 from bench.create_message_cpu import BODY
+from bench.floor_processes import AcceptProcesses
 from bench.http_load import CLIENTS, CREATED, HTTP_CLIENT, MessagePoster
 from bench.output import report_result
 from bench.pipeline_stack import (
@@ -78,7 +81,7 @@ from bench.processing_watch import (
     wait_until_decided,
     wait_until_empty,
 )
-from bench.storage_floor import StorageFloor
+from bench.storage_floor import FloorPhase, StorageFloor
 from infra.local.emulators import PROJECT_ROOT
 from shared.storage_layout import QueueName
 
@@ -112,6 +115,9 @@ class Options:
     worker_processes: int | None = None
     worker_threads: int | None = None
     queue_batch_size: int | None = None
+    # The accept floor's processes (bench.floor_processes), its threads shared among them:
+    # 1 is the SDK used plainly from one process.
+    floor_processes: int = 1
 
     def host_settings(self) -> dict[str, str]:
         settings: dict[str, str] = {}
@@ -242,14 +248,25 @@ class _Run:
         }
         return result
 
-    def floor_round(self, floor: StorageFloor, count: int, *, timed: bool = True) -> dict[str, Any]:
+    def floor_round(
+        self,
+        floor: StorageFloor,
+        count: int,
+        *,
+        accepting: Callable[[int], FloorPhase],
+        timed: bool = True,
+    ) -> dict[str, Any]:
+        """A floor round: `accepting` accepts (`floor.accept`, or the floor's processes'),
+        then, unless accepting only, `floor` processes."""
         cpu: dict[str, dict[str, float]] = {}
         waited = self._start_round(timed)
         retried_before = floor.receive_retries
         before = cpu_snapshot()
-        phases = {"accepted": floor.accept(count)}
+        phases = {"accepted": accepting(count)}
         accepted = cpu_snapshot()
-        cpu["accept"] = cpu_ms_per_message(before, accepted, count)
+        cpu["accept"] = _with_other_processes(
+            cpu_ms_per_message(before, accepted, count), phases["accepted"], count
+        )
         if not self.options.accept_only:
             phases["processed"] = floor.process(count)
             cpu["process"] = cpu_ms_per_message(accepted, cpu_snapshot(), count)
@@ -268,6 +285,18 @@ class _Run:
         return result
 
 
+def _with_other_processes(cpu: dict[str, float], phase: FloorPhase, count: int) -> dict[str, float]:
+    """`cpu` with the CPU of the floor's other processes counted as the client's."""
+    extra = round(phase.other_processes_cpu_seconds * 1000 / count, 2)
+    if not extra:
+        return cpu
+    return {
+        **cpu,
+        "client": round(cpu.get("client", 0.0) + extra, 2),
+        "total": round(cpu["total"] + extra, 2),
+    }
+
+
 def run_benchmark(
     stack: BenchStack, base_url: str, options: Options, messages_queue: str
 ) -> dict[str, Any]:
@@ -277,25 +306,41 @@ def run_benchmark(
     floor_queue = fresh_queue(stack, "bench-floor")
     queues = (messages_queue, floor_queue, stack.settings.push_queue)
     run = _Run(stack, base_url, register_sender(stack), options, queues)
+    closing = contextlib.ExitStack()
     try:
         # Warm-up: imports, pydantic schemas, connection pools, the service cache, and a
         # stored message whose shape the floor's documents copy.
         run.pipeline_round(options.warmup, timed=False)
         template = sample_document(run.messages, run.last_citizens[0])
+        floor_citizen = register_citizens(stack, 1)[0]
         floor = StorageFloor(
             stack.settings,
             queue_name=floor_queue,
             template=template,
-            partition=register_citizens(stack, 1)[0],
+            partition=floor_citizen,
             concurrency=options.concurrency,
             batch_size=options.floor_batch_size,
         )
-        run.floor_round(floor, options.warmup, timed=False)
+        if options.floor_processes > 1:
+            processes = AcceptProcesses(
+                stack.settings,
+                queue_name=floor_queue,
+                template=template,
+                partition=floor_citizen,
+                processes=options.floor_processes,
+                concurrency=options.concurrency,
+            )
+            closing.callback(processes.close)
+            accepting = processes.accept
+        else:
+            accepting = floor.accept
+        run.floor_round(floor, options.warmup, accepting=accepting, timed=False)
         pipeline_runs, floor_runs = [], []
         for _ in range(options.repeat):
             pipeline_runs.append(run.pipeline_round(options.messages))
-            floor_runs.append(run.floor_round(floor, options.messages))
+            floor_runs.append(run.floor_round(floor, options.messages, accepting=accepting))
     finally:
+        closing.close()
         run.poster.close()
         delete_queue(stack, floor_queue)
     return _summary(options, pipeline_runs, floor_runs, run.failures, len(template))
@@ -507,12 +552,20 @@ def arguments_from(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         help="the queue trigger's batchSize (newBatchThreshold half of it)",
     )
+    parser.add_argument(
+        "--floor-processes",
+        type=int,
+        default=defaults.floor_processes,
+        help="make the accept floor from this many processes (the threads shared among them)",
+    )
     parser.add_argument("--log-dir", type=Path, default=DEFAULT_LOG_DIR)
     parser.add_argument("--json-out", type=Path)
     arguments = parser.parse_args(argv)
-    for name in ("messages", "concurrency", "repeat", "warmup", "citizens"):
+    for name in ("messages", "concurrency", "repeat", "warmup", "citizens", "floor_processes"):
         if getattr(arguments, name) < 1:
-            parser.error(f"--{name} must be at least 1")
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if arguments.floor_processes > arguments.concurrency:
+        parser.error("--floor-processes must be at most --concurrency (a thread for each)")
     for name in ("worker_processes", "worker_threads", "queue_batch_size"):
         value = getattr(arguments, name)
         if value is not None and value < 1:
@@ -535,6 +588,7 @@ def options_from(arguments: argparse.Namespace) -> Options:
         worker_processes=arguments.worker_processes,
         worker_threads=arguments.worker_threads,
         queue_batch_size=arguments.queue_batch_size,
+        floor_processes=arguments.floor_processes,
     )
 
 

@@ -43,6 +43,9 @@ class FloorPhase:
     seconds: float
     failures: int = 0
     errors: list[str] = field(default_factory=list)
+    # CPU spent by processes other than this one (bench.floor_processes), which this
+    # process's own CPU clock does not count.
+    other_processes_cpu_seconds: float = 0.0
 
     @property
     def per_second(self) -> float:
