@@ -93,6 +93,12 @@ class Measured:
     reminder_medians: tuple[tuple[int, float], ...]  # (stored, median s)
     reminder_time_ratio: float
     accept_workers: str  # the host's worker settings accepting only, in words
+    # The same run against a floor of several processes (the stricter reading).
+    floor_processes: int
+    accepted_per_s_beside_process_floor: float
+    process_floor_per_s: float
+    accepted_to_process_floor: float
+    process_floor_cpu_ms: float  # the floor's processes' CPU per message accepted
 
 
 def latest_report(results_dir: Path = RESULTS_DIR) -> Path:
@@ -170,6 +176,7 @@ def measured(report: Mapping[str, Any]) -> Measured:
         benchmarks = report["benchmarks"]
         host_runs = _result(report, "reminder_host_runs")
         dispatch = _result(report, "dispatch_rates")
+        strict = _result(report, "pipeline_accept_only_floor_processes")
         return Measured(
             accept_cpu_ms=alone["cpu_ms_per_message"]["posts"]["host"],
             accept_and_process_cpu_ms=both["cpu_ms_per_message"]["posts_to_all_decided"]["host"],
@@ -219,6 +226,15 @@ def measured(report: Mapping[str, Any]) -> Measured:
             ),
             reminder_time_ratio=reminders["ratios"]["run_time"],
             accept_workers=workers_in_words(benchmarks["pipeline_accept_only"]["options"]),
+            floor_processes=int(
+                benchmarks["pipeline_accept_only_floor_processes"]["options"]["floor_processes"]
+            ),
+            accepted_per_s_beside_process_floor=strict["pipeline"]["accepted_per_s"],
+            process_floor_per_s=strict["floor"]["accepted_per_s"],
+            accepted_to_process_floor=benchmarks["pipeline_accept_only_floor_processes"]["ratios"][
+                "accepted_to_floor"
+            ],
+            process_floor_cpu_ms=strict["floor"]["cpu_ms_per_message"]["accept"]["client"],
         )
     except (KeyError, IndexError, TypeError, ZeroDivisionError) as missing:
         raise FiguresError(f"the report lacks a figure the docs quote: {missing!r}") from None
@@ -279,6 +295,11 @@ def _report_blocks(figures: Measured) -> dict[str, str]:
         f"{figures.accept_workers}; the host and its workers spent "
         f"{figures.accept_cpu_ms:.1f} ms of CPU per accepted message, the floor's client "
         f"{figures.accept_floor_cpu_ms:.1f} ms",
+        "pipeline-accept-only-floor-processes": f"**{figures.accepted_to_process_floor:.2f} "
+        f"of a floor of {figures.floor_processes} processes** "
+        f"({figures.accepted_per_s_beside_process_floor:.0f} accepted/s against "
+        f"{figures.process_floor_per_s:.0f}/s, the floor's processes spending "
+        f"{figures.process_floor_cpu_ms:.1f} ms of CPU per message)",
         "pipeline-with-processing": f"**{figures.accepted_per_s_beside_processing:.0f} "
         f"accepted/s and {figures.processed_per_s:.0f} processed/s, "
         f"{figures.accepted_to_floor_beside_processing:.2f} and "

@@ -105,6 +105,13 @@ class Plan:
             repeat=3, accept_only=True, worker_processes=2, worker_threads=4
         )
     )
+    # The same against a floor of as many processes as the host has worker processes: the
+    # stricter reading, with the plain SDK given every core as well.
+    pipeline_accept_only_floor_processes: pipeline.Options = field(
+        default_factory=lambda: pipeline.Options(
+            repeat=3, accept_only=True, worker_processes=2, worker_threads=4, floor_processes=2
+        )
+    )
     # With processing: the settings found best for sharing instances (docs/scaling.md §7):
     # 2 worker processes of 12 threads, queue batches of 8.
     pipeline: pipeline.Options = field(
@@ -136,6 +143,16 @@ def quick_plan() -> Plan:
             after_azurite_sweep=False,
             worker_processes=2,
             worker_threads=4,
+        ),
+        pipeline_accept_only_floor_processes=pipeline.Options(
+            messages=20,
+            concurrency=4,
+            warmup=5,
+            accept_only=True,
+            after_azurite_sweep=False,
+            worker_processes=2,
+            worker_threads=4,
+            floor_processes=2,
         ),
         pipeline=pipeline.Options(
             messages=20,
@@ -320,6 +337,12 @@ BENCHMARKS = (
     Benchmark(
         "pipeline_accept_only",
         _pipeline_runner("pipeline_accept_only"),
+        _pipeline_ratios,
+        lambda r: r["ok"],
+    ),
+    Benchmark(
+        "pipeline_accept_only_floor_processes",
+        _pipeline_runner("pipeline_accept_only_floor_processes"),
         _pipeline_ratios,
         lambda r: r["ok"],
     ),

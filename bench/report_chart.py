@@ -93,7 +93,11 @@ def _pairs(
 def _throughput(axes: Axes, report: dict[str, Any]) -> None:
     title = "Throughput against the SDK floor (per second, higher is better)"
     groups: list[tuple[str, float, float, str, str]] = []
-    for name, label in (("pipeline_accept_only", "accept only"), ("pipeline", "with processing")):
+    for name, label in (
+        ("pipeline_accept_only", "accept only"),
+        ("pipeline_accept_only_floor_processes", "2-process\nfloor"),
+        ("pipeline", "with processing"),
+    ):
         result = _section(report, name)
         if result is None:
             continue

@@ -162,3 +162,15 @@ def test_a_benchmark_that_raised_takes_its_figures_from_that_days_partial_run_fi
 )
 def test_the_hosts_worker_settings_are_named_in_words(options, words):
     assert workers_in_words(options) == words
+
+
+def test_the_stricter_reading_names_its_floor_and_follows_the_report(report):
+    # GIVEN a report whose run against a floor of 3 processes reached 0.5 of it
+    changed = copy.deepcopy(report)
+    section = changed["benchmarks"]["pipeline_accept_only_floor_processes"]
+    section["options"]["floor_processes"] = 3
+    section["ratios"]["accepted_to_floor"] = 0.5
+    # WHEN its block is written
+    text = blocks(measured(changed))["pipeline-accept-only-floor-processes"]
+    # THEN it gives the ratio and names the floor's processes
+    assert text.startswith("**0.50 of a floor of 3 processes**")
