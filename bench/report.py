@@ -43,7 +43,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -90,6 +90,14 @@ class DocumentOptions:
     entries: int = 200
 
 
+_ACCEPT_ONLY = pipeline.Options(repeat=3, accept_only=True, worker_processes=2, worker_threads=4)
+
+
+def _against_floor_processes(accept_only: pipeline.Options) -> pipeline.Options:
+    """The accepting-only run against a floor of a process per host worker process."""
+    return replace(accept_only, floor_processes=accept_only.worker_processes or 1)
+
+
 @dataclass(frozen=True)
 class Plan:
     """The options of every benchmark in one report."""
@@ -100,17 +108,11 @@ class Plan:
     # Accepting only: a worker process per core, each of few threads (docs/scaling.md §10:
     # acceptance is CPU in the SDKs' calls, and more threads in one process only contend
     # for its lock).
-    pipeline_accept_only: pipeline.Options = field(
-        default_factory=lambda: pipeline.Options(
-            repeat=3, accept_only=True, worker_processes=2, worker_threads=4
-        )
-    )
+    pipeline_accept_only: pipeline.Options = field(default_factory=lambda: _ACCEPT_ONLY)
     # The same against a floor of as many processes as the host has worker processes: the
     # stricter reading, with the plain SDK given every core as well.
     pipeline_accept_only_floor_processes: pipeline.Options = field(
-        default_factory=lambda: pipeline.Options(
-            repeat=3, accept_only=True, worker_processes=2, worker_threads=4, floor_processes=2
-        )
+        default_factory=lambda: _against_floor_processes(_ACCEPT_ONLY)
     )
     # With processing: the settings found best for sharing instances (docs/scaling.md §7):
     # 2 worker processes of 12 threads, queue batches of 8.
@@ -131,29 +133,21 @@ def full_plan() -> Plan:
 
 def quick_plan() -> Plan:
     """Tiny sizes: every code path and every figure, in about 30 seconds."""
+    accept_only = pipeline.Options(
+        messages=20,
+        concurrency=4,
+        warmup=5,
+        accept_only=True,
+        after_azurite_sweep=False,
+        worker_processes=2,
+        worker_threads=4,
+    )
     return Plan(
         create_message_cpu=CpuOptions(requests=200, warmup=50),
         attachment_memory=AttachmentOptions(repeat=1, attachment_bytes=MIB),
         document_sizes=DocumentOptions(entries=5),
-        pipeline_accept_only=pipeline.Options(
-            messages=20,
-            concurrency=4,
-            warmup=5,
-            accept_only=True,
-            after_azurite_sweep=False,
-            worker_processes=2,
-            worker_threads=4,
-        ),
-        pipeline_accept_only_floor_processes=pipeline.Options(
-            messages=20,
-            concurrency=4,
-            warmup=5,
-            accept_only=True,
-            after_azurite_sweep=False,
-            worker_processes=2,
-            worker_threads=4,
-            floor_processes=2,
-        ),
+        pipeline_accept_only=accept_only,
+        pipeline_accept_only_floor_processes=_against_floor_processes(accept_only),
         pipeline=pipeline.Options(
             messages=20,
             concurrency=4,
