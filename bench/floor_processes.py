@@ -18,7 +18,12 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from bench.storage_floor import MAX_KEPT_ERRORS, FloorPhase, StorageFloor
+from bench.storage_floor import (
+    MAX_KEPT_ERRORS,
+    FloorPhase,
+    StorageFloor,
+    ensure_floor_container,
+)
 from shared.config import Settings
 
 # A process that has not answered a round in this long is stuck: the round fails.
@@ -84,6 +89,7 @@ class AcceptProcesses:
     ) -> None:
         if processes < 2 or concurrency < processes:
             raise ValueError("needs at least 2 processes and a thread for each")
+        ensure_floor_container(settings)  # once here, not raced by the processes
         context = multiprocessing.get_context("spawn")
         self._connections: list[Connection] = []
         self._processes: list[Any] = []

@@ -11,6 +11,7 @@ concurrency. Each thread has clients of its own, so no connection pool is shared
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import threading
@@ -22,6 +23,7 @@ from typing import Any
 
 from azure.core.exceptions import AzureError
 from azure.cosmos import ContainerProxy, PartitionKey
+from azure.cosmos.exceptions import CosmosResourceExistsError
 from azure.storage.queue import QueueClient, QueueMessage
 
 from bench.bare_sdk import bare_database, bare_queue
@@ -93,14 +95,19 @@ class _Failures:
 
 
 def ensure_floor_container(settings: Settings) -> None:
-    """The floor's container, with the messages container's partition key and indexing."""
+    """The floor's container, with the messages container's partition key and indexing.
+
+    Floors in several processes may ask at once: the SDK reads, then creates, so one of
+    them may find the container created by another between the two (409), which is fine.
+    """
     spec = storage_layout().container(ContainerName.MESSAGES)
-    bare_database(settings).create_container_if_not_exists(
-        id=FLOOR_CONTAINER,
-        partition_key=PartitionKey(path=spec.partition_key),
-        indexing_policy=spec.indexing_policy,
-        default_ttl=spec.default_ttl,
-    )
+    with contextlib.suppress(CosmosResourceExistsError):
+        bare_database(settings).create_container_if_not_exists(
+            id=FLOOR_CONTAINER,
+            partition_key=PartitionKey(path=spec.partition_key),
+            indexing_policy=spec.indexing_policy,
+            default_ttl=spec.default_ttl,
+        )
 
 
 class StorageFloor:
