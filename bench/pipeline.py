@@ -6,7 +6,8 @@ Starts the emulators on free ports and the offline Functions host, registers a s
 - pipeline: POSTs N messages to /api/v1/messages/{fiscal_code} from `--concurrency`
   threads with keep-alive connections; accepted/s = N / wall time of the POSTs; then waits
   until every message is PROCESSED; processed/s = N / (first POST to last PROCESSED); then
-  until DispatchEvent has pushed every new-message event, so the next round starts idle.
+  until the events queue is empty (every push due at once is made by ProcessMessage
+  itself, with its decision), so the next round starts idle.
   ProcessMessage runs while the POSTs do, in the host's worker processes
   (FUNCTIONS_WORKER_PROCESS_COUNT, 1 by default), as it would in Azure;
 - floor: the same storage operations made directly with the SDKs on the same emulators

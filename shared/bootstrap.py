@@ -131,6 +131,7 @@ class App:
             timing=self.event_timing,
             payments=self.payments,
             watches=self.watches,
+            dispatcher=self.dispatch_ports(),
         )
 
     def dispatch_ports(self) -> DispatchPorts:

@@ -3,7 +3,8 @@
 `FaultyPort(port, "add", [LOST, REFUSED])` wraps a port: the first call of `add` is carried
 out and then its answer is lost (OutcomeUnknownError), the second is refused before
 anything is done (StorageUnavailableError), later calls pass through. `CRASH_BEFORE` and
-`CRASH` stop the caller as a killed process would, before or after the call.
+`CRASH` stop the caller as a killed process would, before or after the call; `PASS` lets a
+call through, to fault a later one.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ class Fault(StrEnum):
     REFUSED = "refused"  # not carried out
     CRASH_BEFORE = "crash_before"  # the process dies before making the call
     CRASH = "crash"  # carried out, then the process dies
+    PASS = "pass"  # carried out and answered
 
 
 LOST, REFUSED = Fault.LOST, Fault.REFUSED
-CRASH_BEFORE, CRASH = Fault.CRASH_BEFORE, Fault.CRASH
+CRASH_BEFORE, CRASH, PASS = Fault.CRASH_BEFORE, Fault.CRASH, Fault.PASS
 
 
 class SimulatedCrashError(BaseException):

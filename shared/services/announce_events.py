@@ -35,9 +35,10 @@ def announce_new_events(
     before: Message | None, stored: Message, *, queue: EventQueue, now: datetime
 ) -> int:
     """Send a reference to each event of `stored`'s outbox that `before` did not hold
-    (delayed until its `not_before`); returns how many were sent."""
+    (delayed until its `not_before`), but those claimed already (their dispatcher delivers
+    them); returns how many were sent."""
     known = set() if before is None else {event.id for event in before.outbox}
-    news = [event for event in stored.outbox if event.id not in known]
+    news = [event for event in stored.outbox if event.id not in known and not event.is_claimed(now)]
     return _announce(stored, news, queue=queue, now=now)
 
 

@@ -30,7 +30,7 @@ from shared.domain.errors import (
 )
 from shared.domain.events import DEFAULT_TIMING, DeadEvent, EventRef, EventTiming, PendingEvent
 from shared.domain.message import Message
-from shared.domain.profile import PushContent
+from shared.domain.profile import Profile, PushContent
 from shared.domain.push import new_message_push
 from shared.domain.timestamps import rfc3339
 from shared.observability.metrics import app_metrics
@@ -143,10 +143,7 @@ def _settle(
 ) -> Dispatch:
     """Remove a delivered or dropped event, schedule a retry, or give it up."""
     if isinstance(outcome, Delivered):
-        pushed = None if event.type.is_callback else ports.clock.now()
-        _remove(message, event.id, ports=ports, pushed_at=pushed)
-        logger.info("message %s: event %s (%s) delivered", message.id, event.id, event.type)
-        app_metrics().event_dispatched(message.sender_service_id, event.type, Dispatch.DELIVERED)
+        _settle_delivered(message, event, ports=ports)
         return Dispatch.DELIVERED
     if isinstance(outcome, _Dropped):
         _remove(message, event.id, ports=ports)
@@ -155,6 +152,37 @@ def _settle(
     if isinstance(outcome, Refused):
         return _give_up(message, event, outcome.why, ports=ports)
     return _retry_later(message, event, outcome, ports=ports)
+
+
+def _settle_delivered(
+    message: Message, event: PendingEvent, *, ports: DispatchPorts
+) -> Message | None:
+    """Remove a delivered event (a push noted as pushed); the message as stored after, or
+    None when that write failed."""
+    pushed = None if event.type.is_callback else ports.clock.now()
+    stored = _store(message, event.id, None, ports=ports, pushed_at=pushed)
+    logger.info("message %s: event %s (%s) delivered", message.id, event.id, event.type)
+    app_metrics().event_dispatched(message.sender_service_id, event.type, Dispatch.DELIVERED)
+    return stored
+
+
+def push_claimed(
+    message: Message, event: PendingEvent, *, profile: Profile | None, ports: DispatchPorts
+) -> Message:
+    """Deliver the new-message push `event`, which `message` (as just stored) holds claimed
+    by `ports.holder`, and settle it as `dispatch_event` would; `profile` is the citizen's
+    profile as read for the same change. The decider of a message uses it to push with no hop
+    on the events queue; a failed push goes back to the queue's retries, and a pusher that
+    dies leaves the claim to expire (the relay then sends the event to DispatchEvent).
+
+    Returns the message as last stored, for its sender's index (`ports.index` is not
+    written here: the caller writes the entry once).
+    """
+    outcome = _push(message, ports=ports, profile=profile)
+    if isinstance(outcome, Delivered):
+        return _settle_delivered(message, event, ports=ports) or message
+    _settle(message, event, outcome, ports=ports)
+    return message
 
 
 def _claim(
@@ -183,13 +211,12 @@ def _claim(
 def _deliver(message: Message, event: PendingEvent, *, ports: DispatchPorts) -> _Outcome:
     if event.type.is_callback:
         return _call_back(message, event, ports=ports)
-    return _push(message, ports=ports)
+    return _push(message, ports=ports, profile=ports.profiles.get(message.fiscal_code))
 
 
-def _push(message: Message, *, ports: DispatchPorts) -> _Outcome:
+def _push(message: Message, *, ports: DispatchPorts, profile: Profile | None) -> _Outcome:
     if message.test:
         return _Dropped("a test message pushes to nobody")
-    profile = ports.profiles.get(message.fiscal_code)
     if profile is None or not profile.wants_new_message_push(message.sender_service_id):
         # Turned off, or the service blocked, since the message arrived; or the citizen left.
         return _Dropped("the citizen wants no push of this service's messages now")
@@ -239,9 +266,10 @@ def _store(
     *,
     ports: DispatchPorts,
     pushed_at: datetime | None = None,
-) -> bool:
+) -> Message | None:
     """Replace (or, with None, remove) the event `event_id` in its message, re-reading after
-    lost races; False when it could not be written (the claim's expiry settles it).
+    lost races; the message as stored after, or None when it could not be written (the
+    claim's expiry settles it).
 
     `pushed_at`: the event was a delivered new-message push, noted in the same write (so a
     repeated write counts it once) and then in the sender's index.
@@ -249,7 +277,7 @@ def _store(
     current: Message | None = message
     for _ in range(_WRITE_ATTEMPTS):
         if current is None or current.pending(event_id) is None:
-            return True
+            return current
         updated = current.without_event(event_id) if change is None else current.with_event(change)
         if pushed_at is not None and updated.pushed_at is None:
             updated = updated.model_copy(update={"pushed_at": pushed_at})
@@ -257,25 +285,23 @@ def _store(
             stored = ports.messages.replace(updated)
             if pushed_at is not None:
                 index_if_possible(stored, ports.index)
-            return True
+            return stored
         except (ConcurrentUpdateError, OutcomeUnknownError):
             current = ports.messages.get(message.fiscal_code, message.id)
             if change is not None and current is not None:
                 pending = current.pending(event_id)
                 if pending == change:
-                    return True
+                    return current
             if pushed_at is not None and current is not None and current.pending(event_id) is None:
                 index_if_possible(current, ports.index)  # the lost reply's write had landed
     logger.warning(
         "message %s: event %s could not be settled; its claim will expire", message.id, event_id
     )
-    return False
+    return None
 
 
-def _remove(
-    message: Message, event_id: str, *, ports: DispatchPorts, pushed_at: datetime | None = None
-) -> None:
-    _store(message, event_id, None, ports=ports, pushed_at=pushed_at)
+def _remove(message: Message, event_id: str, *, ports: DispatchPorts) -> None:
+    _store(message, event_id, None, ports=ports)
 
 
 def _retry_later(
@@ -295,7 +321,7 @@ def _retry_later(
         int(wait.total_seconds()),
     )
     app_metrics().event_dispatched(message.sender_service_id, event.type, Dispatch.RETRY_LATER)
-    if _store(message, event.id, retried, ports=ports):
+    if _store(message, event.id, retried, ports=ports) is not None:
         ref = EventRef(message_id=message.id, fiscal_code=message.fiscal_code, event_id=event.id)
         try:
             ports.queue.send(ref, delay=wait)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from shared.domain.events import (
     DEFAULT_TIMING,
@@ -38,6 +39,9 @@ from shared.services.ports import (
     ProfileRepository,
 )
 from shared.services.service_directory import CachedServiceDirectory
+
+if TYPE_CHECKING:
+    from shared.services.dispatch_event import DispatchPorts
 
 # When a new-message push may be sent, for a message delivered at a time (the quiet hours).
 PushTiming = Callable[[datetime], datetime]
@@ -124,6 +128,24 @@ class EventOutbox:
     # For `message.paid`: the notices' payments and who watches them (None: no paid events).
     payments: PaymentRepository | None = None
     watches: NoticeWatches | None = None
+    # The decider's own dispatcher: a new-message push due at the decision is claimed by the
+    # decision's write and pushed right after it, with no hop on the events queue (None: every
+    # event goes through the queue).
+    dispatcher: DispatchPorts | None = None
+
+    def claiming_due_pushes(
+        self, events: tuple[PendingEvent, ...], now: datetime
+    ) -> tuple[PendingEvent, ...]:
+        """`events`, the new-message push among them claimed by the dispatcher when it is
+        due by `now` (one held back by the quiet hours waits on the queue)."""
+        if self.dispatcher is None:
+            return events
+        return tuple(
+            event.claimed(self.dispatcher.holder, now, self.dispatcher.timing)
+            if event.type is EventType.NEW_MESSAGE_PUSH and event.not_before <= now
+            else event
+            for event in events
+        )
 
 
 def with_failure_events(failed: Message, *, outbox: EventOutbox | None, now: datetime) -> Message:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from shared.domain.errors import (
     ConcurrentUpdateError,
     OutcomeUnknownError,
     StorageUnavailableError,
 )
+from shared.domain.events import EventType
 from shared.domain.message import FailureReason, Message, MessageStatus, RejectionReason
 from shared.domain.message_ref import MessageRef
+from shared.domain.profile import Profile
 from shared.domain.sandbox import sandbox_rejection
 from shared.observability.log_context import bind
 from shared.observability.metrics import app_metrics
 from shared.services.announce_events import announce_new_events, announce_pending
+from shared.services.dispatch_event import push_claimed
 from shared.services.message_attachments import discard_attachments
 from shared.services.message_events import (
     EventOutbox,
@@ -41,14 +45,14 @@ _WITHOUT_ATTACHMENTS = (MessageStatus.REJECTED, MessageStatus.FAILED)
 def _decide(
     message: Message,
     *,
-    profiles: ProfileRepository,
+    profile: Profile | None,
     clock: Clock,
     retention_seconds: int,
     outbox: EventOutbox | None,
 ) -> Message:
-    """The message decided, with the events the decision causes in its outbox. A test
-    message's sandbox fiscal code decides it, no citizen's profile."""
-    profile = None if message.test else profiles.get(message.fiscal_code)
+    """The message decided, with the events the decision causes in its outbox (a push due
+    now claimed by the outbox's dispatcher). A test message's sandbox fiscal code decides
+    it, no citizen's profile."""
     reason: RejectionReason | None
     if message.test:
         reason = sandbox_rejection(message.fiscal_code)
@@ -73,7 +77,22 @@ def _decide(
         push_not_before=outbox.push_not_before,
         timing=outbox.timing,
     )
+    events = outbox.claiming_due_pushes(events, now)
     return watching_payment(decided.with_events(*events), service, outbox=outbox, now=now)
+
+
+def _push_now(stored: Message, profile: Profile | None, *, outbox: EventOutbox | None) -> Message:
+    """Push the new-message push the decision claimed, if any: the message as stored after
+    (the caller indexes it, the push noted)."""
+    ports = None if outbox is None else outbox.dispatcher
+    if ports is None:
+        return stored
+    now = ports.clock.now()
+    for event in stored.outbox:
+        mine = event.claimed_by == ports.holder and event.is_claimed(now)
+        if event.type is EventType.NEW_MESSAGE_PUSH and mine:
+            return push_claimed(stored, event, profile=profile, ports=replace(ports, index=None))
+    return stored
 
 
 def _settled_by_someone_else(ref: MessageRef, messages: MessageRepository) -> MessageStatus | None:
@@ -143,9 +162,10 @@ def process_message(
             # wait for the relay (a second reference to an event is harmless).
             announce_pending(message, queue=outbox.queue, now=clock.now())
         return _outcome(message, attachments=attachments, reminders=reminders, index=index)
+    profile = None if message.test else profiles.get(message.fiscal_code)
     decided = _decide(
         message,
-        profiles=profiles,
+        profile=profile,
         clock=clock,
         retention_seconds=rejected_retention_seconds,
         outbox=outbox,
@@ -167,6 +187,7 @@ def process_message(
     logger.info("message %s %s", message.id, decided.status)
     if outbox is not None:
         announce_new_events(message, stored, queue=outbox.queue, now=clock.now())
+        stored = _push_now(stored, profile, outbox=outbox)
     _count_decision(decided)
     # Planned above; the entry is written from what was stored.
     return _outcome(stored, attachments=attachments, reminders=None, index=index)

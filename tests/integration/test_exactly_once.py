@@ -245,7 +245,7 @@ def storage_calls(monkeypatch) -> Counter[str]:
     return calls
 
 
-def test_accept_and_process_cost_4_writes_2_reads_2_sends_with_warm_caches(
+def test_accept_process_and_push_cost_5_writes_2_reads_2_sends_with_warm_caches(
     local_stack, storage_calls
 ):
     # GIVEN a service whose key is already in the worker's cache, and a registered citizen
@@ -293,12 +293,14 @@ def test_accept_and_process_cost_4_writes_2_reads_2_sends_with_warm_caches(
     assert processed.status is MessageStatus.PROCESSED
     counted = dict(storage_calls)
     counted["cosmos_read"] -= 1  # the assertion's own read just above
+    assert processed.pushed_at is not None
+    assert processed.outbox == ()
     # The rate counter costs one write per block of 10 calls (0.1 per message), not here.
-    # The second send is the reference to the new-message push event, stored with the
-    # decision (its delivery, by DispatchEvent, is not counted here). Two of the writes are
-    # the sender's index entry, at acceptance and at the decision (docs/scaling.md, "Each
-    # service's index of its messages").
-    assert counted == {"cosmos_write": 4, "cosmos_read": 2, "queue_send": 2}
+    # The second send is the push (the local push queue): ProcessMessage claims it in the
+    # decision's write and pushes it right after, then removes it (the third write). Two of
+    # the writes are the sender's index entry, at acceptance and at the decision
+    # (docs/scaling.md, "Each service's index of its messages").
+    assert counted == {"cosmos_write": 5, "cosmos_read": 2, "queue_send": 2}
 
 
 def test_idempotency_records_carry_the_rejected_retention_as_their_ttl(local_stack, app):
