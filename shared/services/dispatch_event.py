@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -175,13 +175,14 @@ def push_claimed(
     on the events queue; a failed push goes back to the queue's retries, and a pusher that
     dies leaves the claim to expire (the relay then sends the event to DispatchEvent).
 
-    Returns the message as last stored, for its sender's index (`ports.index` is not
-    written here: the caller writes the entry once).
+    Returns the message as last stored, for its sender's index, which is not written here:
+    the caller writes the entry once, with the push counted.
     """
-    outcome = _push(message, ports=ports, profile=profile)
+    unindexed = replace(ports, index=None)
+    outcome = _push(message, ports=unindexed, profile=profile)
     if isinstance(outcome, Delivered):
-        return _settle_delivered(message, event, ports=ports) or message
-    _settle(message, event, outcome, ports=ports)
+        return _settle_delivered(message, event, ports=unindexed) or message
+    _settle(message, event, outcome, ports=unindexed)
     return message
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
 from shared.domain.errors import (
     ConcurrentUpdateError,
@@ -91,7 +90,7 @@ def _push_now(stored: Message, profile: Profile | None, *, outbox: EventOutbox |
     for event in stored.outbox:
         mine = event.claimed_by == ports.holder and event.is_claimed(now)
         if event.type is EventType.NEW_MESSAGE_PUSH and mine:
-            return push_claimed(stored, event, profile=profile, ports=replace(ports, index=None))
+            return push_claimed(stored, event, profile=profile, ports=ports)
     return stored
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from shared.domain.callbacks import CallbackTarget, SealedSecret
+from shared.domain.errors import OutcomeUnknownError
 from shared.domain.events import DEFAULT_TIMING, EventRef, EventType
 from shared.domain.message import Message, MessageStatus
 from shared.domain.message_ref import MessageRef
@@ -202,6 +203,24 @@ def test_a_decider_that_dies_before_its_push_leaves_it_to_the_relay_which_pushes
     assert Dispatch.DELIVERED in outcomes
     assert len(world.push.sent) == 1
     assert [e.type for e in world.stored(ref).outbox] == []
+    (entry,) = world.index.stored.values()
+    assert entry.pushes == 1
+
+
+def test_a_lost_reply_on_the_decision_leaves_its_claimed_push_to_the_relay_which_pushes_once():
+    world = World()
+    ref = world.accept()
+
+    # The decision's write lands and its answer is lost: the invocation fails before pushing.
+    with pytest.raises(OutcomeUnknownError):
+        world.process(ref, messages=FaultyPort(world.messages, "replace", [LOST]))
+
+    assert world.push.sent == []
+    assert world.process(ref, holder="worker-b") is MessageStatus.PROCESSED  # the queue's retry
+    assert world.push.sent == []
+    world.clock.advance(seconds=CLAIM_THEN_RELAY.total_seconds())
+    assert Dispatch.DELIVERED in world.relay_and_dispatch()
+    assert len(world.push.sent) == 1
     (entry,) = world.index.stored.values()
     assert entry.pushes == 1
 
