@@ -79,6 +79,7 @@ class Measured:
     # The README's list of the report's figures.
     report_date: str
     report_commit: str
+    report_uncommitted: bool  # run on the commit with changes not yet committed
     report_minutes: float
     borrowed: Mapping[str, str]  # benchmark: the report file its figures come from
     cpu_us: Mapping[str, float]  # CreateMessage's own CPU: median, p99, with a key
@@ -103,6 +104,9 @@ class Measured:
     # (host, azurite, cosmos, client, total); and the floor's accept plus process, in all.
     processing_cpu_ms: Mapping[str, float]
     processing_floor_cpu_ms: float
+    # Azurite's CPU per message received and deleted, by the messages parked in another
+    # queue: (parked, ms).
+    azurite_queue_cost: tuple[tuple[int, float], ...]
 
 
 def latest_report(results_dir: Path = RESULTS_DIR) -> Path:
@@ -210,6 +214,7 @@ def measured(report: Mapping[str, Any]) -> Measured:
             },
             report_date=str(report["date"]),
             report_commit=str(report["machine"]["git_commit"])[:7],
+            report_uncommitted=bool(report["machine"].get("git_uncommitted_changes")),
             report_minutes=float(report["total_seconds"]) / 60,
             borrowed=dict(report.get("borrowed", {})),
             cpu_us=_cpu_us(_result(report, "create_message_cpu")),
@@ -243,6 +248,10 @@ def measured(report: Mapping[str, Any]) -> Measured:
             processing_floor_cpu_ms=sum(
                 phase["total"]
                 for phase in _result(report, "pipeline")["floor"]["cpu_ms_per_message"].values()
+            ),
+            azurite_queue_cost=tuple(
+                (int(row["parked_elsewhere"]), float(row["azurite_cpu_ms_per_message"]))
+                for row in _result(report, "azurite_queue_cost")["rows"]
             ),
         )
     except (KeyError, IndexError, TypeError, ZeroDivisionError) as missing:
@@ -280,6 +289,7 @@ def _report_blocks(figures: Measured) -> dict[str, str]:
     medians = figures.reminder_medians
     return {
         "report-date": f"{figures.report_date}, commit {figures.report_commit}"
+        + (" and the changes committed with the report" if figures.report_uncommitted else "")
         + "".join(
             f"; `{name}` raised in it (see its section), and its figures are those of "
             f"`bench/results/{file}`"
@@ -321,11 +331,24 @@ def _report_blocks(figures: Measured) -> dict[str, str]:
         f"{figures.processing_cpu_ms['cosmos']:.0f} ms of CPU per message from the first POST "
         f"to the last decision, against {figures.processing_floor_cpu_ms:.0f} ms for the "
         "floor's accept and process (its client and both emulators)",
+        "azurite-queue-cost": _azurite_cost(figures.azurite_queue_cost),
         "reminder-runs": ", ".join(
             f"{seconds:.1f} s over {stored:,} stored" for stored, seconds in medians
         )
         + f": a ratio of {figures.reminder_time_ratio:.2f} (the bar: 1.5)",
     }
+
+
+def _azurite_cost(rows: tuple[tuple[int, float], ...]) -> str:
+    (_, alone), *beside = rows
+    return (
+        f"a receive and a delete took Azurite {alone:.1f} ms of CPU per message with no other "
+        "queue message held, "
+        + ", ".join(
+            f"{ms:.1f} ms beside {parked:,} parked in another queue" for parked, ms in beside
+        )
+        + " (the latest report)"
+    )
 
 
 def _unclean(figures: Measured) -> str:

@@ -1,6 +1,7 @@
 """One benchmark report: every benchmark run in turn, one JSON document and one chart.
 
-Runs create_message_cpu, attachment_memory, document_sizes, the pipeline accepting only,
+Runs create_message_cpu, attachment_memory, document_sizes, azurite_queue_cost (what a
+queue call costs the local Azurite as other queues fill), the pipeline accepting only,
 the whole pipeline, the events dispatcher (dispatch_rates), a reminder run through the
 host with 1 and 2 worker processes (reminder_host_runs), and reminders (the slowest, last),
 each on emulators of its own as its own command would, and writes:
@@ -50,6 +51,7 @@ from typing import Any
 
 from bench import (
     attachment_memory,
+    azurite_queue_cost,
     create_message_cpu,
     dispatch_rates,
     document_sizes,
@@ -90,6 +92,12 @@ class DocumentOptions:
     entries: int = 200
 
 
+@dataclass(frozen=True)
+class AzuriteCostOptions:
+    messages: int = azurite_queue_cost.DEFAULT_MESSAGES
+    parked: tuple[int, ...] = azurite_queue_cost.PARKED
+
+
 _ACCEPT_ONLY = pipeline.Options(repeat=3, accept_only=True, worker_processes=2, worker_threads=4)
 
 
@@ -105,6 +113,7 @@ class Plan:
     create_message_cpu: CpuOptions = field(default_factory=CpuOptions)
     attachment_memory: AttachmentOptions = field(default_factory=AttachmentOptions)
     document_sizes: DocumentOptions = field(default_factory=DocumentOptions)
+    azurite_queue_cost: AzuriteCostOptions = field(default_factory=AzuriteCostOptions)
     # Accepting only: a worker process per core, each of few threads (docs/scaling.md §10:
     # acceptance is CPU in the SDKs' calls, and more threads in one process only contend
     # for its lock).
@@ -146,6 +155,7 @@ def quick_plan() -> Plan:
         create_message_cpu=CpuOptions(requests=200, warmup=50),
         attachment_memory=AttachmentOptions(repeat=1, attachment_bytes=MIB),
         document_sizes=DocumentOptions(entries=5),
+        azurite_queue_cost=AzuriteCostOptions(messages=100, parked=(0, 300)),
         pipeline_accept_only=accept_only,
         pipeline_accept_only_floor_processes=_against_floor_processes(accept_only),
         pipeline=pipeline.Options(
@@ -211,6 +221,12 @@ def _run_document_sizes(plan: Plan, where: Where) -> dict[str, Any]:
         return document_sizes.measure(stack, entries=plan.document_sizes.entries)
 
 
+def _run_azurite_queue_cost(plan: Plan, where: Where) -> dict[str, Any]:
+    options = plan.azurite_queue_cost
+    with where.stacks("azurite-queue-cost") as stack:
+        return azurite_queue_cost.measure(stack, options.messages, options.parked)
+
+
 def _pipeline_runner(name: str) -> Callable[[Plan, Where], dict[str, Any]]:
     def run(plan: Plan, where: Where) -> dict[str, Any]:
         options: pipeline.Options = getattr(plan, name)
@@ -264,6 +280,10 @@ def _pipeline_ratios(result: dict[str, Any]) -> dict[str, Any]:
     if not result["accept_only"]:
         ratios["processed_to_floor"] = result["ratios"]["processed"]
     return ratios
+
+
+def _azurite_cost_ratios(result: dict[str, Any]) -> dict[str, Any]:
+    return {"receive_and_delete_cpu_most_parked_to_none": result["most_parked_to_none"]}
 
 
 def _attachment_ratios(result: dict[str, Any]) -> dict[str, Any]:
@@ -328,6 +348,9 @@ BENCHMARKS = (
         lambda r: r["store"]["peak_mib"] < r["target_peak_mib"],
     ),
     Benchmark("document_sizes", _run_document_sizes, _document_ratios, lambda r: True),
+    Benchmark(
+        "azurite_queue_cost", _run_azurite_queue_cost, _azurite_cost_ratios, lambda r: r["ok"]
+    ),
     Benchmark(
         "pipeline_accept_only",
         _pipeline_runner("pipeline_accept_only"),
