@@ -23,7 +23,7 @@ DRAIN_EVERY_SECONDS = 1.0
 
 @contextmanager
 def drained(queue: QueueClient, every: float = DRAIN_EVERY_SECONDS) -> Iterator[None]:
-    """Empty `queue` every `every` seconds while the block runs, and once more at its end."""
+    """Empty `queue` every `every` seconds while the block runs, and stop when it ends."""
     stop = threading.Event()
 
     def drain() -> None:
