@@ -116,6 +116,11 @@ class World:
         assert message is not None
         return message
 
+    def pushes_sent_and_counted(self) -> tuple[int, int]:
+        """How many pushes went out, and how many the sender's one index entry counts."""
+        (entry,) = self.index.stored.values()
+        return len(self.push.sent), entry.pushes
+
     def relay_and_dispatch(self, holder: str = "worker-b") -> list[Dispatch]:
         sent = len(self.queue.sent)
         relay_events(messages=self.messages, queue=self.queue, clock=self.clock)
@@ -178,9 +183,7 @@ def test_a_push_the_service_refuses_for_now_goes_to_the_queue_and_is_pushed_once
     retry = next((r, delay) for r, delay in world.queue.sent if r.event_id == push.id)
     world.clock.advance(seconds=retry[1].total_seconds())
     assert dispatch_event(retry[0], ports=world.ports("worker-b")) is Dispatch.DELIVERED
-    assert len(world.push.sent) == 1
-    (entry,) = world.index.stored.values()
-    assert entry.pushes == 1
+    assert world.pushes_sent_and_counted() == (1, 1)
 
 
 def test_a_decider_that_dies_before_its_push_leaves_it_to_the_relay_which_pushes_it_once():
@@ -201,10 +204,8 @@ def test_a_decider_that_dies_before_its_push_leaves_it_to_the_relay_which_pushes
     outcomes = world.relay_and_dispatch()
 
     assert Dispatch.DELIVERED in outcomes
-    assert len(world.push.sent) == 1
     assert [e.type for e in world.stored(ref).outbox] == []
-    (entry,) = world.index.stored.values()
-    assert entry.pushes == 1
+    assert world.pushes_sent_and_counted() == (1, 1)
 
 
 def test_a_lost_reply_on_the_decision_leaves_its_claimed_push_to_the_relay_which_pushes_once():
@@ -220,9 +221,7 @@ def test_a_lost_reply_on_the_decision_leaves_its_claimed_push_to_the_relay_which
     assert world.push.sent == []
     world.clock.advance(seconds=CLAIM_THEN_RELAY.total_seconds())
     assert Dispatch.DELIVERED in world.relay_and_dispatch()
-    assert len(world.push.sent) == 1
-    (entry,) = world.index.stored.values()
-    assert entry.pushes == 1
+    assert world.pushes_sent_and_counted() == (1, 1)
 
 
 def test_a_lost_reply_on_the_push_s_removal_still_pushes_once_and_counts_it_once():
@@ -240,6 +239,4 @@ def test_a_lost_reply_on_the_push_s_removal_still_pushes_once_and_counts_it_once
     assert stored.pushed_at is not None
     world.clock.advance(seconds=CLAIM_THEN_RELAY.total_seconds())
     world.relay_and_dispatch()
-    assert len(world.push.sent) == 1
-    (entry,) = world.index.stored.values()
-    assert entry.pushes == 1
+    assert world.pushes_sent_and_counted() == (1, 1)
