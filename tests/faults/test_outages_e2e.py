@@ -1,5 +1,5 @@
-"""The app under real faults: outages and a kill -9, over HTTP through the offline host,
-with a TCP fault proxy in front of each store (infra.local.faults).
+"""The app under real faults: outages, lost replies and a kill -9, over HTTP through the
+offline host, with a TCP fault proxy in front of each store (infra.local.faults).
 
 One stack serves the module; each test gets its own service, so each audits only its own
 messages, and starts with every fault cleared and the host running.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +28,7 @@ from infra.local.faults.sender import (
     Attempt,
     CarefulSender,
     Outbound,
+    SendResult,
     message_body,
 )
 from infra.local.faults.stack import FaultyStack, ServiceAccount, Store
@@ -38,7 +39,7 @@ from shared.bootstrap import build_app
 from shared.domain.message import Message, MessageStatus
 from shared.domain.message_ref import MessageRef
 from shared.domain.message_rules import validate_new_message
-from shared.domain.push import ReminderKind
+from shared.domain.push import Push, ReminderKind
 from shared.services.create_message import create_message
 
 pytestmark = pytest.mark.emulators
@@ -55,6 +56,12 @@ GET_PROMISE_SECONDS = 1.0
 # (grace 5 s, every 5 s) re-sends what was never queued.
 SETTLE_SECONDS = 90.0
 PAUSE_BETWEEN_SENDS = 0.2
+# Test e: the share of requests to each store that land and lose their reply (the queues
+# get fewer requests: a larger share), for how long, and how many lost from each store for
+# the test to count.
+LOST_REPLY_SHARES = {Store.COSMOS: 0.05, Store.QUEUE: 0.1}
+LOSING_SECONDS = 4.0
+MIN_LOST_REPLIES = 3
 
 
 @pytest.fixture(scope="module")
@@ -154,9 +161,9 @@ def _settle_and_audit(
 
 def _new_message_pushes_once_delivered(
     stack: FaultyStack, message_ids: list[str | None]
-) -> Counter[str]:
+) -> dict[str, list[Push]]:
     """Wait until none of the messages has an event left to deliver (a killed host's claims
-    expire and are relayed), then count the new-message pushes of each on the push queue."""
+    expire and are relayed), then take the new-message pushes of each from the push queue."""
     app = build_app(stack.settings)
     deadline = time.monotonic() + SETTLE_SECONDS
     for message_id in message_ids:
@@ -165,14 +172,43 @@ def _new_message_pushes_once_delivered(
             assert time.monotonic() < deadline, f"message {message_id} still has events"
             time.sleep(0.5)
     client = queue_client(stack.settings.storage, app.settings.push_queue)
-    counted: Counter[str] = Counter()
+    pushes: dict[str, list[Push]] = defaultdict(list)
     while batch := list(client.receive_messages(max_messages=32, visibility_timeout=60)):
         for queued in batch:
             push = push_from_json(queued.content)
             if push.kind is ReminderKind.NEW_MESSAGE:
-                counted[push.message_id] += 1
+                pushes[push.message_id].append(push)
             client.delete_message(queued)
-    return counted
+    return pushes
+
+
+def _send_each(stack: FaultyStack, service: ServiceAccount, count: int) -> list[SendResult]:
+    """CLIENTS threads send `count` messages each, each message with its own key, sent again
+    until answered (CarefulSender), a pause between two."""
+    results: list[SendResult] = []
+    lock = threading.Lock()
+
+    def client(number: int) -> None:
+        sender = CarefulSender(stack.base_url, service.api_key, give_up_after=60)
+        citizen = stack.citizens[number % len(stack.citizens)]
+        for _ in range(count):
+            result = sender.send(Outbound.new(citizen, expected_status=MessageStatus.PROCESSED))
+            with lock:
+                results.append(result)
+            time.sleep(PAUSE_BETWEEN_SENDS)
+        sender.close()
+
+    for thread in _in_threads(CLIENTS, client):
+        thread.join()
+    return results
+
+
+def _all_created(results: list[SendResult]) -> list[Send]:
+    sends = [result.send for result in results]
+    assert all(send.answer is Answer.CREATED for send in sends), [
+        (s.answer, s.status_code) for s in sends if s.answer is not Answer.CREATED
+    ]
+    return sends
 
 
 def _assert_exactly_once_and_processed(report: AuditReport, created: int) -> None:
@@ -317,36 +353,25 @@ def test_c_a_killed_host_loses_and_duplicates_nothing(
     stack: FaultyStack, service: ServiceAccount
 ) -> None:
     # GIVEN 4 clients sending 12 messages each, each message with its own key
-    results = []
-    lock = threading.Lock()
+    results: list[SendResult] = []
 
-    def client(number: int) -> None:
-        sender = CarefulSender(stack.base_url, service.api_key, give_up_after=60)
-        citizen = stack.citizens[number % len(stack.citizens)]
-        for _ in range(12):
-            result = sender.send(Outbound.new(citizen, expected_status=MessageStatus.PROCESSED))
-            with lock:
-                results.append(result)
-            time.sleep(PAUSE_BETWEEN_SENDS)
-        sender.close()
+    def send() -> None:
+        results.extend(_send_each(stack, service, 12))
 
-    threads = _in_threads(CLIENTS, client)
+    sending = threading.Thread(target=send, daemon=True)
+    sending.start()
 
     # WHEN the host is killed with SIGKILL while they send, and started again
     time.sleep(1.5)
     stack.kill()
     time.sleep(1.0)
     stack.restart()
-    for thread in threads:
-        thread.join()
+    sending.join()
 
     # THEN every send was answered 201 in the end, and each key has exactly one message,
     # PROCESSED
-    sends = [result.send for result in results]
-    assert len(sends) == CLIENTS * 12
-    assert all(send.answer is Answer.CREATED for send in sends), [
-        (s.answer, s.status_code) for s in sends if s.answer is not Answer.CREATED
-    ]
+    assert len(results) == CLIENTS * 12
+    sends = _all_created(results)
     killed = [r for r in results if any(a.status is None for a in r.attempts)]
     assert killed, "no send was cut by the kill: the test did not test it"
     _assert_exactly_once_and_processed(_settle_and_audit(stack, service, sends), len(sends))
@@ -354,7 +379,7 @@ def test_c_a_killed_host_loses_and_duplicates_nothing(
     # had sent and not yet removed from its outbox, sent again under the same collapse key
     # (the phone shows one); at most one more per event that host could hold at once
     pushes = _new_message_pushes_once_delivered(stack, [send.message_id for send in sends])
-    counts = [pushes[send.message_id or ""] for send in sends]
+    counts = [len(pushes[send.message_id or ""]) for send in sends]
     assert all(1 <= count <= 2 for count in counts), counts
     assert sum(counts) - len(sends) <= DISPATCH_BATCH, counts
 
@@ -397,3 +422,45 @@ def test_d_a_message_whose_processing_died_with_the_host_is_delivered_within_the
         time.sleep(0.5)
     assert stored().status is MessageStatus.PROCESSED
     assert stored().redeliveries == 1
+
+
+def test_e_lost_replies_from_both_stores_lose_and_duplicate_nothing(
+    stack: FaultyStack, service: ServiceAccount
+) -> None:
+    # GIVEN 4 clients sending 16 messages each, each message with its own key
+    proxies = {store: stack.proxy(store) for store in LOST_REPLY_SHARES}
+    lost_before = {store: proxy.stats[Fault.RESET_AFTER] for store, proxy in proxies.items()}
+
+    # WHEN, for the first 4 s of their sends, one request in 20 to Cosmos DB and one in 10
+    # to the queues land and lose their reply: the host's writes and reads, the
+    # acceptance's and the processing's, its queue sends, receives and deletes, each carried
+    # over the app's own wire (shared/adapters/direct_http.py)
+    for store, proxy in proxies.items():
+        proxy.set_fault(Fault.RESET_AFTER, probability=LOST_REPLY_SHARES[store])
+    healing = threading.Timer(LOSING_SECONDS, stack.clear_faults)
+    healing.start()
+    results = _send_each(stack, service, 16)
+    healing.join()
+
+    # THEN replies were lost from both stores (else the test tested nothing)
+    lost = {
+        store: proxy.stats[Fault.RESET_AFTER] - lost_before[store]
+        for store, proxy in proxies.items()
+    }
+    assert all(count >= MIN_LOST_REPLIES for count in lost.values()), lost
+    # AND every send was answered 201 in the end, and each key has exactly one message,
+    # PROCESSED
+    assert len(results) == CLIENTS * 16
+    sends = _all_created(results)
+    _assert_exactly_once_and_processed(_settle_and_audit(stack, service, sends), len(sends))
+    # AND each message pushed its citizen's devices at least once; a push sent again (its
+    # send's reply lost, then the SDK's retry; or its removal's, then the relay) carries the
+    # same collapse key, so the phone shows one; at most one more per reply lost
+    pushes = _new_message_pushes_once_delivered(stack, [send.message_id for send in sends])
+    for send in sends:
+        sent = pushes[send.message_id or ""]
+        assert sent, f"message {send.message_id} pushed nobody"
+        assert {push.collapse_key for push in sent} == {send.message_id}, sent
+    assert sum(len(pushes[send.message_id or ""]) for send in sends) - len(sends) <= sum(
+        lost.values()
+    )
