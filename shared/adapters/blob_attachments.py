@@ -315,6 +315,9 @@ class BlobAttachmentStore:
             # Each slice of text is the body's own bytes (or one slice of a str's).
             for text in Base64Text.of(base64_content).chunks(SLICE_CHARS):
                 chunk = binascii.a2b_base64(text, strict_mode=True)
+                # A str's slice is a copy (4 MiB): freed before the upload, so that only
+                # the decoded bytes are held while they go out.
+                del text
                 digest.update(chunk)
                 size += len(chunk)
                 block = BlobBlock(block_id=_block_id(len(blocks)))

@@ -42,15 +42,20 @@ _ENCODE_STEP = 64 * 1024
 
 
 def _encoded_slices(text: str, size: int) -> Iterator[bytearray]:
-    # Encoded a little at a time into the chunk, so that no str slice as big as the chunk
-    # is held next to it.
+    # Each slice is made by a call of its own, so this generator keeps no reference to the
+    # slice it handed out: a reader that drops it frees it before asking for the next.
     for start in range(0, len(text), size):
-        end = min(start + size, len(text))
-        chunk = bytearray(end - start)
-        for at in range(start, end, _ENCODE_STEP):
-            piece = text[at : min(at + _ENCODE_STEP, end)]
-            chunk[at - start : at - start + len(piece)] = piece.encode("ascii", "replace")
-        yield chunk
+        yield _encoded(text, start, min(start + size, len(text)))
+
+
+def _encoded(text: str, start: int, end: int) -> bytearray:
+    # Encoded a little at a time into the slice, so that no str slice as big as it is held
+    # next to it.
+    chunk = bytearray(end - start)
+    for at in range(start, end, _ENCODE_STEP):
+        piece = text[at : min(at + _ENCODE_STEP, end)]
+        chunk[at - start : at - start + len(piece)] = piece.encode("ascii", "replace")
+    return chunk
 
 
 def _unescaped(match: re.Match[bytes]) -> bytes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import tracemalloc
 
 import pytest
 
@@ -70,6 +71,23 @@ def test_a_body_string_is_read_without_copying_it():
     chunk = next(Base64Text.of_json_string(view).chunks(1024))
     assert isinstance(chunk, memoryview)
     assert chunk.obj is body
+
+
+def test_a_strs_slice_its_reader_drops_is_freed_before_the_next_one_is_made():
+    # GIVEN a text of 4 slices of 1 MiB, given as a str
+    slice_chars = 1024 * 1024
+    text = Base64Text("QUJD" * slice_chars)
+    # WHEN a reader drops each slice before asking for the next
+    tracemalloc.start()
+    try:
+        for chunk in text.chunks(slice_chars):
+            assert len(chunk) == slice_chars
+            del chunk
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # THEN no two slices were ever held at once (the blob store's memory bound rests on it)
+    assert peak < 1.5 * slice_chars
 
 
 def test_non_ascii_characters_read_as_a_character_no_base64_text_holds():
